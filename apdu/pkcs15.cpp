@@ -1,0 +1,189 @@
+// Parsers of the PKCS#15 directory files (ISO/IEC 7816-15). Input is untrusted card data.
+#include "akis/error.hpp"
+#include "akis/profile.hpp"
+#include "akis/tlv.hpp"
+
+namespace akis {
+
+namespace {
+
+[[noreturn]] void bad(const std::string& why) { throw CardError(Err::Malformed, "PKCS#15: " + why); }
+
+Tlv need(const Tlv& parent, std::uint32_t tag, const char* what) {
+  auto t = parent.find(tag);
+  if (!t) bad(std::string("missing ") + what);
+  return *t;
+}
+
+// BIT STRING -> bit n set (bit 0 is the most significant bit of the first content byte).
+std::uint32_t bits(const Tlv& t) {
+  if (t.value.empty()) bad("empty BIT STRING");
+  std::uint32_t out = 0;
+  for (std::size_t n = 0; n < 32 && 1 + n / 8 < t.value.size(); ++n)
+    if (t.value[1 + n / 8] & (0x80 >> (n % 8))) out |= 1u << n;
+  return out;
+}
+
+Bytes path_of(const Tlv& path_seq) {
+  auto p = path_seq.find(0x04);
+  if (!p || p->value.empty() || p->value.size() % 2) bad("bad Path");
+  return p->bytes();
+}
+
+struct Common {
+  std::string label;
+  Bytes auth_id;
+  int user_consent = 0;
+};
+
+Common common_object(const Tlv& t) {
+  Common c;
+  for (auto& f : t.children()) {
+    if (f.tag == 0x0C) c.label = f.as_string();
+    else if (f.tag == 0x04) c.auth_id = f.bytes();
+    else if (f.tag == 0x02) c.user_consent = static_cast<int>(f.as_uint());
+  }
+  return c;
+}
+
+std::size_t curve_bits(ByteView oid) {
+  static const Bytes p256 = {0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x03, 0x01, 0x07};
+  static const Bytes p384 = {0x2B, 0x81, 0x04, 0x00, 0x22};
+  if (std::equal(oid.begin(), oid.end(), p256.begin(), p256.end())) return 256;
+  if (std::equal(oid.begin(), oid.end(), p384.begin(), p384.end())) return 384;
+  return 0;
+}
+
+// privateRSAKey / publicRSAKey (SEQUENCE) and privateECKey / publicECKey ([0]) share one layout:
+// CommonObjectAttributes, CommonKeyAttributes, optional [0] class attributes, [1] type attributes.
+KeyInfo parse_key(const Tlv& entry, bool is_private) {
+  KeyInfo k;
+  k.type = entry.tag == 0xA0 ? KeyType::Ec : KeyType::Rsa;
+  auto parts = entry.children();
+  if (parts.size() < 3 || parts[0].tag != 0x30 || parts[1].tag != 0x30) bad("key entry layout");
+  Common c = common_object(parts[0]);
+  k.label = c.label;
+  k.auth_id = c.auth_id;
+  k.user_consent = c.user_consent;
+  k.id = need(parts[1], 0x04, "key iD").bytes();
+  k.usage = bits(need(parts[1], 0x03, "key usage"));
+  if (auto ref = parts[1].find(0x02)) {
+    auto v = ref->as_uint();
+    if (v > 0xFF) bad("key reference out of range");
+    k.key_reference = static_cast<std::uint8_t>(v);
+  } else if (is_private) {
+    bad("private key without keyReference");
+  }
+  const Tlv& typed = parts.back();
+  if (typed.tag != 0xA1) bad("key type attributes");
+  auto inner = need(typed, 0x30, "key attributes");
+  k.path = path_of(need(inner, 0x30, "key path"));
+  if (k.type == KeyType::Rsa) {
+    auto ml = need(inner, 0x02, "modulusLength");
+    k.bits = static_cast<std::size_t>(ml.as_uint());
+  } else if (auto oid = inner.find(0x06)) {
+    k.bits = curve_bits(oid->value);
+  }
+  return k;
+}
+
+std::vector<KeyInfo> parse_keys(ByteView df, bool is_private) {
+  std::vector<KeyInfo> out;
+  for (auto& e : parse_tlvs(df)) {
+    if (e.tag != 0x30 && e.tag != 0xA0) continue;  // other key types are skipped, not fatal
+    out.push_back(parse_key(e, is_private));
+  }
+  return out;
+}
+
+}  // namespace
+
+OdfEntries parse_odf(ByteView odf) {
+  OdfEntries o;
+  for (auto& e : parse_tlvs(odf)) {
+    if (!e.constructed) bad("ODF entry is not constructed");
+    auto path_seq = e.find(0x30);
+    if (!path_seq) continue;  // direct objects are not used by AKİS profiles
+    Bytes p = path_of(*path_seq);
+    switch (e.tag) {
+      case 0xA0: o.prkdf.push_back(p); break;
+      case 0xA1: o.pukdf.push_back(p); break;
+      case 0xA4: o.cdf.push_back(p); break;
+      case 0xA8: o.aodf.push_back(p); break;
+      default: break;
+    }
+  }
+  return o;
+}
+
+TokenInfo parse_token_info(ByteView data) {
+  auto tlvs = parse_tlvs(data);
+  if (tlvs.empty() || tlvs[0].tag != 0x30) bad("TokenInfo is not a SEQUENCE");
+  TokenInfo ti;
+  for (auto& f : tlvs[0].children()) {
+    if (f.tag == 0x04) {
+      bool printable = !f.value.empty();
+      for (auto b : f.value)
+        if (b < 0x20 || b > 0x7E) printable = false;
+      ti.serial = printable ? f.as_string() : to_hex(f.value);
+    } else if (f.tag == 0x0C) {
+      ti.manufacturer = f.as_string();
+    } else if (f.tag == 0x80) {
+      ti.label = f.as_string();
+    }
+  }
+  return ti;
+}
+
+std::vector<PinInfo> parse_aodf(ByteView data) {
+  std::vector<PinInfo> out;
+  for (auto& e : parse_tlvs(data)) {
+    if (e.tag != 0x30) continue;  // only PIN objects (other authentication types are skipped)
+    auto parts = e.children();
+    if (parts.size() < 3 || parts[0].tag != 0x30 || parts[1].tag != 0x30 || parts[2].tag != 0xA1)
+      bad("PIN object layout");
+    PinInfo p;
+    p.label = common_object(parts[0]).label;
+    p.auth_id = need(parts[1], 0x04, "authId").bytes();
+    auto attrs = need(parts[2], 0x30, "PinAttributes");
+    std::uint32_t flags = bits(need(attrs, 0x03, "pinFlags"));
+    p.local = flags & (1u << 1);
+    p.unblocking = flags & (1u << 6);
+    std::vector<Tlv> ints;
+    for (auto& f : attrs.children())
+      if (f.tag == 0x02) ints.push_back(f);
+    if (ints.size() < 2) bad("PIN lengths");
+    p.min_length = static_cast<std::size_t>(ints[0].as_uint());
+    p.max_length = ints.size() >= 3 ? static_cast<std::size_t>(ints[2].as_uint())
+                                    : static_cast<std::size_t>(ints[1].as_uint());
+    auto ref = need(attrs, 0x80, "pinReference");
+    auto v = ref.as_uint();
+    if (v > 0xFF) bad("PIN reference out of range");
+    p.reference = static_cast<std::uint8_t>(v);
+    if (p.min_length == 0 || p.max_length < p.min_length || p.max_length > 64) bad("PIN length range");
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+std::vector<KeyInfo> parse_prkdf(ByteView data) { return parse_keys(data, true); }
+std::vector<KeyInfo> parse_pukdf(ByteView data) { return parse_keys(data, false); }
+
+std::vector<CertInfo> parse_cdf(ByteView data) {
+  std::vector<CertInfo> out;
+  for (auto& e : parse_tlvs(data)) {
+    if (e.tag != 0x30) continue;  // only X.509 certificates
+    auto parts = e.children();
+    if (parts.size() < 3 || parts[0].tag != 0x30 || parts[1].tag != 0x30 || parts.back().tag != 0xA1)
+      bad("certificate entry layout");
+    CertInfo c;
+    c.label = common_object(parts[0]).label;
+    c.id = need(parts[1], 0x04, "certificate iD").bytes();
+    if (auto a = parts[1].find(0x01)) c.authority = a->as_bool();
+    c.path = path_of(need(need(parts.back(), 0x30, "certificate attributes"), 0x30, "certificate path"));
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+}  // namespace akis

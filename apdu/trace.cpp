@@ -1,0 +1,91 @@
+#include "akis/trace.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <memory>
+#include <mutex>
+
+namespace akis::trace {
+
+namespace {
+std::mutex g_mutex;
+Sink g_sink;
+std::atomic<bool> g_enabled{false};
+
+std::string stamp() {
+  using namespace std::chrono;
+  auto now = system_clock::now();
+  auto t = system_clock::to_time_t(now);
+  auto ms = duration_cast<milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%02d:%02d:%02d.%03lld", tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<long long>(ms));
+  return buf;
+}
+
+void emit(const std::string& line) {
+  std::lock_guard lock(g_mutex);
+  if (g_sink) g_sink(stamp() + " " + line);
+}
+}  // namespace
+
+void set_sink(Sink sink) {
+  std::lock_guard lock(g_mutex);
+  g_sink = std::move(sink);
+  g_enabled = static_cast<bool>(g_sink);
+}
+
+bool enabled() { return g_enabled.load(std::memory_order_relaxed); }
+
+void configure_from_env() {
+  const char* where = std::getenv("AKIS_APDU_TRACE");
+  if (!where || !*where) return;
+  std::string target = where;
+  if (target == "stderr" || target == "1") {
+    set_sink([](const std::string& l) { std::fprintf(stderr, "akis-apdu %s\n", l.c_str()); });
+    return;
+  }
+  std::shared_ptr<std::FILE> f(std::fopen(target.c_str(), "a"), [](std::FILE* p) { if (p) std::fclose(p); });
+  if (!f) return;  // tracing is optional: never fail the caller because the trace file cannot be opened
+  set_sink([f](const std::string& l) {
+    std::fprintf(f.get(), "%s\n", l.c_str());
+    std::fflush(f.get());
+  });
+}
+
+std::string format_command(const std::string& reader, const Command& c, ByteView encoded) {
+  std::string s = "[" + reader + "] -> ";
+  if (c.sensitive && !c.data.empty()) {
+    // Header and Lc only: the secret never reaches the trace.
+    s += to_hex(encoded.first(std::min<std::size_t>(encoded.size(), 5)), ' ');
+    s += " <redacted " + std::to_string(c.data.size()) + " bytes>";
+  } else {
+    s += to_hex(encoded, ' ');
+  }
+  return s;
+}
+
+std::string format_response(const std::string& reader, const Command& c, const Response& r) {
+  std::string s = "[" + reader + "] <- ";
+  if (c.sensitive_response && !r.data.empty())
+    s += "<redacted " + std::to_string(r.data.size()) + " bytes> ";
+  else if (!r.data.empty())
+    s += to_hex(r.data, ' ') + " ";
+  char sw[8];
+  std::snprintf(sw, sizeof sw, "%02X %02X", r.sw1(), r.sw2());
+  return s + sw;
+}
+
+void command(const std::string& reader, const Command& c, ByteView encoded) {
+  if (enabled()) emit(format_command(reader, c, encoded));
+}
+void response(const std::string& reader, const Command& c, const Response& r) {
+  if (enabled()) emit(format_response(reader, c, r));
+}
+
+}  // namespace akis::trace

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package the project needs to build, test and demo.
+# Nothing else is downloaded. Run as root (or through sudo).
+set -euo pipefail
+
+packages=(
+  # build
+  build-essential cmake pkg-config git
+  # PC/SC stack and the vsmartcard virtual reader driver
+  pcscd libpcsclite-dev vsmartcard-vpcd pcsc-tools
+  # crypto: OpenSSL for the module and tools, Botan for the virtual card
+  libssl-dev openssl libbotan-2-dev
+  # PKCS#11 registration and header
+  p11-kit libp11-kit-dev
+  # libraries
+  libgtest-dev libgmock-dev libcli11-dev nlohmann-json3-dev libcpp-httplib-dev libsqlite3-dev
+  # real clients used by the tests
+  opensc libnss3-tools gnutls-bin
+  # terminal interaction tests
+  tmux procps
+)
+
+if [ "$(id -u)" -ne 0 ]; then
+  exec sudo "$0" "$@"
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+# Debian starts pcscd through systemd socket activation; our tests run their own pcscd.
+# Nothing to configure here: tests pass their own reader.conf.d with `pcscd -c`.
+echo "dependencies: all installed"

@@ -1,0 +1,573 @@
+#include "virtual_card.hpp"
+
+#include <botan/auto_rng.h>
+#include <botan/bigint.h>
+#include <botan/data_src.h>
+#include <botan/mac.h>
+#include <botan/mem_ops.h>
+#include <botan/pk_keys.h>
+#include <botan/pkcs8.h>
+#include <botan/pubkey.h>
+#include <botan/rsa.h>
+
+#include <algorithm>
+#include <cstdio>
+
+#include "akis/tlv.hpp"
+
+namespace akis::vcard {
+
+namespace {
+constexpr std::uint16_t SW_OK = 0x9000, SW_WRONG_LENGTH = 0x6700, SW_SECURITY = 0x6982, SW_BLOCKED = 0x6983,
+                        SW_CONDITIONS = 0x6985, SW_NO_CURRENT_EF = 0x6986, SW_WRONG_DATA = 0x6A80,
+                        SW_FUNC_NOT_SUPPORTED = 0x6A81, SW_NOT_FOUND = 0x6A82, SW_WRONG_P1P2 = 0x6A86,
+                        SW_REF_NOT_FOUND = 0x6A88, SW_FILE_EXISTS = 0x6A89, SW_OFFSET = 0x6B00,
+                        SW_INS = 0x6D00, SW_CLA = 0x6E00, SW_AUTH_FAILED = 0x6300, SW_MEMORY = 0x6581;
+const Bytes kMf = {0x3F, 0x00};
+
+bool same(ByteView a, ByteView b) { return std::equal(a.begin(), a.end(), b.begin(), b.end()); }
+bool starts_with(ByteView path, ByteView prefix) {
+  return path.size() >= prefix.size() && std::equal(prefix.begin(), prefix.end(), path.begin());
+}
+Bytes parent_of(ByteView path) { return Bytes(path.begin(), path.end() - 2); }
+Bytes child(ByteView dir, ByteView fid) {
+  Bytes p(dir.begin(), dir.end());
+  append(p, fid);
+  return p;
+}
+bool constant_time_equal(ByteView a, ByteView b) {
+  if (a.size() != b.size()) return false;
+  return Botan::constant_time_compare(a.data(), b.data(), a.size());
+}
+// Length-prefixed fields: len1 v1 len2 v2 ...
+std::optional<std::vector<Bytes>> split_lv(ByteView d, std::size_t count) {
+  std::vector<Bytes> out;
+  std::size_t pos = 0;
+  for (std::size_t i = 0; i < count; ++i) {
+    if (pos >= d.size()) return std::nullopt;
+    std::size_t n = d[pos++];
+    if (n > d.size() - pos) return std::nullopt;
+    out.emplace_back(d.begin() + static_cast<std::ptrdiff_t>(pos), d.begin() + static_cast<std::ptrdiff_t>(pos + n));
+    pos += n;
+  }
+  if (pos != d.size()) return std::nullopt;
+  return out;
+}
+}  // namespace
+
+Latency Latency::realistic() { return Latency{8.0, 90.0, 450.0}; }
+
+VirtualCard::VirtualCard(CardState state, std::string save_path, CardOptions opts)
+    : state_(std::move(state)), save_path_(std::move(save_path)), opts_(opts),
+      rng_(std::make_unique<Botan::AutoSeeded_RNG>()) {
+  power_on();
+}
+
+VirtualCard::~VirtualCard() = default;
+
+void VirtualCard::clear_security_state() {
+  current_df_ = kMf;
+  current_ef_.clear();
+  verified_.clear();
+  current_key_.reset();
+  challenge_.clear();
+  unblock_authorised_.clear();
+  chain_.clear();
+  pending_.clear();
+}
+
+void VirtualCard::power_on() {
+  std::lock_guard lock(mutex_);
+  clear_security_state();
+}
+void VirtualCard::power_off() {
+  std::lock_guard lock(mutex_);
+  clear_security_state();
+}
+void VirtualCard::reset() {
+  std::lock_guard lock(mutex_);
+  clear_security_state();
+}
+
+double VirtualCard::last_cost_ms(const Latency& l) const {
+  return l.per_command_ms + static_cast<double>(last_bytes_) * l.per_byte_us / 1000.0 +
+         (last_was_private_op_ ? l.per_signature_ms : 0.0);
+}
+
+void VirtualCard::persist() {
+  if (!dirty_) return;
+  if (!save_path_.empty()) save_atomically(state_, save_path_);
+  dirty_ = false;
+}
+
+Bytes VirtualCard::process(ByteView apdu) {
+  std::lock_guard lock(mutex_);
+  ++commands_;
+  last_was_private_op_ = false;
+  last_bytes_ = apdu.size();
+  auto parsed = parse_command(apdu);
+  Reply r;
+  if (!parsed) {
+    r.sw = SW_WRONG_LENGTH;
+  } else {
+    Command c = std::move(*parsed);
+    if (c.ins != 0xC0) pending_.clear();
+    if (c.cla & 0x10) {  // a chained part: keep it until the last part arrives
+      if (!chain_.empty() && chain_ins_ != c.ins) chain_.clear();
+      chain_ins_ = c.ins;
+      if (chain_.size() + c.data.size() > 4096) {
+        chain_.clear();
+        r.sw = SW_WRONG_LENGTH;
+      } else {
+        append(chain_, c.data);
+        r.sw = SW_OK;
+      }
+    } else {
+      if (!chain_.empty()) {
+        if (chain_ins_ == c.ins) {
+          Bytes whole = std::move(chain_);
+          append(whole, c.data);
+          c.data = std::move(whole);
+        }
+        chain_.clear();
+      }
+      r = dispatch(c);
+      try {
+        persist();
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "akis-vcard: cannot save state: %s\n", e.what());
+        r = {{}, SW_MEMORY};
+      }
+      Bytes out = respond(std::move(r), c);
+      last_bytes_ += out.size();
+      return out;
+    }
+  }
+  Bytes out{static_cast<std::uint8_t>(r.sw >> 8), static_cast<std::uint8_t>(r.sw)};
+  last_bytes_ += out.size();
+  return out;
+}
+
+Bytes VirtualCard::respond(Reply r, const Command& c) {
+  auto sw_bytes = [](std::uint16_t sw) {
+    return Bytes{static_cast<std::uint8_t>(sw >> 8), static_cast<std::uint8_t>(sw)};
+  };
+  if (r.sw != SW_OK || r.data.empty()) return sw_bytes(r.sw);
+  const std::size_t le = c.le.value_or(0);
+  if (c.ins != 0xC0 && opts_.t0) {
+    if (!c.data.empty()) {  // T=0 case 4: the data waits for GET RESPONSE
+      pending_ = std::move(r.data);
+      return sw_bytes(static_cast<std::uint16_t>(0x6100 | (std::min<std::size_t>(pending_.size(), 256) & 0xFF)));
+    }
+    if (le != r.data.size() && r.data.size() <= 256)  // T=0 case 2 with the wrong Le
+      return sw_bytes(static_cast<std::uint16_t>(0x6C00 | (r.data.size() & 0xFF)));
+  }
+  if (!c.le) return sw_bytes(SW_WRONG_LENGTH);  // data to return but the command expected none
+  std::size_t n = std::min({r.data.size(), opts_.max_data, le});
+  Bytes out(r.data.begin(), r.data.begin() + static_cast<std::ptrdiff_t>(n));
+  Bytes rest(r.data.begin() + static_cast<std::ptrdiff_t>(n), r.data.end());
+  pending_ = std::move(rest);
+  if (pending_.empty()) {
+    append(out, sw_bytes(SW_OK));
+  } else {
+    append(out, sw_bytes(static_cast<std::uint16_t>(0x6100 | (std::min<std::size_t>(pending_.size(), 256) & 0xFF))));
+  }
+  return out;
+}
+
+VirtualCard::Reply VirtualCard::dispatch(const Command& c) {
+  if (c.cla == 0x00) {
+    switch (c.ins) {
+      case 0xA4: return select(c);
+      case 0xB0: return read_binary(c);
+      case 0xD6: return update_binary(c);
+      case 0x20: return verify(c);
+      case 0x24: return change_reference_data(c);
+      case 0x2C: return reset_retry_counter(c);
+      case 0x22: return manage_security_env(c);
+      case 0x2A: return perform_security_operation(c);
+      case 0x84: return get_challenge(c);
+      case 0x82: return external_authenticate(c);
+      case 0xCA: return get_data(c);
+      case 0xC0: {
+        if (pending_.empty()) return {{}, SW_CONDITIONS};
+        Bytes all = std::move(pending_);
+        pending_.clear();
+        return {std::move(all), SW_OK};
+      }
+      default: return {{}, SW_INS};
+    }
+  }
+  if (c.cla == 0x80) {
+    switch (c.ins) {
+      case 0x18: return list_files(c);
+      case 0x1A: return logout();
+      case 0x15: return create_file(c);
+      case 0x16: return delete_file(c);
+      case 0x09:
+        if (c.p1 != 0 || (c.p2 != 1 && c.p2 != 2)) return {{}, SW_WRONG_P1P2};
+        state_.life_cycle = c.p2 == 1 ? 0xA5 : 0xA0;
+        dirty_ = true;
+        return {};
+      default: return {{}, SW_INS};
+    }
+  }
+  return {{}, SW_CLA};
+}
+
+Bytes VirtualCard::fci(const File& f) const {
+  Bytes body;
+  append(body, encode_tlv(0x83, ByteView(f.path).last(2)));
+  std::uint8_t sec = 0x02;  // valid
+  if (f.is_df) {
+    body.push_back(0x82), body.push_back(0x01), body.push_back(0x38);
+    append(body, encode_tlv(0x84, f.df_name));
+  } else {
+    Bytes size{static_cast<std::uint8_t>(f.data.size() >> 8), static_cast<std::uint8_t>(f.data.size())};
+    append(body, encode_tlv(0x80, size));
+    body.push_back(0x82), body.push_back(0x01), body.push_back(0x01);
+    if (f.read == Access::Pin) sec |= 0x04;
+    if (f.read != Access::Never) sec |= 0x10;
+    if (f.write != Access::Never) sec |= 0x20;
+  }
+  for (auto& p : state_.pins) {
+    if (p.puk_ref.has_value() || p.unblock_key.has_value() || p.ref == 0x81) {
+      if (!starts_with(f.path, p.df)) continue;
+      if (p.tries_left == p.max_tries - 1) sec |= 0x40;
+      if (p.tries_left == 1) sec |= 0x80;
+      break;
+    }
+  }
+  body.push_back(0x90), body.push_back(0x01), body.push_back(sec);
+  return encode_tlv(0x6F, body);
+}
+
+VirtualCard::Reply VirtualCard::select(const Command& c) {
+  if (c.p2 != 0x00 && c.p2 != 0x0C) return {{}, SW_WRONG_P1P2};
+  File* f = nullptr;
+  switch (c.p1) {
+    case 0x00:  // DF by FID: the MF, a child of the current DF, or a child of the MF
+      if (c.data.size() != 2) return {{}, SW_WRONG_DATA};
+      if (same(c.data, kMf)) f = state_.file(kMf);
+      else if ((f = state_.file(child(current_df_, c.data))) == nullptr) f = state_.file(child(kMf, c.data));
+      if (f && !f->is_df) f = nullptr;
+      break;
+    case 0x02:  // EF by FID in the current DF
+      if (c.data.size() != 2) return {{}, SW_WRONG_DATA};
+      f = state_.file(child(current_df_, c.data));
+      if (f && f->is_df) f = nullptr;
+      break;
+    case 0x04:  // DF by name
+      for (auto& cand : state_.files)
+        if (cand.is_df && !cand.df_name.empty() && same(cand.df_name, c.data)) f = &cand;
+      break;
+    case 0x08: {  // path from the MF; OpenSC's former driver sent a leading 3F00, ISO does not
+      if (c.data.empty() || c.data.size() % 2) return {{}, SW_WRONG_DATA};
+      ByteView p = c.data;
+      if (starts_with(p, kMf)) p = p.subspan(2);
+      f = state_.file(child(kMf, p));
+      break;
+    }
+    default: return {{}, SW_WRONG_P1P2};
+  }
+  if (!f) return {{}, SW_NOT_FOUND};
+  if (f->is_df) {
+    current_df_ = f->path;
+    current_ef_.clear();
+  } else {
+    current_df_ = parent_of(f->path);
+    current_ef_ = f->path;
+  }
+  if (c.p2 == 0x0C) return {};
+  return {fci(*f), SW_OK};
+}
+
+bool VirtualCard::access_ok(Access a, std::uint8_t pin_ref) const {
+  return a == Access::Always || (a == Access::Pin && verified_.count(pin_ref));
+}
+
+VirtualCard::Reply VirtualCard::read_binary(const Command& c) {
+  if (c.p1 & 0x80) return {{}, SW_FUNC_NOT_SUPPORTED};  // short EF identifiers are not supported
+  File* f = current_ef_.empty() ? nullptr : state_.file(current_ef_);
+  if (!f) return {{}, SW_NO_CURRENT_EF};
+  if (!access_ok(f->read, f->pin_ref)) return {{}, SW_SECURITY};
+  if (!c.le) return {{}, SW_WRONG_LENGTH};
+  std::size_t off = static_cast<std::size_t>((c.p1 << 8) | c.p2);
+  if (off > f->data.size()) return {{}, SW_OFFSET};
+  std::size_t n = std::min(*c.le, f->data.size() - off);
+  if (n == 0) return {{}, SW_OFFSET};
+  return {Bytes(f->data.begin() + static_cast<std::ptrdiff_t>(off),
+                f->data.begin() + static_cast<std::ptrdiff_t>(off + n)),
+          SW_OK};
+}
+
+VirtualCard::Reply VirtualCard::update_binary(const Command& c) {
+  if (c.p1 & 0x80) return {{}, SW_FUNC_NOT_SUPPORTED};
+  File* f = current_ef_.empty() ? nullptr : state_.file(current_ef_);
+  if (!f) return {{}, SW_NO_CURRENT_EF};
+  if (!access_ok(f->write, f->pin_ref)) return {{}, SW_SECURITY};
+  if (c.data.empty()) return {{}, SW_WRONG_LENGTH};
+  std::size_t off = static_cast<std::size_t>((c.p1 << 8) | c.p2);
+  if (off > f->data.size()) return {{}, SW_OFFSET};
+  if (off + c.data.size() > 16384) return {{}, 0x6A84};  // not enough memory space
+  if (f->data.size() < off + c.data.size()) f->data.resize(off + c.data.size());
+  std::copy(c.data.begin(), c.data.end(), f->data.begin() + static_cast<std::ptrdiff_t>(off));
+  dirty_ = true;
+  return {};
+}
+
+bool VirtualCard::pin_visible(const PinObject& p) const { return same(p.df, current_df_); }
+
+std::uint16_t VirtualCard::check_pin_value(PinObject& pin, ByteView value) {
+  if (constant_time_equal(pin.value, value)) {
+    if (pin.tries_left != pin.max_tries) dirty_ = true;
+    pin.tries_left = pin.max_tries;
+    verified_.insert(pin.ref);
+    return SW_OK;
+  }
+  pin.tries_left = std::max(0, pin.tries_left - 1);
+  dirty_ = true;
+  verified_.erase(pin.ref);
+  return static_cast<std::uint16_t>(0x63C0 | pin.tries_left);
+}
+
+VirtualCard::Reply VirtualCard::verify(const Command& c) {
+  if (c.p1 != 0x00) return {{}, SW_WRONG_P1P2};
+  PinObject* p = state_.pin(c.p2);
+  if (!p || !pin_visible(*p)) return {{}, SW_REF_NOT_FOUND};
+  if (c.data.empty()) {  // status only: never spends a try
+    if (p->tries_left == 0) return {{}, SW_BLOCKED};
+    if (verified_.count(p->ref)) return {};
+    return {{}, static_cast<std::uint16_t>(0x63C0 | p->tries_left)};
+  }
+  if (p->tries_left == 0) return {{}, SW_BLOCKED};
+  return {{}, check_pin_value(*p, c.data)};
+}
+
+namespace {
+bool pin_format_ok(const PinObject& p, ByteView v) {
+  if (v.size() < p.min_len || v.size() > p.max_len) return false;
+  return std::all_of(v.begin(), v.end(), [](std::uint8_t b) { return b >= '0' && b <= '9'; });
+}
+}  // namespace
+
+VirtualCard::Reply VirtualCard::change_reference_data(const Command& c) {
+  std::uint8_t ref;
+  if (c.p1 == 0x02) ref = static_cast<std::uint8_t>(c.p2 | 0x80);
+  else if (c.p1 == 0x01) ref = c.p2;
+  else return {{}, SW_WRONG_P1P2};
+  PinObject* p = state_.pin(ref);
+  if (!p || !pin_visible(*p)) return {{}, SW_REF_NOT_FOUND};
+  auto parts = split_lv(c.data, 2);
+  if (!parts) return {{}, SW_WRONG_DATA};
+  if (p->tries_left == 0) return {{}, SW_BLOCKED};
+  if (!pin_format_ok(*p, (*parts)[1])) return {{}, SW_WRONG_DATA};  // checked before a try is spent
+  std::uint16_t sw = check_pin_value(*p, (*parts)[0]);
+  if (sw != SW_OK) return {{}, sw};
+  p->value = (*parts)[1];
+  dirty_ = true;
+  for (auto& b : *parts) secure_wipe(b.data(), b.size());
+  return {};
+}
+
+VirtualCard::Reply VirtualCard::reset_retry_counter(const Command& c) {
+  PinObject* p = state_.pin(c.p2);
+  if (!p || !pin_visible(*p)) return {{}, SW_REF_NOT_FOUND};
+  if (c.p1 == 0x00) {  // PUK and new PIN, each length-prefixed
+    if (!p->puk_ref) return {{}, SW_CONDITIONS};  // post-2011 card: no PUK
+    PinObject* puk = state_.pin(*p->puk_ref);
+    if (!puk) return {{}, SW_REF_NOT_FOUND};
+    auto parts = split_lv(c.data, 2);
+    if (!parts) return {{}, SW_WRONG_DATA};
+    if (puk->tries_left == 0) return {{}, SW_BLOCKED};
+    if (!pin_format_ok(*p, (*parts)[1])) return {{}, SW_WRONG_DATA};
+    std::uint16_t sw = check_pin_value(*puk, (*parts)[0]);
+    if (sw != SW_OK) return {{}, sw};
+    p->value = (*parts)[1];
+    p->tries_left = p->max_tries;
+    verified_.erase(p->ref);
+    dirty_ = true;
+    return {};
+  }
+  if (c.p1 == 0x02) {  // new PIN only, after the issuer's EXTERNAL AUTHENTICATE
+    if (!unblock_authorised_.count(p->ref)) return {{}, SW_SECURITY};
+    if (!pin_format_ok(*p, c.data)) return {{}, SW_WRONG_DATA};
+    unblock_authorised_.erase(p->ref);
+    p->value = c.data;
+    p->tries_left = p->max_tries;
+    verified_.erase(p->ref);
+    dirty_ = true;
+    return {};
+  }
+  return {{}, SW_WRONG_P1P2};
+}
+
+VirtualCard::Reply VirtualCard::manage_security_env(const Command& c) {
+  if (c.p1 != 0xC3) return {{}, SW_WRONG_P1P2};
+  KeyObject* k = state_.key(c.p2);
+  if (!k || !same(k->df, current_df_)) return {{}, SW_REF_NOT_FOUND};
+  current_key_ = k->ref;
+  return {};
+}
+
+Botan::Private_Key& VirtualCard::private_key(const KeyObject& k) {
+  auto& slot = loaded_keys_[k.ref];
+  if (!slot) {
+    Botan::DataSource_Memory src(k.pkcs8.data(), k.pkcs8.size());
+    slot = Botan::PKCS8::load_key(src);
+  }
+  return *slot;
+}
+
+VirtualCard::Reply VirtualCard::perform_security_operation(const Command& c) {
+  const bool is_sign = c.p1 == 0x9E && c.p2 == 0x9A;
+  const bool is_decipher = c.p1 == 0x80 && c.p2 == 0x86;
+  if (!is_sign && !is_decipher) return {{}, SW_WRONG_P1P2};
+  KeyObject* k = current_key_ ? state_.key(*current_key_) : nullptr;
+  if (!k) return {{}, SW_CONDITIONS};
+  if (!verified_.count(k->pin_ref)) return {{}, SW_SECURITY};
+  if (is_sign ? !k->can_sign : !k->can_decrypt) return {{}, SW_CONDITIONS};
+  Reply r;
+  try {
+    r = is_sign ? sign(*k, c.data) : decipher(*k, c.data);
+  } catch (const std::exception&) {
+    r = {{}, SW_WRONG_DATA};  // e.g. input not smaller than the modulus
+  }
+  if (r.sw == SW_OK) {
+    last_was_private_op_ = true;
+    if (k->user_consent) verified_.erase(k->pin_ref);  // one verification, one use
+  }
+  return r;
+}
+
+VirtualCard::Reply VirtualCard::sign(KeyObject& k, ByteView input) {
+  auto& key = private_key(k);
+  if (input.empty()) return {{}, SW_WRONG_LENGTH};
+  std::string padding;
+  if (k.type == "rsa") {
+    const std::size_t modulus = (key.key_length() + 7) / 8;
+    if (input.size() == modulus) padding = "Raw";             // the host padded (PSS, raw)
+    else if (input.size() + 11 <= modulus) padding = "EMSA3(Raw)";  // the card adds PKCS#1 v1.5 type 1
+    else return {{}, SW_WRONG_LENGTH};
+  } else {
+    if (input.size() > 64) return {{}, SW_WRONG_LENGTH};
+    padding = "Raw";  // the input is the hash; the output is r || s
+  }
+  Botan::PK_Signer signer(key, *rng_, padding, Botan::IEEE_1363);
+  auto sig = signer.sign_message(input.data(), input.size(), *rng_);
+  return {Bytes(sig.begin(), sig.end()), SW_OK};
+}
+
+VirtualCard::Reply VirtualCard::decipher(KeyObject& k, ByteView input) {
+  if (k.type != "rsa") return {{}, SW_CONDITIONS};
+  auto& key = private_key(k);
+  const std::size_t modulus = (key.key_length() + 7) / 8;
+  if (input.size() != modulus + 1 || input[0] != 0x00) return {{}, SW_WRONG_DATA};
+  // Raw RSA: the host removes the padding (PKCS#1 v1.5 or OAEP).
+  Botan::PK_Decryptor_EME dec(key, *rng_, "Raw");
+  auto plain = dec.decrypt(input.data() + 1, modulus);
+  Bytes out(modulus - std::min(modulus, plain.size()), 0);
+  out.insert(out.end(), plain.begin(), plain.end());
+  return {std::move(out), SW_OK};
+}
+
+VirtualCard::Reply VirtualCard::get_challenge(const Command& c) {
+  if (c.p1 || c.p2) return {{}, SW_WRONG_P1P2};
+  if (!c.le || !c.data.empty()) return {{}, SW_WRONG_LENGTH};
+  challenge_.resize(*c.le);
+  rng_->randomize(challenge_.data(), challenge_.size());
+  return {challenge_, SW_OK};
+}
+
+VirtualCard::Reply VirtualCard::external_authenticate(const Command& c) {
+  AuthKey* k = state_.auth_key(c.p2);
+  if (!k) return {{}, SW_REF_NOT_FOUND};
+  if (k->tries_left == 0) return {{}, SW_BLOCKED};
+  if (challenge_.empty()) return {{}, SW_CONDITIONS};
+  Bytes challenge = std::move(challenge_);  // one challenge, one attempt
+  challenge_.clear();
+  auto mac = Botan::MessageAuthenticationCode::create_or_throw("HMAC(SHA-256)");
+  mac->set_key(k->secret.data(), k->secret.size());
+  mac->update(challenge.data(), challenge.size());
+  mac->update(state_.serial.data(), state_.serial.size());
+  auto expected = mac->final();
+  if (!constant_time_equal(Bytes(expected.begin(), expected.end()), c.data)) {
+    k->tries_left = std::max(0, k->tries_left - 1);
+    dirty_ = true;
+    return {{}, SW_AUTH_FAILED};
+  }
+  if (k->tries_left != k->max_tries) dirty_ = true;
+  k->tries_left = k->max_tries;
+  for (auto& p : state_.pins)
+    if (p.unblock_key && *p.unblock_key == k->ref) unblock_authorised_.insert(p.ref);
+  return {};
+}
+
+VirtualCard::Reply VirtualCard::get_data(const Command& c) {
+  if (c.p1 != 0x01) return {{}, SW_REF_NOT_FOUND};
+  if (c.p2 == 0x06) {
+    Bytes rec(0x4D, 0x00);
+    rec[0] = 0x01;
+    std::copy(state_.serial.begin(), state_.serial.end(), rec.begin() + 55);
+    return {std::move(rec), SW_OK};
+  }
+  if (c.p2 == 0x04) {
+    Bytes rec(10, 0x00);
+    rec[6] = state_.life_cycle;
+    return {std::move(rec), SW_OK};
+  }
+  return {{}, SW_REF_NOT_FOUND};
+}
+
+VirtualCard::Reply VirtualCard::list_files(const Command& c) {
+  if (c.p1 || c.p2) return {{}, SW_WRONG_P1P2};
+  Bytes out;
+  for (auto& f : state_.files) {
+    if (f.path.size() != current_df_.size() + 2 || !starts_with(f.path, current_df_)) continue;
+    Bytes rec(20, 0x00);
+    rec[0] = f.is_df ? 0x3D : 0x2F;
+    rec[1] = f.path[f.path.size() - 2];
+    rec[2] = f.path[f.path.size() - 1];
+    rec[3] = static_cast<std::uint8_t>(f.data.size() >> 8);
+    rec[4] = static_cast<std::uint8_t>(f.data.size());
+    append(out, rec);
+  }
+  return {std::move(out), SW_OK};
+}
+
+VirtualCard::Reply VirtualCard::create_file(const Command& c) {
+  if (c.p1 != 0x80) return {{}, SW_FUNC_NOT_SUPPORTED};  // transparent EFs only
+  if (c.data.size() != 2) return {{}, SW_WRONG_DATA};
+  if (!verified_.count(0x81)) return {{}, SW_SECURITY};
+  Bytes path = child(current_df_, c.data);
+  if (state_.file(path)) return {{}, SW_FILE_EXISTS};
+  File f;
+  f.path = path;
+  f.read = Access::Always;
+  f.write = Access::Pin;
+  f.pin_ref = 0x81;
+  state_.files.push_back(std::move(f));
+  current_ef_ = path;
+  dirty_ = true;
+  return {};
+}
+
+VirtualCard::Reply VirtualCard::delete_file(const Command& c) {
+  if (c.p1 != 0x02) return {{}, SW_WRONG_P1P2};
+  if (c.data.size() != 2) return {{}, SW_WRONG_DATA};
+  Bytes path = child(current_df_, c.data);
+  auto it = std::find_if(state_.files.begin(), state_.files.end(), [&](const File& f) { return same(f.path, path); });
+  if (it == state_.files.end() || it->is_df) return {{}, SW_NOT_FOUND};
+  if (!access_ok(it->write, it->pin_ref)) return {{}, SW_SECURITY};
+  state_.files.erase(it);
+  if (same(current_ef_, path)) current_ef_.clear();
+  dirty_ = true;
+  return {};
+}
+
+VirtualCard::Reply VirtualCard::logout() {
+  verified_.clear();
+  return {};
+}
+
+}  // namespace akis::vcard
