@@ -383,6 +383,7 @@ VirtualCard::Reply VirtualCard::reset_retry_counter(const Command& c) {
     if (!pin_format_ok(*p, (*parts)[1])) return {{}, SW_WRONG_DATA};
     std::uint16_t sw = check_pin_value(*puk, (*parts)[0]);
     if (sw != SW_OK) return {{}, sw};
+    verified_.erase(puk->ref);  // the PUK opens this one reset, nothing else
     p->value = (*parts)[1];
     p->tries_left = p->max_tries;
     verified_.erase(p->ref);

@@ -1,0 +1,70 @@
+#include "cards.hpp"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <mutex>
+
+namespace akis::test {
+
+namespace fs = std::filesystem;
+
+const std::string& temp_dir() {
+  static const std::string dir = [] {
+    std::string tmpl = (fs::temp_directory_path() / "akis-test-XXXXXX").string();
+    if (!mkdtemp(tmpl.data())) std::abort();
+    static std::string keep = tmpl;
+    std::atexit([] { std::error_code ec; fs::remove_all(keep, ec); });
+    return tmpl;
+  }();
+  return dir;
+}
+
+std::string ca_cert_path() { return temp_dir() + "/ca/ca-cert.pem"; }
+std::string issuer_master_path() { return temp_dir() + "/issuer-master.hex"; }
+
+vcard::PersonaliseOptions options_for(Variant v) {
+  vcard::PersonaliseOptions o;
+  o.ca_dir = temp_dir() + "/ca";
+  o.issuer_master_file = issuer_master_path();
+  switch (v) {
+    case Variant::Pre2011:
+      o.pre2011 = true;
+      o.ec_key = true;
+      o.second_rsa = true;
+      o.national_id = "10000000146";
+      break;
+    case Variant::Post2011: break;
+    case Variant::Seal:
+      o.seal = true;
+      o.second_rsa = true;
+      o.national_id = "1234567890";
+      break;
+    case Variant::IdCard: o.esign_app = false; break;
+    case Variant::AlwaysAuth: o.always_authenticate = true; break;
+  }
+  return o;
+}
+
+const vcard::CardState& card_state(Variant v) {
+  static std::mutex m;
+  static std::map<Variant, vcard::CardState> cache;
+  std::lock_guard lock(m);
+  auto it = cache.find(v);
+  if (it == cache.end()) it = cache.emplace(v, vcard::personalise(options_for(v))).first;
+  return it->second;
+}
+
+InProcessCard make_card(Variant v, bool t0, const std::string& save_path) {
+  vcard::CardOptions co;
+  co.t0 = t0;
+  InProcessCard c;
+  c.card = std::make_shared<vcard::VirtualCard>(card_state(v), save_path, co);
+  c.owned = std::make_unique<vcard::InProcessTransport>(c.card);
+  c.transport = c.owned.get();
+  return c;
+}
+
+}  // namespace akis::test

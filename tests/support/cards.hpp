@@ -1,0 +1,36 @@
+// Personalised virtual cards for tests, made once per test process (RSA key generation is slow).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "card_state.hpp"
+#include "in_process.hpp"
+#include "personalise.hpp"
+
+namespace akis::test {
+
+enum class Variant {
+  Pre2011,        // NES, PUK, RSA + EC + second RSA pair
+  Post2011,       // NES, issuer unblock, RSA only
+  Seal,           // Mali Mühür, two RSA pairs, post-2011
+  IdCard,         // no e-signature application
+  AlwaysAuth,     // signing key with user consent
+};
+
+// A directory for this test process (removed at exit).
+const std::string& temp_dir();
+// The CA every test card is issued by, and the issuer master key for online unblock.
+std::string ca_cert_path();
+std::string issuer_master_path();
+const vcard::CardState& card_state(Variant v);
+vcard::PersonaliseOptions options_for(Variant v);
+
+struct InProcessCard {
+  std::shared_ptr<vcard::VirtualCard> card;
+  vcard::InProcessTransport* transport = nullptr;  // owned by whoever holds the unique_ptr below
+  std::unique_ptr<vcard::InProcessTransport> owned;
+};
+InProcessCard make_card(Variant v, bool t0 = false, const std::string& save_path = {});
+
+}  // namespace akis::test
