@@ -6,6 +6,7 @@
 #include <PCSC/wintypes.h>
 
 #include <cstring>
+#include <thread>
 
 #include "akis/error.hpp"
 
@@ -165,9 +166,31 @@ Bytes PcscTransport::transmit(ByteView apdu) {
     throw CardError(Err::CardReset, "the card was reset by another program");
   }
   if (rc == SCARD_E_NO_SMARTCARD) rc = SCARD_W_REMOVED_CARD;
-  if (rc != SCARD_S_SUCCESS) fail(rc, "SCardTransmit");
+  if (rc != SCARD_S_SUCCESS || len < 2) {
+    // A reader driver may report a lost card as a communication failure or an empty answer:
+    // ask pcscd whether the card is still there before calling it anything else.
+    if (card_gone()) throw CardError(Err::CardRemoved, "the card was removed during the command");
+    if (rc != SCARD_S_SUCCESS) fail(rc, "SCardTransmit");
+    throw CardError(Err::Malformed, "the reader returned " + std::to_string(len) + " bytes (no status word)");
+  }
   out.resize(len);
   return out;
+}
+
+bool PcscTransport::card_gone() {
+  // pcscd notices a removal on its next poll of the reader: give it a moment.
+  for (int i = 0; i < 20; ++i) {
+    char name[512];
+    DWORD name_len = sizeof name, state = 0, proto = 0, atr_len = MAX_ATR_SIZE;
+    BYTE atr[MAX_ATR_SIZE];
+    LONG rc = SCardStatus(card_, name, &name_len, &state, &proto, atr, &atr_len);
+    if (rc == SCARD_W_REMOVED_CARD || rc == SCARD_E_NO_SMARTCARD || rc == SCARD_E_READER_UNAVAILABLE ||
+        rc == SCARD_E_INVALID_HANDLE)
+      return true;
+    if (rc == SCARD_S_SUCCESS && !(state & SCARD_PRESENT)) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
 }
 
 void PcscTransport::begin_transaction() {

@@ -59,6 +59,7 @@ class PcscTransport final : public Transport {
 
  private:
   void refresh_atr();
+  bool card_gone();  // after a failed exchange: true when the card has left the reader
   std::shared_ptr<Context> ctx_;
   std::string reader_;
   long card_ = 0;
