@@ -17,7 +17,7 @@ packages=(
   # real clients used by the tests
   opensc libnss3-tools gnutls-bin
   # terminal interaction tests
-  tmux procps
+  tmux procps sudo
 )
 
 if [ "$(id -u)" -ne 0 ]; then

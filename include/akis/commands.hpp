@@ -56,7 +56,8 @@ class AkisCommands {
   PinStatus pin_status(std::uint8_t ref);  // VERIFY without data: never spends a try
   void change_pin(std::uint8_t ref, const Secret& old_pin, const Secret& new_pin);
   void unblock_with_puk(std::uint8_t ref, const Secret& puk, const Secret& new_pin);
-  // RESET RETRY COUNTER after the issuer's EXTERNAL AUTHENTICATE opened it: new PIN only.
+  // RESET RETRY COUNTER with the new PIN only: after the issuer's EXTERNAL AUTHENTICATE opened it,
+  // or after the PUK was verified (PKCS#11 C_Login(CKU_SO) + C_InitPIN, so the PUK is never kept).
   void unblock_authorised(std::uint8_t ref, const Secret& new_pin);
 
   void select_key(std::uint8_t key_ref);           // MSE 00 22 C3 ref

@@ -390,8 +390,9 @@ VirtualCard::Reply VirtualCard::reset_retry_counter(const Command& c) {
     dirty_ = true;
     return {};
   }
-  if (c.p1 == 0x02) {  // new PIN only, after the issuer's EXTERNAL AUTHENTICATE
-    if (!unblock_authorised_.count(p->ref)) return {{}, SW_SECURITY};
+  if (c.p1 == 0x02) {  // new PIN only: after the issuer's EXTERNAL AUTHENTICATE, or with the PUK verified
+    const bool puk_verified = p->puk_ref && verified_.count(*p->puk_ref);
+    if (!unblock_authorised_.count(p->ref) && !puk_verified) return {{}, SW_SECURITY};
     if (!pin_format_ok(*p, c.data)) return {{}, SW_WRONG_DATA};
     unblock_authorised_.erase(p->ref);
     p->value = c.data;

@@ -1,0 +1,26 @@
+// Where readers and cards come from: PC/SC in the shipped module, in-process virtual readers in tests.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <vector>
+
+#include "akis/pcsc.hpp"
+#include "akis/transport.hpp"
+
+namespace akis::p11 {
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  // Current readers with card presence, ATR and event counter. Empty when there is no PC/SC service.
+  virtual std::vector<pcsc::ReaderState> readers() = 0;
+  virtual std::unique_ptr<Transport> connect(const std::string& reader) = 0;
+  // Blocks (outside every module lock) until something differs from `known`; false on timeout or cancel.
+  virtual bool wait_for_change(const std::vector<pcsc::ReaderState>& known, std::chrono::milliseconds timeout) = 0;
+  virtual void cancel_wait() = 0;
+};
+
+std::unique_ptr<Backend> make_pcsc_backend();
+
+}  // namespace akis::p11

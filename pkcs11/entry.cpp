@@ -1,0 +1,500 @@
+// The C ABI: each C_* function checks its pointers, converts arguments and calls the C++ module.
+// Nothing throws past this file; every path returns a CK_RV.
+#include <cstring>
+
+#include "errors.hpp"
+#include "module.hpp"
+
+using namespace akis;
+using namespace akis::p11;
+
+#define EXPORT extern "C" __attribute__((visibility("default")))
+
+namespace {
+
+template <class F>
+CK_RV with_module(const char* name, F&& fn) {
+  auto m = current_module();
+  if (!m) return CKR_CRYPTOKI_NOT_INITIALIZED;
+  return guarded(name, [&] { fn(*m); });
+}
+
+template <class T>
+void copy_list(const std::vector<T>& list, T* out, CK_ULONG* count) {
+  if (!out) {
+    *count = list.size();
+    return;
+  }
+  if (*count < list.size()) {
+    *count = list.size();
+    fail(CKR_BUFFER_TOO_SMALL);
+  }
+  std::copy(list.begin(), list.end(), out);
+  *count = list.size();
+}
+
+Secret secret(const CK_UTF8CHAR* p, CK_ULONG n) {
+  if (!p && n) fail(CKR_ARGUMENTS_BAD);
+  if (n > 64) fail(CKR_PIN_LEN_RANGE);
+  return Secret(ByteView(p, n));
+}
+
+ByteView bytes(const CK_BYTE* p, CK_ULONG n) {
+  if (!p && n) fail(CKR_ARGUMENTS_BAD);
+  return ByteView(p, n);
+}
+
+CK_RV output_op(const char* name, Module::Op op, CK_SESSION_HANDLE h, std::optional<ByteView> data, CK_BYTE* out,
+                CK_ULONG* out_len) {
+  return with_module(name, [&](Module& m) {
+    if (!out_len) fail(CKR_ARGUMENTS_BAD);
+    m.op_output(op, h, data, out, out_len);
+  });
+}
+
+extern CK_FUNCTION_LIST g_functions;
+extern CK_FUNCTION_LIST_3_0 g_functions_3_0;
+
+}  // namespace
+
+// ---- General purpose ----
+
+EXPORT CK_RV C_Initialize(CK_VOID_PTR pInitArgs) {
+  return initialize_module(static_cast<const CK_C_INITIALIZE_ARGS*>(pInitArgs));
+}
+
+EXPORT CK_RV C_Finalize(CK_VOID_PTR pReserved) {
+  if (pReserved) return CKR_ARGUMENTS_BAD;
+  return finalize_module();
+}
+
+EXPORT CK_RV C_GetInfo(CK_INFO_PTR pInfo) {
+  return with_module("C_GetInfo", [&](Module&) {
+    if (!pInfo) fail(CKR_ARGUMENTS_BAD);
+    *pInfo = Module::info();
+  });
+}
+
+EXPORT CK_RV C_GetFunctionList(CK_FUNCTION_LIST_PTR_PTR ppFunctionList) {
+  if (!ppFunctionList) return CKR_ARGUMENTS_BAD;
+  *ppFunctionList = &g_functions;
+  return CKR_OK;
+}
+
+// ---- Slot and token management ----
+
+EXPORT CK_RV C_GetSlotList(CK_BBOOL tokenPresent, CK_SLOT_ID_PTR pSlotList, CK_ULONG_PTR pulCount) {
+  return with_module("C_GetSlotList", [&](Module& m) {
+    if (!pulCount) fail(CKR_ARGUMENTS_BAD);
+    copy_list(m.slot_list(tokenPresent == CK_TRUE), pSlotList, pulCount);
+  });
+}
+
+EXPORT CK_RV C_GetSlotInfo(CK_SLOT_ID slotID, CK_SLOT_INFO_PTR pInfo) {
+  return with_module("C_GetSlotInfo", [&](Module& m) {
+    if (!pInfo) fail(CKR_ARGUMENTS_BAD);
+    *pInfo = m.slot_info(slotID);
+  });
+}
+
+EXPORT CK_RV C_GetTokenInfo(CK_SLOT_ID slotID, CK_TOKEN_INFO_PTR pInfo) {
+  return with_module("C_GetTokenInfo", [&](Module& m) {
+    if (!pInfo) fail(CKR_ARGUMENTS_BAD);
+    *pInfo = m.token_info(slotID);
+  });
+}
+
+EXPORT CK_RV C_GetMechanismList(CK_SLOT_ID slotID, CK_MECHANISM_TYPE_PTR pList, CK_ULONG_PTR pulCount) {
+  return with_module("C_GetMechanismList", [&](Module& m) {
+    if (!pulCount) fail(CKR_ARGUMENTS_BAD);
+    copy_list(m.mechanism_list(slotID), pList, pulCount);
+  });
+}
+
+EXPORT CK_RV C_GetMechanismInfo(CK_SLOT_ID slotID, CK_MECHANISM_TYPE type, CK_MECHANISM_INFO_PTR pInfo) {
+  return with_module("C_GetMechanismInfo", [&](Module& m) {
+    if (!pInfo) fail(CKR_ARGUMENTS_BAD);
+    *pInfo = m.mechanism_info(slotID, type);
+  });
+}
+
+EXPORT CK_RV C_InitToken(CK_SLOT_ID, CK_UTF8CHAR_PTR, CK_ULONG, CK_UTF8CHAR_PTR) {
+  return with_module("C_InitToken", [&](Module&) { fail(CKR_FUNCTION_NOT_SUPPORTED); });
+}
+
+EXPORT CK_RV C_InitPIN(CK_SESSION_HANDLE h, CK_UTF8CHAR_PTR pPin, CK_ULONG ulPinLen) {
+  return with_module("C_InitPIN", [&](Module& m) { m.init_pin(h, secret(pPin, ulPinLen)); });
+}
+
+EXPORT CK_RV C_SetPIN(CK_SESSION_HANDLE h, CK_UTF8CHAR_PTR pOld, CK_ULONG ulOld, CK_UTF8CHAR_PTR pNew, CK_ULONG ulNew) {
+  return with_module("C_SetPIN", [&](Module& m) { m.set_pin(h, secret(pOld, ulOld), secret(pNew, ulNew)); });
+}
+
+EXPORT CK_RV C_WaitForSlotEvent(CK_FLAGS flags, CK_SLOT_ID_PTR pSlot, CK_VOID_PTR pReserved) {
+  return with_module("C_WaitForSlotEvent", [&](Module& m) {
+    if (!pSlot || pReserved) fail(CKR_ARGUMENTS_BAD);
+    *pSlot = m.wait_for_slot_event(flags & CKF_DONT_BLOCK);
+  });
+}
+
+// ---- Session management ----
+
+EXPORT CK_RV C_OpenSession(CK_SLOT_ID slotID, CK_FLAGS flags, CK_VOID_PTR, CK_NOTIFY, CK_SESSION_HANDLE_PTR phSession) {
+  return with_module("C_OpenSession", [&](Module& m) {
+    if (!phSession) fail(CKR_ARGUMENTS_BAD);
+    *phSession = m.open_session(slotID, flags);
+  });
+}
+
+EXPORT CK_RV C_CloseSession(CK_SESSION_HANDLE h) {
+  return with_module("C_CloseSession", [&](Module& m) { m.close_session(h); });
+}
+
+EXPORT CK_RV C_CloseAllSessions(CK_SLOT_ID slotID) {
+  return with_module("C_CloseAllSessions", [&](Module& m) { m.close_all_sessions(slotID); });
+}
+
+EXPORT CK_RV C_GetSessionInfo(CK_SESSION_HANDLE h, CK_SESSION_INFO_PTR pInfo) {
+  return with_module("C_GetSessionInfo", [&](Module& m) {
+    if (!pInfo) fail(CKR_ARGUMENTS_BAD);
+    *pInfo = m.session_info(h);
+  });
+}
+
+EXPORT CK_RV C_GetOperationState(CK_SESSION_HANDLE, CK_BYTE_PTR, CK_ULONG_PTR) {
+  return with_module("C_GetOperationState", [&](Module&) { fail(CKR_FUNCTION_NOT_SUPPORTED); });
+}
+
+EXPORT CK_RV C_SetOperationState(CK_SESSION_HANDLE, CK_BYTE_PTR, CK_ULONG, CK_OBJECT_HANDLE, CK_OBJECT_HANDLE) {
+  return with_module("C_SetOperationState", [&](Module&) { fail(CKR_FUNCTION_NOT_SUPPORTED); });
+}
+
+EXPORT CK_RV C_Login(CK_SESSION_HANDLE h, CK_USER_TYPE userType, CK_UTF8CHAR_PTR pPin, CK_ULONG ulPinLen) {
+  return with_module("C_Login", [&](Module& m) {
+    if (!pPin) fail(CKR_ARGUMENTS_BAD);  // no protected authentication path on these readers
+    m.login(h, userType, secret(pPin, ulPinLen));
+  });
+}
+
+EXPORT CK_RV C_Logout(CK_SESSION_HANDLE h) {
+  return with_module("C_Logout", [&](Module& m) { m.logout(h); });
+}
+
+// ---- Object management ----
+
+EXPORT CK_RV C_CreateObject(CK_SESSION_HANDLE, CK_ATTRIBUTE_PTR, CK_ULONG, CK_OBJECT_HANDLE_PTR) {
+  return with_module("C_CreateObject", [&](Module&) { fail(CKR_FUNCTION_NOT_SUPPORTED); });
+}
+
+EXPORT CK_RV C_CopyObject(CK_SESSION_HANDLE, CK_OBJECT_HANDLE, CK_ATTRIBUTE_PTR, CK_ULONG, CK_OBJECT_HANDLE_PTR) {
+  return with_module("C_CopyObject", [&](Module&) { fail(CKR_FUNCTION_NOT_SUPPORTED); });
+}
+
+EXPORT CK_RV C_DestroyObject(CK_SESSION_HANDLE, CK_OBJECT_HANDLE) {
+  return with_module("C_DestroyObject", [&](Module&) { fail(CKR_FUNCTION_NOT_SUPPORTED); });
+}
+
+EXPORT CK_RV C_GetObjectSize(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, CK_ULONG_PTR pulSize) {
+  return with_module("C_GetObjectSize", [&](Module& m) {
+    if (!pulSize) fail(CKR_ARGUMENTS_BAD);
+    *pulSize = m.object_size(h, o);
+  });
+}
+
+EXPORT CK_RV C_GetAttributeValue(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_PTR pTemplate, CK_ULONG n) {
+  CK_RV rv = CKR_OK;
+  CK_RV call = with_module("C_GetAttributeValue", [&](Module& m) {
+    if (!pTemplate && n) fail(CKR_ARGUMENTS_BAD);
+    rv = m.get_attribute_value(h, o, pTemplate, n);
+  });
+  return call != CKR_OK ? call : rv;
+}
+
+EXPORT CK_RV C_SetAttributeValue(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_PTR pTemplate, CK_ULONG n) {
+  return with_module("C_SetAttributeValue", [&](Module& m) {
+    if (!pTemplate && n) fail(CKR_ARGUMENTS_BAD);
+    m.object_size(h, o);  // the handle must be valid before we say the object is read-only
+    fail(CKR_ACTION_PROHIBITED);
+  });
+}
+
+EXPORT CK_RV C_FindObjectsInit(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR pTemplate, CK_ULONG n) {
+  return with_module("C_FindObjectsInit", [&](Module& m) {
+    if (!pTemplate && n) fail(CKR_ARGUMENTS_BAD);
+    m.find_init(h, pTemplate, n);
+  });
+}
+
+EXPORT CK_RV C_FindObjects(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE_PTR ph, CK_ULONG max, CK_ULONG_PTR pulCount) {
+  return with_module("C_FindObjects", [&](Module& m) {
+    if (!ph || !pulCount) fail(CKR_ARGUMENTS_BAD);
+    *pulCount = m.find(h, ph, max);
+  });
+}
+
+EXPORT CK_RV C_FindObjectsFinal(CK_SESSION_HANDLE h) {
+  return with_module("C_FindObjectsFinal", [&](Module& m) { m.find_final(h); });
+}
+
+// ---- Encryption / decryption (RSA public-key encryption in software, decryption on the card) ----
+
+EXPORT CK_RV C_EncryptInit(CK_SESSION_HANDLE h, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey) {
+  return with_module("C_EncryptInit", [&](Module& m) { m.op_init(Module::Op::Encrypt, h, pMechanism, hKey); });
+}
+EXPORT CK_RV C_Encrypt(CK_SESSION_HANDLE h, CK_BYTE_PTR p, CK_ULONG n, CK_BYTE_PTR out, CK_ULONG_PTR outLen) {
+  return with_module("C_Encrypt", [&](Module& m) {
+    if (!outLen) fail(CKR_ARGUMENTS_BAD);
+    m.op_output(Module::Op::Encrypt, h, bytes(p, n), out, outLen);
+  });
+}
+EXPORT CK_RV C_EncryptUpdate(CK_SESSION_HANDLE h, CK_BYTE_PTR p, CK_ULONG n, CK_BYTE_PTR, CK_ULONG_PTR outLen) {
+  return with_module("C_EncryptUpdate", [&](Module& m) {
+    if (!outLen) fail(CKR_ARGUMENTS_BAD);
+    m.op_update(Module::Op::Encrypt, h, bytes(p, n));
+    *outLen = 0;
+  });
+}
+EXPORT CK_RV C_EncryptFinal(CK_SESSION_HANDLE h, CK_BYTE_PTR out, CK_ULONG_PTR outLen) {
+  return output_op("C_EncryptFinal", Module::Op::Encrypt, h, std::nullopt, out, outLen);
+}
+EXPORT CK_RV C_DecryptInit(CK_SESSION_HANDLE h, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey) {
+  return with_module("C_DecryptInit", [&](Module& m) { m.op_init(Module::Op::Decrypt, h, pMechanism, hKey); });
+}
+EXPORT CK_RV C_Decrypt(CK_SESSION_HANDLE h, CK_BYTE_PTR p, CK_ULONG n, CK_BYTE_PTR out, CK_ULONG_PTR outLen) {
+  return with_module("C_Decrypt", [&](Module& m) {
+    if (!outLen) fail(CKR_ARGUMENTS_BAD);
+    m.op_output(Module::Op::Decrypt, h, bytes(p, n), out, outLen);
+  });
+}
+EXPORT CK_RV C_DecryptUpdate(CK_SESSION_HANDLE h, CK_BYTE_PTR p, CK_ULONG n, CK_BYTE_PTR, CK_ULONG_PTR outLen) {
+  return with_module("C_DecryptUpdate", [&](Module& m) {
+    if (!outLen) fail(CKR_ARGUMENTS_BAD);
+    m.op_update(Module::Op::Decrypt, h, bytes(p, n));
+    *outLen = 0;
+  });
+}
+EXPORT CK_RV C_DecryptFinal(CK_SESSION_HANDLE h, CK_BYTE_PTR out, CK_ULONG_PTR outLen) {
+  return output_op("C_DecryptFinal", Module::Op::Decrypt, h, std::nullopt, out, outLen);
+}
+
+// ---- Message digesting (software) ----
+
+EXPORT CK_RV C_DigestInit(CK_SESSION_HANDLE h, CK_MECHANISM_PTR pMechanism) {
+  return with_module("C_DigestInit", [&](Module& m) { m.op_init(Module::Op::Digest, h, pMechanism, 0); });
+}
+EXPORT CK_RV C_Digest(CK_SESSION_HANDLE h, CK_BYTE_PTR p, CK_ULONG n, CK_BYTE_PTR out, CK_ULONG_PTR outLen) {
+  return with_module("C_Digest", [&](Module& m) {
+    if (!outLen) fail(CKR_ARGUMENTS_BAD);
+    m.op_output(Module::Op::Digest, h, bytes(p, n), out, outLen);
+  });
+}
+EXPORT CK_RV C_DigestUpdate(CK_SESSION_HANDLE h, CK_BYTE_PTR p, CK_ULONG n) {
+  return with_module("C_DigestUpdate", [&](Module& m) { m.op_update(Module::Op::Digest, h, bytes(p, n)); });
+}
+EXPORT CK_RV C_DigestKey(CK_SESSION_HANDLE, CK_OBJECT_HANDLE) {
+  return with_module("C_DigestKey", [&](Module&) { fail(CKR_KEY_INDIGESTIBLE); });
+}
+EXPORT CK_RV C_DigestFinal(CK_SESSION_HANDLE h, CK_BYTE_PTR out, CK_ULONG_PTR outLen) {
+  return output_op("C_DigestFinal", Module::Op::Digest, h, std::nullopt, out, outLen);
+}
+
+// ---- Signing (on the card) and verification (software) ----
+
+EXPORT CK_RV C_SignInit(CK_SESSION_HANDLE h, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey) {
+  return with_module("C_SignInit", [&](Module& m) { m.op_init(Module::Op::Sign, h, pMechanism, hKey); });
+}
+EXPORT CK_RV C_Sign(CK_SESSION_HANDLE h, CK_BYTE_PTR p, CK_ULONG n, CK_BYTE_PTR out, CK_ULONG_PTR outLen) {
+  return with_module("C_Sign", [&](Module& m) {
+    if (!outLen) fail(CKR_ARGUMENTS_BAD);
+    m.op_output(Module::Op::Sign, h, bytes(p, n), out, outLen);
+  });
+}
+EXPORT CK_RV C_SignUpdate(CK_SESSION_HANDLE h, CK_BYTE_PTR p, CK_ULONG n) {
+  return with_module("C_SignUpdate", [&](Module& m) { m.op_update(Module::Op::Sign, h, bytes(p, n)); });
+}
+EXPORT CK_RV C_SignFinal(CK_SESSION_HANDLE h, CK_BYTE_PTR out, CK_ULONG_PTR outLen) {
+  return output_op("C_SignFinal", Module::Op::Sign, h, std::nullopt, out, outLen);
+}
+EXPORT CK_RV C_SignRecoverInit(CK_SESSION_HANDLE, CK_MECHANISM_PTR, CK_OBJECT_HANDLE) {
+  return with_module("C_SignRecoverInit", [&](Module&) { fail(CKR_FUNCTION_NOT_SUPPORTED); });
+}
+EXPORT CK_RV C_SignRecover(CK_SESSION_HANDLE, CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG_PTR) {
+  return with_module("C_SignRecover", [&](Module&) { fail(CKR_FUNCTION_NOT_SUPPORTED); });
+}
+EXPORT CK_RV C_VerifyInit(CK_SESSION_HANDLE h, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey) {
+  return with_module("C_VerifyInit", [&](Module& m) { m.op_init(Module::Op::Verify, h, pMechanism, hKey); });
+}
+EXPORT CK_RV C_Verify(CK_SESSION_HANDLE h, CK_BYTE_PTR p, CK_ULONG n, CK_BYTE_PTR sig, CK_ULONG sigLen) {
+  return with_module("C_Verify", [&](Module& m) { m.verify_finish(h, bytes(p, n), bytes(sig, sigLen)); });
+}
+EXPORT CK_RV C_VerifyUpdate(CK_SESSION_HANDLE h, CK_BYTE_PTR p, CK_ULONG n) {
+  return with_module("C_VerifyUpdate", [&](Module& m) { m.op_update(Module::Op::Verify, h, bytes(p, n)); });
+}
+EXPORT CK_RV C_VerifyFinal(CK_SESSION_HANDLE h, CK_BYTE_PTR sig, CK_ULONG sigLen) {
+  return with_module("C_VerifyFinal", [&](Module& m) { m.verify_finish(h, std::nullopt, bytes(sig, sigLen)); });
+}
+EXPORT CK_RV C_VerifyRecoverInit(CK_SESSION_HANDLE, CK_MECHANISM_PTR, CK_OBJECT_HANDLE) {
+  return with_module("C_VerifyRecoverInit", [&](Module&) { fail(CKR_FUNCTION_NOT_SUPPORTED); });
+}
+EXPORT CK_RV C_VerifyRecover(CK_SESSION_HANDLE, CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG_PTR) {
+  return with_module("C_VerifyRecover", [&](Module&) { fail(CKR_FUNCTION_NOT_SUPPORTED); });
+}
+
+// ---- Dual-function, key management: not offered by this card ----
+
+#define AKIS_UNSUPPORTED(name, ...)                                                      \
+  EXPORT CK_RV name(__VA_ARGS__) {                                                       \
+    return with_module(#name, [&](Module&) { fail(CKR_FUNCTION_NOT_SUPPORTED); });      \
+  }
+AKIS_UNSUPPORTED(C_DigestEncryptUpdate, CK_SESSION_HANDLE, CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG_PTR)
+AKIS_UNSUPPORTED(C_DecryptDigestUpdate, CK_SESSION_HANDLE, CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG_PTR)
+AKIS_UNSUPPORTED(C_SignEncryptUpdate, CK_SESSION_HANDLE, CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG_PTR)
+AKIS_UNSUPPORTED(C_DecryptVerifyUpdate, CK_SESSION_HANDLE, CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG_PTR)
+AKIS_UNSUPPORTED(C_GenerateKey, CK_SESSION_HANDLE, CK_MECHANISM_PTR, CK_ATTRIBUTE_PTR, CK_ULONG, CK_OBJECT_HANDLE_PTR)
+AKIS_UNSUPPORTED(C_GenerateKeyPair, CK_SESSION_HANDLE, CK_MECHANISM_PTR, CK_ATTRIBUTE_PTR, CK_ULONG, CK_ATTRIBUTE_PTR,
+                 CK_ULONG, CK_OBJECT_HANDLE_PTR, CK_OBJECT_HANDLE_PTR)
+AKIS_UNSUPPORTED(C_WrapKey, CK_SESSION_HANDLE, CK_MECHANISM_PTR, CK_OBJECT_HANDLE, CK_OBJECT_HANDLE, CK_BYTE_PTR,
+                 CK_ULONG_PTR)
+AKIS_UNSUPPORTED(C_UnwrapKey, CK_SESSION_HANDLE, CK_MECHANISM_PTR, CK_OBJECT_HANDLE, CK_BYTE_PTR, CK_ULONG,
+                 CK_ATTRIBUTE_PTR, CK_ULONG, CK_OBJECT_HANDLE_PTR)
+AKIS_UNSUPPORTED(C_DeriveKey, CK_SESSION_HANDLE, CK_MECHANISM_PTR, CK_OBJECT_HANDLE, CK_ATTRIBUTE_PTR, CK_ULONG,
+                 CK_OBJECT_HANDLE_PTR)
+
+EXPORT CK_RV C_SeedRandom(CK_SESSION_HANDLE, CK_BYTE_PTR, CK_ULONG) {
+  return with_module("C_SeedRandom", [&](Module&) { fail(CKR_RANDOM_SEED_NOT_SUPPORTED); });
+}
+EXPORT CK_RV C_GenerateRandom(CK_SESSION_HANDLE h, CK_BYTE_PTR p, CK_ULONG n) {
+  return with_module("C_GenerateRandom", [&](Module& m) {
+    if (!p && n) fail(CKR_ARGUMENTS_BAD);
+    m.generate_random(h, p, n);
+  });
+}
+EXPORT CK_RV C_GetFunctionStatus(CK_SESSION_HANDLE) {
+  return with_module("C_GetFunctionStatus", [&](Module&) { fail(CKR_FUNCTION_NOT_PARALLEL); });
+}
+EXPORT CK_RV C_CancelFunction(CK_SESSION_HANDLE) {
+  return with_module("C_CancelFunction", [&](Module&) { fail(CKR_FUNCTION_NOT_PARALLEL); });
+}
+
+// ---- PKCS#11 3.0 ----
+
+EXPORT CK_RV C_GetInterfaceList(CK_INTERFACE_PTR pList, CK_ULONG_PTR pulCount);
+EXPORT CK_RV C_GetInterface(CK_UTF8CHAR_PTR pName, CK_VERSION_PTR pVersion, CK_INTERFACE_PTR_PTR pp, CK_FLAGS flags);
+
+EXPORT CK_RV C_LoginUser(CK_SESSION_HANDLE h, CK_USER_TYPE userType, CK_UTF8CHAR_PTR pPin, CK_ULONG ulPinLen,
+                         CK_UTF8CHAR_PTR, CK_ULONG) {
+  return C_Login(h, userType, pPin, ulPinLen);  // the card has one user: the name is not used
+}
+EXPORT CK_RV C_SessionCancel(CK_SESSION_HANDLE h, CK_FLAGS) {
+  return with_module("C_SessionCancel", [&](Module& m) { m.cancel_operations(h); });
+}
+AKIS_UNSUPPORTED(C_MessageEncryptInit, CK_SESSION_HANDLE, CK_MECHANISM_PTR, CK_OBJECT_HANDLE)
+AKIS_UNSUPPORTED(C_EncryptMessage, CK_SESSION_HANDLE, CK_VOID_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR,
+                 CK_ULONG, CK_BYTE_PTR, CK_ULONG_PTR)
+AKIS_UNSUPPORTED(C_EncryptMessageBegin, CK_SESSION_HANDLE, CK_VOID_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG)
+AKIS_UNSUPPORTED(C_EncryptMessageNext, CK_SESSION_HANDLE, CK_VOID_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR,
+                 CK_ULONG_PTR, CK_FLAGS)
+AKIS_UNSUPPORTED(C_MessageEncryptFinal, CK_SESSION_HANDLE)
+AKIS_UNSUPPORTED(C_MessageDecryptInit, CK_SESSION_HANDLE, CK_MECHANISM_PTR, CK_OBJECT_HANDLE)
+AKIS_UNSUPPORTED(C_DecryptMessage, CK_SESSION_HANDLE, CK_VOID_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR,
+                 CK_ULONG, CK_BYTE_PTR, CK_ULONG_PTR)
+AKIS_UNSUPPORTED(C_DecryptMessageBegin, CK_SESSION_HANDLE, CK_VOID_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG)
+AKIS_UNSUPPORTED(C_DecryptMessageNext, CK_SESSION_HANDLE, CK_VOID_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR,
+                 CK_ULONG_PTR, CK_FLAGS)
+AKIS_UNSUPPORTED(C_MessageDecryptFinal, CK_SESSION_HANDLE)
+AKIS_UNSUPPORTED(C_MessageSignInit, CK_SESSION_HANDLE, CK_MECHANISM_PTR, CK_OBJECT_HANDLE)
+AKIS_UNSUPPORTED(C_SignMessage, CK_SESSION_HANDLE, CK_VOID_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR,
+                 CK_ULONG_PTR)
+AKIS_UNSUPPORTED(C_SignMessageBegin, CK_SESSION_HANDLE, CK_VOID_PTR, CK_ULONG)
+AKIS_UNSUPPORTED(C_SignMessageNext, CK_SESSION_HANDLE, CK_VOID_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR,
+                 CK_ULONG_PTR)
+AKIS_UNSUPPORTED(C_MessageSignFinal, CK_SESSION_HANDLE)
+AKIS_UNSUPPORTED(C_MessageVerifyInit, CK_SESSION_HANDLE, CK_MECHANISM_PTR, CK_OBJECT_HANDLE)
+AKIS_UNSUPPORTED(C_VerifyMessage, CK_SESSION_HANDLE, CK_VOID_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR,
+                 CK_ULONG)
+AKIS_UNSUPPORTED(C_VerifyMessageBegin, CK_SESSION_HANDLE, CK_VOID_PTR, CK_ULONG)
+AKIS_UNSUPPORTED(C_VerifyMessageNext, CK_SESSION_HANDLE, CK_VOID_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR,
+                 CK_ULONG)
+AKIS_UNSUPPORTED(C_MessageVerifyFinal, CK_SESSION_HANDLE)
+
+namespace {
+
+#define AKIS_240_FUNCTIONS                                                                                       \
+  C_Initialize, C_Finalize, C_GetInfo, C_GetFunctionList, C_GetSlotList, C_GetSlotInfo, C_GetTokenInfo,         \
+      C_GetMechanismList, C_GetMechanismInfo, C_InitToken, C_InitPIN, C_SetPIN, C_OpenSession, C_CloseSession,  \
+      C_CloseAllSessions, C_GetSessionInfo, C_GetOperationState, C_SetOperationState, C_Login, C_Logout,        \
+      C_CreateObject, C_CopyObject, C_DestroyObject, C_GetObjectSize, C_GetAttributeValue, C_SetAttributeValue, \
+      C_FindObjectsInit, C_FindObjects, C_FindObjectsFinal, C_EncryptInit, C_Encrypt, C_EncryptUpdate,          \
+      C_EncryptFinal, C_DecryptInit, C_Decrypt, C_DecryptUpdate, C_DecryptFinal, C_DigestInit, C_Digest,        \
+      C_DigestUpdate, C_DigestKey, C_DigestFinal, C_SignInit, C_Sign, C_SignUpdate, C_SignFinal,                \
+      C_SignRecoverInit, C_SignRecover, C_VerifyInit, C_Verify, C_VerifyUpdate, C_VerifyFinal,                  \
+      C_VerifyRecoverInit, C_VerifyRecover, C_DigestEncryptUpdate, C_DecryptDigestUpdate, C_SignEncryptUpdate,  \
+      C_DecryptVerifyUpdate, C_GenerateKey, C_GenerateKeyPair, C_WrapKey, C_UnwrapKey, C_DeriveKey,             \
+      C_SeedRandom, C_GenerateRandom, C_GetFunctionStatus, C_CancelFunction, C_WaitForSlotEvent
+
+CK_FUNCTION_LIST g_functions = {{2, 40}, AKIS_240_FUNCTIONS};
+CK_FUNCTION_LIST_3_0 g_functions_3_0 = {
+    {3, 0},
+    AKIS_240_FUNCTIONS,
+    C_GetInterfaceList,
+    C_GetInterface,
+    C_LoginUser,
+    C_SessionCancel,
+    C_MessageEncryptInit,
+    C_EncryptMessage,
+    C_EncryptMessageBegin,
+    C_EncryptMessageNext,
+    C_MessageEncryptFinal,
+    C_MessageDecryptInit,
+    C_DecryptMessage,
+    C_DecryptMessageBegin,
+    C_DecryptMessageNext,
+    C_MessageDecryptFinal,
+    C_MessageSignInit,
+    C_SignMessage,
+    C_SignMessageBegin,
+    C_SignMessageNext,
+    C_MessageSignFinal,
+    C_MessageVerifyInit,
+    C_VerifyMessage,
+    C_VerifyMessageBegin,
+    C_VerifyMessageNext,
+    C_MessageVerifyFinal,
+};
+
+CK_CHAR kInterfaceName[] = "PKCS 11";
+CK_INTERFACE g_interfaces[] = {
+    {kInterfaceName, &g_functions_3_0, 0},
+    {kInterfaceName, &g_functions, 0},
+};
+
+}  // namespace
+
+EXPORT CK_RV C_GetInterfaceList(CK_INTERFACE_PTR pList, CK_ULONG_PTR pulCount) {
+  if (!pulCount) return CKR_ARGUMENTS_BAD;
+  const CK_ULONG n = sizeof g_interfaces / sizeof g_interfaces[0];
+  if (!pList) {
+    *pulCount = n;
+    return CKR_OK;
+  }
+  if (*pulCount < n) {
+    *pulCount = n;
+    return CKR_BUFFER_TOO_SMALL;
+  }
+  std::memcpy(pList, g_interfaces, sizeof g_interfaces);
+  *pulCount = n;
+  return CKR_OK;
+}
+
+EXPORT CK_RV C_GetInterface(CK_UTF8CHAR_PTR pName, CK_VERSION_PTR pVersion, CK_INTERFACE_PTR_PTR pp, CK_FLAGS flags) {
+  if (!pp) return CKR_ARGUMENTS_BAD;
+  if (pName && std::strcmp(reinterpret_cast<const char*>(pName), "PKCS 11") != 0) return CKR_ARGUMENTS_BAD;
+  for (auto& i : g_interfaces) {
+    const CK_VERSION* v = static_cast<const CK_VERSION*>(i.pFunctionList);
+    if (pVersion && (pVersion->major != v->major || pVersion->minor != v->minor)) continue;
+    if ((i.flags & flags) != flags) continue;
+    *pp = &i;
+    return CKR_OK;
+  }
+  return CKR_ARGUMENTS_BAD;
+}

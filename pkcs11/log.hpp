@@ -1,0 +1,14 @@
+// Module logging: off by default; AKIS_PKCS11_LOG=error|info|debug or `log_level` in the config file.
+// Goes to stderr or to AKIS_PKCS11_LOG_FILE. Secrets are never passed to it.
+#pragma once
+
+namespace akis::p11::log {
+
+enum class Level { Off = 0, Error = 1, Info = 2, Debug = 3 };
+void configure();  // reads the environment and the config file; called by C_Initialize
+Level level();
+void error(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
+void info(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
+void debug(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
+
+}  // namespace akis::p11::log

@@ -1,0 +1,140 @@
+// The module's state and its C++ functions, grouped as the PKCS#11 chapters are. The C entry points
+// (entry.cpp) check pointers and convert arguments; everything here works on validated input.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+#include "backend.hpp"
+#include "mechanism.hpp"
+#include "token.hpp"
+
+namespace akis::p11 {
+
+// The lock of the module state: the application's mutex callbacks when it gave only those
+// (C_Initialize without CKF_OS_LOCKING_OK), a std::recursive_mutex otherwise.
+class StateLock {
+ public:
+  explicit StateLock(const CK_C_INITIALIZE_ARGS* args);
+  ~StateLock();
+  void lock();
+  void unlock();
+
+ private:
+  std::recursive_mutex os_;
+  CK_C_INITIALIZE_ARGS app_{};
+  void* app_mutex_ = nullptr;
+};
+
+struct Operation {
+  Mechanism mech;
+  const Object* key = nullptr;
+  std::unique_ptr<Hash> hash;   // hash mechanisms: hashed as parts arrive
+  Bytes buffer;                 // other mechanisms: the whole input
+  bool context_login = false;   // CKU_CONTEXT_SPECIFIC done for an always-authenticate key
+  std::optional<Bytes> result;  // computed but not yet delivered (the caller's buffer was too small)
+};
+
+struct Session {
+  CK_SESSION_HANDLE handle = 0;
+  CK_SLOT_ID slot = 0;
+  CK_FLAGS flags = 0;
+  std::shared_ptr<Token> token;
+  std::mutex mutex;  // one call at a time on a session
+  std::optional<std::vector<CK_OBJECT_HANDLE>> find;
+  std::size_t find_pos = 0;
+  std::optional<Operation> sign, verify, encrypt, decrypt, digest;
+};
+
+struct Slot {
+  CK_SLOT_ID id = 0;
+  std::string reader;
+  bool reader_present = true;
+  pcsc::ReaderState state;           // as last seen
+  pcsc::ReaderState reported;        // as last reported by C_WaitForSlotEvent
+  std::shared_ptr<Token> token;      // loaded token of the card in the reader
+  unsigned long token_event = ~0ul;  // event counter of the card the token (or the refusal) belongs to
+  bool unrecognized = false;         // a card that is not an AKİS e-signature card
+  std::shared_ptr<std::mutex> loading = std::make_shared<std::mutex>();
+};
+
+class Module {
+ public:
+  Module(const CK_C_INITIALIZE_ARGS* args, std::unique_ptr<Backend> backend);
+  ~Module();
+
+  // General purpose
+  static CK_INFO info();
+  void finalize();
+
+  // Slot and token management
+  std::vector<CK_SLOT_ID> slot_list(bool token_present);
+  CK_SLOT_INFO slot_info(CK_SLOT_ID id);
+  CK_TOKEN_INFO token_info(CK_SLOT_ID id);
+  std::vector<CK_MECHANISM_TYPE> mechanism_list(CK_SLOT_ID id);
+  CK_MECHANISM_INFO mechanism_info(CK_SLOT_ID id, CK_MECHANISM_TYPE type);
+  CK_SLOT_ID wait_for_slot_event(bool dont_block);
+
+  // Session management
+  CK_SESSION_HANDLE open_session(CK_SLOT_ID id, CK_FLAGS flags);
+  void close_session(CK_SESSION_HANDLE h);
+  void close_all_sessions(CK_SLOT_ID id);
+  CK_SESSION_INFO session_info(CK_SESSION_HANDLE h);
+  void login(CK_SESSION_HANDLE h, CK_USER_TYPE user, const Secret& pin);
+  void logout(CK_SESSION_HANDLE h);
+  void init_pin(CK_SESSION_HANDLE h, const Secret& pin);
+  void set_pin(CK_SESSION_HANDLE h, const Secret& old_pin, const Secret& new_pin);
+
+  // Object management
+  CK_RV get_attribute_value(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, CK_ATTRIBUTE* tmpl, CK_ULONG n);
+  CK_ULONG object_size(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o);
+  void find_init(CK_SESSION_HANDLE h, const CK_ATTRIBUTE* tmpl, CK_ULONG n);
+  CK_ULONG find(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE* out, CK_ULONG max);
+  void find_final(CK_SESSION_HANDLE h);
+
+  // Cryptographic functions. `out`/`out_len` follow the size-query convention (entry.cpp checked out_len).
+  enum class Op { Sign, Verify, Encrypt, Decrypt, Digest };
+  void op_init(Op op, CK_SESSION_HANDLE h, const CK_MECHANISM* m, CK_OBJECT_HANDLE key);
+  void op_update(Op op, CK_SESSION_HANDLE h, ByteView part);
+  // Single-part (data given) or final (data nullopt) step producing output.
+  void op_output(Op op, CK_SESSION_HANDLE h, std::optional<ByteView> data, CK_BYTE* out, CK_ULONG* out_len);
+  // Verify single-part / final.
+  void verify_finish(CK_SESSION_HANDLE h, std::optional<ByteView> data, ByteView signature);
+  void generate_random(CK_SESSION_HANDLE h, CK_BYTE* out, CK_ULONG len);
+  void cancel_operations(CK_SESSION_HANDLE h);
+
+ private:
+  std::shared_ptr<Session> session(CK_SESSION_HANDLE h);
+  Slot& slot_locked(CK_SLOT_ID id);
+  void refresh_locked();
+  std::shared_ptr<Token> token_for(CK_SLOT_ID id);  // loads the token when needed (card I/O outside the lock)
+  void drop_token_locked(Slot& s);
+  void card_gone(const std::shared_ptr<Token>& t);
+  bool visible(const Token& t, const Object& o) const;
+  const Object& object_of(Session& s, CK_OBJECT_HANDLE h);
+  std::optional<Operation>& op_slot(Session& s, Op op);
+  template <class F>
+  decltype(auto) with_card(Session& s, F&& fn);
+
+  StateLock lock_;
+  std::unique_ptr<Backend> backend_;
+  std::map<CK_SLOT_ID, Slot> slots_;
+  std::map<CK_SESSION_HANDLE, std::shared_ptr<Session>> sessions_;
+  CK_SLOT_ID next_slot_ = 0;
+  CK_SESSION_HANDLE next_session_ = 1;
+  CK_OBJECT_HANDLE next_object_ = 1;
+  bool finalized_ = false;
+};
+
+// The initialised module of this process, or nullptr (also in a forked child that has not called
+// C_Initialize itself).
+std::shared_ptr<Module> current_module();
+CK_RV initialize_module(const CK_C_INITIALIZE_ARGS* args);
+CK_RV finalize_module();
+// Tests install their own backend before C_Initialize.
+void set_backend_factory(std::unique_ptr<Backend> (*factory)());
+
+}  // namespace akis::p11

@@ -1,0 +1,110 @@
+#include "token.hpp"
+
+#include <cstring>
+
+#include "errors.hpp"
+#include "log.hpp"
+
+namespace akis::p11 {
+
+namespace {
+// Copies UTF-8 text into a blank-padded PKCS#11 field without cutting a multi-byte character.
+void pad(CK_UTF8CHAR* field, std::size_t size, const std::string& text) {
+  std::memset(field, ' ', size);
+  std::size_t n = std::min(size, text.size());
+  while (n > 0 && n < text.size() && (static_cast<unsigned char>(text[n]) & 0xC0) == 0x80) --n;
+  std::memcpy(field, text.data(), n);
+}
+}  // namespace
+
+Token::Token(std::unique_ptr<Transport> transport, CK_SLOT_ID slot, CK_OBJECT_HANDLE first_handle)
+    : card_(std::move(transport)), profile_(&card_.profile()), slot_(slot) {
+  CardContent content;
+  content.profile = profile_;
+  for (auto& c : profile_->certificates) content.certificates.emplace_back(&c, card_.certificate(c));
+  for (auto& k : profile_->public_keys) content.public_keys.emplace_back(&k, card_.public_key(k));
+  objects_ = build_objects(content);
+  CK_OBJECT_HANDLE h = first_handle;
+  for (auto& o : objects_) o.handle = h++;
+  for (auto& [info, der] : content.certificates) {
+    if (info->authority) continue;
+    try {
+      label_ = token_label_from_certificate(der);
+    } catch (const CardError&) {
+    }
+    if (!label_.empty()) break;
+  }
+  if (label_.empty()) label_ = profile_->token.label.empty() ? "AKIS" : profile_->token.label;
+  log::info("token in slot %lu: %zu objects, label '%s'", static_cast<unsigned long>(slot), objects_.size(),
+            label_.c_str());
+}
+
+const Object* Token::object(CK_OBJECT_HANDLE h) const {
+  for (auto& o : objects_)
+    if (o.handle == h) return &o;
+  return nullptr;
+}
+
+void Token::pin_state_changed() {
+  std::lock_guard lock(pin_mutex_);
+  pins_.valid = false;
+}
+
+void Token::after_reset() {
+  // Transport already reconnected. Same card? Compare the serial; a different card is a removal.
+  Bytes serial = card_.locked([](AkisCommands& c) { return c.serial_number(); });
+  if (serial != profile_->card_serial) throw CardError(Err::CardRemoved, "another card is in the reader");
+  login_ = Login::None;
+  pin_state_changed();
+  log::info("slot %lu: card reset by another program; login dropped", static_cast<unsigned long>(slot_));
+}
+
+CK_TOKEN_INFO Token::info() {
+  CK_TOKEN_INFO ti{};
+  pad(ti.label, sizeof ti.label, label_);
+  pad(ti.manufacturerID, sizeof ti.manufacturerID, "TUBITAK BILGEM");
+  pad(ti.model, sizeof ti.model, std::string("AKIS ") + (profile_->atr.family == AtrFamily::V2_x   ? "2.x"
+                                                         : profile_->atr.family == AtrFamily::V1_x ? "1.x"
+                                                         : profile_->atr.family == AtrFamily::V1_0 ? "1.0"
+                                                                                                   : "?"));
+  std::string serial = to_hex(profile_->card_serial);
+  if (serial.size() > 16) serial = serial.substr(serial.size() - 16);
+  pad(ti.serialNumber, sizeof ti.serialNumber, serial);
+  ti.flags = CKF_RNG | CKF_LOGIN_REQUIRED | CKF_USER_PIN_INITIALIZED | CKF_TOKEN_INITIALIZED;
+  const PinInfo* user = profile_->user_pin();
+  const PinInfo* puk = profile_->puk();
+  {
+    std::lock_guard lock(pin_mutex_);
+    auto now = std::chrono::steady_clock::now();
+    if (!pins_.valid || now - pins_.read_at > std::chrono::seconds(2)) {
+      pins_.user = io([&](Card& c) { return c.pin_status(*user); });
+      if (puk) pins_.so = io([&](Card& c) { return c.pin_status(*puk); });
+      pins_.read_at = now;
+      pins_.valid = true;
+    }
+    auto flags = [](const PinStatus& st, int max, CK_FLAGS low, CK_FLAGS final_try, CK_FLAGS locked) -> CK_FLAGS {
+      if (st.blocked) return locked;
+      if (st.tries_left == 1) return low | final_try;
+      if (st.tries_left >= 0 && st.tries_left < max) return low;
+      return 0;
+    };
+    ti.flags |= flags(pins_.user, 3, CKF_USER_PIN_COUNT_LOW, CKF_USER_PIN_FINAL_TRY, CKF_USER_PIN_LOCKED);
+    if (puk) ti.flags |= flags(pins_.so, 3, CKF_SO_PIN_COUNT_LOW, CKF_SO_PIN_FINAL_TRY, CKF_SO_PIN_LOCKED);
+  }
+  ti.ulMaxSessionCount = CK_EFFECTIVELY_INFINITE;
+  ti.ulSessionCount = CK_UNAVAILABLE_INFORMATION;
+  ti.ulMaxRwSessionCount = CK_EFFECTIVELY_INFINITE;
+  ti.ulRwSessionCount = CK_UNAVAILABLE_INFORMATION;
+  ti.ulMaxPinLen = user->max_length;
+  ti.ulMinPinLen = user->min_length;
+  ti.ulTotalPublicMemory = CK_UNAVAILABLE_INFORMATION;
+  ti.ulFreePublicMemory = CK_UNAVAILABLE_INFORMATION;
+  ti.ulTotalPrivateMemory = CK_UNAVAILABLE_INFORMATION;
+  ti.ulFreePrivateMemory = CK_UNAVAILABLE_INFORMATION;
+  ti.hardwareVersion = {2, 0};
+  ti.firmwareVersion = {0, 0};
+  std::memset(ti.utcTime, ' ', sizeof ti.utcTime);
+  return ti;
+}
+
+}  // namespace akis::p11

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The whole test suite: installs what is missing, builds with warnings as errors, runs unit, module,
+# integration and client tests; then the same suite in an AddressSanitizer + UBSan build.
+# Tests start their own pcscd and virtual cards and stop them by PID.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+jobs=$(nproc 2>/dev/null || echo 2)
+
+"$root/scripts/install-deps.sh"
+"$root/scripts/stop-system-pcscd.sh"
+
+build() {  # build DIR [cmake options...]
+  local dir=$1; shift
+  cmake -S "$root" -B "$root/$dir" -DAKIS_WERROR=ON "$@" >/dev/null
+  cmake --build "$root/$dir" -j "$jobs"
+}
+
+echo "== build (warnings are errors)"
+build build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+echo "== tests"
+(cd build && ctest --output-on-failure -j "$jobs" --timeout 300)
+
+echo "== sanitizer build (ASan + UBSan)"
+build build-asan -DCMAKE_BUILD_TYPE=Debug -DAKIS_SANITIZE=ON
+echo "== tests under sanitizers"
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+   ctest --output-on-failure -j "$jobs" --timeout 600)
