@@ -239,7 +239,10 @@ EXPORT CK_RV C_FindObjectsFinal(CK_SESSION_HANDLE h) {
 // ---- Encryption / decryption (RSA public-key encryption in software, decryption on the card) ----
 
 EXPORT CK_RV C_EncryptInit(CK_SESSION_HANDLE h, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey) {
-  return with_module("C_EncryptInit", [&](Module& m) { m.op_init(Module::Op::Encrypt, h, pMechanism, hKey); });
+  return with_module("C_EncryptInit", [&](Module& m) {
+    if (!pMechanism) fail(CKR_ARGUMENTS_BAD);
+    m.op_init(Module::Op::Encrypt, h, pMechanism, hKey);
+  });
 }
 EXPORT CK_RV C_Encrypt(CK_SESSION_HANDLE h, CK_BYTE_PTR p, CK_ULONG n, CK_BYTE_PTR out, CK_ULONG_PTR outLen) {
   return with_module("C_Encrypt", [&](Module& m) {
@@ -258,7 +261,10 @@ EXPORT CK_RV C_EncryptFinal(CK_SESSION_HANDLE h, CK_BYTE_PTR out, CK_ULONG_PTR o
   return output_op("C_EncryptFinal", Module::Op::Encrypt, h, std::nullopt, out, outLen);
 }
 EXPORT CK_RV C_DecryptInit(CK_SESSION_HANDLE h, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey) {
-  return with_module("C_DecryptInit", [&](Module& m) { m.op_init(Module::Op::Decrypt, h, pMechanism, hKey); });
+  return with_module("C_DecryptInit", [&](Module& m) {
+    if (!pMechanism) fail(CKR_ARGUMENTS_BAD);
+    m.op_init(Module::Op::Decrypt, h, pMechanism, hKey);
+  });
 }
 EXPORT CK_RV C_Decrypt(CK_SESSION_HANDLE h, CK_BYTE_PTR p, CK_ULONG n, CK_BYTE_PTR out, CK_ULONG_PTR outLen) {
   return with_module("C_Decrypt", [&](Module& m) {
@@ -280,7 +286,10 @@ EXPORT CK_RV C_DecryptFinal(CK_SESSION_HANDLE h, CK_BYTE_PTR out, CK_ULONG_PTR o
 // ---- Message digesting (software) ----
 
 EXPORT CK_RV C_DigestInit(CK_SESSION_HANDLE h, CK_MECHANISM_PTR pMechanism) {
-  return with_module("C_DigestInit", [&](Module& m) { m.op_init(Module::Op::Digest, h, pMechanism, 0); });
+  return with_module("C_DigestInit", [&](Module& m) {
+    if (!pMechanism) fail(CKR_ARGUMENTS_BAD);
+    m.op_init(Module::Op::Digest, h, pMechanism, 0);
+  });
 }
 EXPORT CK_RV C_Digest(CK_SESSION_HANDLE h, CK_BYTE_PTR p, CK_ULONG n, CK_BYTE_PTR out, CK_ULONG_PTR outLen) {
   return with_module("C_Digest", [&](Module& m) {
@@ -301,7 +310,10 @@ EXPORT CK_RV C_DigestFinal(CK_SESSION_HANDLE h, CK_BYTE_PTR out, CK_ULONG_PTR ou
 // ---- Signing (on the card) and verification (software) ----
 
 EXPORT CK_RV C_SignInit(CK_SESSION_HANDLE h, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey) {
-  return with_module("C_SignInit", [&](Module& m) { m.op_init(Module::Op::Sign, h, pMechanism, hKey); });
+  return with_module("C_SignInit", [&](Module& m) {
+    if (!pMechanism) fail(CKR_ARGUMENTS_BAD);
+    m.op_init(Module::Op::Sign, h, pMechanism, hKey);
+  });
 }
 EXPORT CK_RV C_Sign(CK_SESSION_HANDLE h, CK_BYTE_PTR p, CK_ULONG n, CK_BYTE_PTR out, CK_ULONG_PTR outLen) {
   return with_module("C_Sign", [&](Module& m) {
@@ -322,7 +334,10 @@ EXPORT CK_RV C_SignRecover(CK_SESSION_HANDLE, CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR
   return with_module("C_SignRecover", [&](Module&) { fail(CKR_FUNCTION_NOT_SUPPORTED); });
 }
 EXPORT CK_RV C_VerifyInit(CK_SESSION_HANDLE h, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey) {
-  return with_module("C_VerifyInit", [&](Module& m) { m.op_init(Module::Op::Verify, h, pMechanism, hKey); });
+  return with_module("C_VerifyInit", [&](Module& m) {
+    if (!pMechanism) fail(CKR_ARGUMENTS_BAD);
+    m.op_init(Module::Op::Verify, h, pMechanism, hKey);
+  });
 }
 EXPORT CK_RV C_Verify(CK_SESSION_HANDLE h, CK_BYTE_PTR p, CK_ULONG n, CK_BYTE_PTR sig, CK_ULONG sigLen) {
   return with_module("C_Verify", [&](Module& m) { m.verify_finish(h, bytes(p, n), bytes(sig, sigLen)); });
