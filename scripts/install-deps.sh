@@ -15,7 +15,7 @@ packages=(
   # libraries
   libgtest-dev libgmock-dev libcli11-dev nlohmann-json3-dev libcpp-httplib-dev libsqlite3-dev
   # real clients used by the tests
-  opensc libnss3-tools gnutls-bin
+  opensc libnss3-tools gnutls-bin openjdk-17-jdk-headless
   # terminal interaction tests
   tmux procps sudo
 )

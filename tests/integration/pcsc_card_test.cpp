@@ -11,6 +11,7 @@
 #include "akis/pcsc.hpp"
 #include "cards.hpp"
 #include "ossl.hpp"
+#include "pcsc_fixture.hpp"
 #include "processes.hpp"
 
 using namespace akis;
@@ -20,47 +21,14 @@ using akis::test::Variant;
 
 namespace {
 
-class PcscCard : public ::testing::Test {
+class PcscCard : public test::PcscTest {
  protected:
-  static void SetUpTestSuite() { pcscd_ = new Pcscd(test::temp_dir()); }
-  static void TearDownTestSuite() {
-    delete pcscd_;
-    pcscd_ = nullptr;
-  }
-
-  void TearDown() override {
-    cards_.clear();  // stops every card process by PID
-    test::wait_for_card(Pcscd::kReader0, false);
-    test::wait_for_card(Pcscd::kReader1, false);
-  }
-
-  // Writes a fresh card state and inserts it into reader `port`.
-  std::string insert(Variant v, int port = 35963, const std::vector<std::string>& extra = {}) {
-    static int n = 0;
-    std::string path = test::temp_dir() + "/card" + std::to_string(++n) + ".json";
-    vcard::save_atomically(test::card_state(v), path);
-    cards_.push_back(std::make_unique<test::VirtualCardProcess>(path, port, extra));
-    test::wait_for_card(port == 35963 ? Pcscd::kReader0 : Pcscd::kReader1, true);
-    return path;
-  }
   std::unique_ptr<Card> connect(const std::string& reader = Pcscd::kReader0) {
     ctx_ = std::make_shared<pcsc::Context>();
     return std::make_unique<Card>(std::make_unique<pcsc::PcscTransport>(ctx_, reader));
   }
-  static Err code_of(const std::function<void()>& f) {
-    try {
-      f();
-    } catch (const CardError& e) {
-      return e.code();
-    }
-    return static_cast<Err>(-1);
-  }
-
-  static Pcscd* pcscd_;
   std::shared_ptr<pcsc::Context> ctx_;
-  std::vector<std::unique_ptr<test::VirtualCardProcess>> cards_;
 };
-Pcscd* PcscCard::pcscd_ = nullptr;
 
 TEST_F(PcscCard, SeesTheReaderAndTheAkisAtr) {
   insert(Variant::Pre2011);

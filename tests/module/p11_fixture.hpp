@@ -33,7 +33,10 @@ class P11 : public ::testing::Test {
     p11::set_backend_factory(&make_virtual_backend);
     ASSERT_EQ(C_GetFunctionList(&f), CKR_OK);
   }
-  void TearDown() override { f->C_Finalize(nullptr); }
+  void TearDown() override {
+    f->C_Finalize(nullptr);
+    readers().clear();  // the cards hold Botan keys: free them before Botan's allocator goes at exit
+  }
 
   static VirtualReaders& readers() { return VirtualReaders::instance(); }
   std::shared_ptr<vcard::VirtualCard> insert(Variant v, const char* reader = kReaderA) {

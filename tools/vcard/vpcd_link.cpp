@@ -56,6 +56,10 @@ Io read_exact(int fd, std::uint8_t* buf, std::size_t n, const std::atomic<bool>&
     if (r < 0 && errno == EINTR) continue;
     if (r < 0) return Io::Closed;
     if (r == 0) continue;
+    // vpcd's driver writes the length and the APDU in two segments; with Nagle on its side and delayed
+    // ACKs on ours every exchange would wait ~40 ms. Acknowledge at once (Linux resets this flag).
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
     ssize_t k = ::recv(fd, buf + got, n - got, 0);
     if (k < 0 && errno == EINTR) continue;
     if (k <= 0) return Io::Closed;
