@@ -22,7 +22,12 @@ Token::Token(std::unique_ptr<Transport> transport, CK_SLOT_ID slot, CK_OBJECT_HA
   CardContent content;
   content.profile = profile_;
   for (auto& c : profile_->certificates) content.certificates.emplace_back(&c, card_.certificate(c));
-  for (auto& k : profile_->public_keys) content.public_keys.emplace_back(&k, card_.public_key(k));
+  // A public key file is read only for a key without a certificate: the certificate carries the same key.
+  for (auto& k : profile_->public_keys) {
+    bool has_cert = false;
+    for (auto& c : profile_->certificates) has_cert |= c.id == k.id;
+    if (!has_cert) content.public_keys.emplace_back(&k, card_.public_key(k));
+  }
   objects_ = build_objects(content);
   CK_OBJECT_HANDLE h = first_handle;
   for (auto& o : objects_) o.handle = h++;
