@@ -44,11 +44,29 @@ ByteView bytes(const CK_BYTE* p, CK_ULONG n) {
   return ByteView(p, n);
 }
 
-CK_RV output_op(const char* name, Module::Op op, CK_SESSION_HANDLE h, std::optional<ByteView> data, CK_BYTE* out,
-                CK_ULONG* out_len) {
+// Single-part (data given) or final (no data) step of an operation that produces output.
+CK_RV output_op(const char* name, Module::Op op, CK_SESSION_HANDLE h, const CK_BYTE* p, CK_ULONG n, bool single,
+                CK_BYTE* out, CK_ULONG* out_len) {
   return with_module(name, [&](Module& m) {
     if (!out_len) fail(CKR_ARGUMENTS_BAD);
-    m.op_output(op, h, data, out, out_len);
+    m.op_output(op, h, single ? std::optional<ByteView>(bytes(p, n)) : std::nullopt, out, out_len);
+  });
+}
+
+CK_RV init_op(const char* name, Module::Op op, CK_SESSION_HANDLE h, const CK_MECHANISM* mech, CK_OBJECT_HANDLE key) {
+  return with_module(name, [&](Module& m) {
+    if (!mech) fail(CKR_ARGUMENTS_BAD);
+    m.op_init(op, h, mech, key);
+  });
+}
+
+// Encrypt/decrypt updates: RSA gives no output until the final step.
+CK_RV update_op(const char* name, Module::Op op, CK_SESSION_HANDLE h, const CK_BYTE* p, CK_ULONG n,
+                CK_ULONG* out_len) {
+  return with_module(name, [&](Module& m) {
+    if (out_len == nullptr && (op == Module::Op::Encrypt || op == Module::Op::Decrypt)) fail(CKR_ARGUMENTS_BAD);
+    m.op_update(op, h, bytes(p, n));
+    if (out_len) *out_len = 0;
   });
 }
 
@@ -239,93 +257,61 @@ EXPORT CK_RV C_FindObjectsFinal(CK_SESSION_HANDLE h) {
 // ---- Encryption / decryption (RSA public-key encryption in software, decryption on the card) ----
 
 EXPORT CK_RV C_EncryptInit(CK_SESSION_HANDLE h, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey) {
-  return with_module("C_EncryptInit", [&](Module& m) {
-    if (!pMechanism) fail(CKR_ARGUMENTS_BAD);
-    m.op_init(Module::Op::Encrypt, h, pMechanism, hKey);
-  });
+  return init_op("C_EncryptInit", Module::Op::Encrypt, h, pMechanism, hKey);
 }
 EXPORT CK_RV C_Encrypt(CK_SESSION_HANDLE h, CK_BYTE_PTR p, CK_ULONG n, CK_BYTE_PTR out, CK_ULONG_PTR outLen) {
-  return with_module("C_Encrypt", [&](Module& m) {
-    if (!outLen) fail(CKR_ARGUMENTS_BAD);
-    m.op_output(Module::Op::Encrypt, h, bytes(p, n), out, outLen);
-  });
+  return output_op("C_Encrypt", Module::Op::Encrypt, h, p, n, true, out, outLen);
 }
 EXPORT CK_RV C_EncryptUpdate(CK_SESSION_HANDLE h, CK_BYTE_PTR p, CK_ULONG n, CK_BYTE_PTR, CK_ULONG_PTR outLen) {
-  return with_module("C_EncryptUpdate", [&](Module& m) {
-    if (!outLen) fail(CKR_ARGUMENTS_BAD);
-    m.op_update(Module::Op::Encrypt, h, bytes(p, n));
-    *outLen = 0;
-  });
+  return update_op("C_EncryptUpdate", Module::Op::Encrypt, h, p, n, outLen);
 }
 EXPORT CK_RV C_EncryptFinal(CK_SESSION_HANDLE h, CK_BYTE_PTR out, CK_ULONG_PTR outLen) {
-  return output_op("C_EncryptFinal", Module::Op::Encrypt, h, std::nullopt, out, outLen);
+  return output_op("C_EncryptFinal", Module::Op::Encrypt, h, nullptr, 0, false, out, outLen);
 }
 EXPORT CK_RV C_DecryptInit(CK_SESSION_HANDLE h, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey) {
-  return with_module("C_DecryptInit", [&](Module& m) {
-    if (!pMechanism) fail(CKR_ARGUMENTS_BAD);
-    m.op_init(Module::Op::Decrypt, h, pMechanism, hKey);
-  });
+  return init_op("C_DecryptInit", Module::Op::Decrypt, h, pMechanism, hKey);
 }
 EXPORT CK_RV C_Decrypt(CK_SESSION_HANDLE h, CK_BYTE_PTR p, CK_ULONG n, CK_BYTE_PTR out, CK_ULONG_PTR outLen) {
-  return with_module("C_Decrypt", [&](Module& m) {
-    if (!outLen) fail(CKR_ARGUMENTS_BAD);
-    m.op_output(Module::Op::Decrypt, h, bytes(p, n), out, outLen);
-  });
+  return output_op("C_Decrypt", Module::Op::Decrypt, h, p, n, true, out, outLen);
 }
 EXPORT CK_RV C_DecryptUpdate(CK_SESSION_HANDLE h, CK_BYTE_PTR p, CK_ULONG n, CK_BYTE_PTR, CK_ULONG_PTR outLen) {
-  return with_module("C_DecryptUpdate", [&](Module& m) {
-    if (!outLen) fail(CKR_ARGUMENTS_BAD);
-    m.op_update(Module::Op::Decrypt, h, bytes(p, n));
-    *outLen = 0;
-  });
+  return update_op("C_DecryptUpdate", Module::Op::Decrypt, h, p, n, outLen);
 }
 EXPORT CK_RV C_DecryptFinal(CK_SESSION_HANDLE h, CK_BYTE_PTR out, CK_ULONG_PTR outLen) {
-  return output_op("C_DecryptFinal", Module::Op::Decrypt, h, std::nullopt, out, outLen);
+  return output_op("C_DecryptFinal", Module::Op::Decrypt, h, nullptr, 0, false, out, outLen);
 }
 
 // ---- Message digesting (software) ----
 
 EXPORT CK_RV C_DigestInit(CK_SESSION_HANDLE h, CK_MECHANISM_PTR pMechanism) {
-  return with_module("C_DigestInit", [&](Module& m) {
-    if (!pMechanism) fail(CKR_ARGUMENTS_BAD);
-    m.op_init(Module::Op::Digest, h, pMechanism, 0);
-  });
+  return init_op("C_DigestInit", Module::Op::Digest, h, pMechanism, 0);
 }
 EXPORT CK_RV C_Digest(CK_SESSION_HANDLE h, CK_BYTE_PTR p, CK_ULONG n, CK_BYTE_PTR out, CK_ULONG_PTR outLen) {
-  return with_module("C_Digest", [&](Module& m) {
-    if (!outLen) fail(CKR_ARGUMENTS_BAD);
-    m.op_output(Module::Op::Digest, h, bytes(p, n), out, outLen);
-  });
+  return output_op("C_Digest", Module::Op::Digest, h, p, n, true, out, outLen);
 }
 EXPORT CK_RV C_DigestUpdate(CK_SESSION_HANDLE h, CK_BYTE_PTR p, CK_ULONG n) {
-  return with_module("C_DigestUpdate", [&](Module& m) { m.op_update(Module::Op::Digest, h, bytes(p, n)); });
+  return update_op("C_DigestUpdate", Module::Op::Digest, h, p, n, nullptr);
 }
 EXPORT CK_RV C_DigestKey(CK_SESSION_HANDLE, CK_OBJECT_HANDLE) {
   return with_module("C_DigestKey", [&](Module&) { fail(CKR_KEY_INDIGESTIBLE); });
 }
 EXPORT CK_RV C_DigestFinal(CK_SESSION_HANDLE h, CK_BYTE_PTR out, CK_ULONG_PTR outLen) {
-  return output_op("C_DigestFinal", Module::Op::Digest, h, std::nullopt, out, outLen);
+  return output_op("C_DigestFinal", Module::Op::Digest, h, nullptr, 0, false, out, outLen);
 }
 
 // ---- Signing (on the card) and verification (software) ----
 
 EXPORT CK_RV C_SignInit(CK_SESSION_HANDLE h, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey) {
-  return with_module("C_SignInit", [&](Module& m) {
-    if (!pMechanism) fail(CKR_ARGUMENTS_BAD);
-    m.op_init(Module::Op::Sign, h, pMechanism, hKey);
-  });
+  return init_op("C_SignInit", Module::Op::Sign, h, pMechanism, hKey);
 }
 EXPORT CK_RV C_Sign(CK_SESSION_HANDLE h, CK_BYTE_PTR p, CK_ULONG n, CK_BYTE_PTR out, CK_ULONG_PTR outLen) {
-  return with_module("C_Sign", [&](Module& m) {
-    if (!outLen) fail(CKR_ARGUMENTS_BAD);
-    m.op_output(Module::Op::Sign, h, bytes(p, n), out, outLen);
-  });
+  return output_op("C_Sign", Module::Op::Sign, h, p, n, true, out, outLen);
 }
 EXPORT CK_RV C_SignUpdate(CK_SESSION_HANDLE h, CK_BYTE_PTR p, CK_ULONG n) {
-  return with_module("C_SignUpdate", [&](Module& m) { m.op_update(Module::Op::Sign, h, bytes(p, n)); });
+  return update_op("C_SignUpdate", Module::Op::Sign, h, p, n, nullptr);
 }
 EXPORT CK_RV C_SignFinal(CK_SESSION_HANDLE h, CK_BYTE_PTR out, CK_ULONG_PTR outLen) {
-  return output_op("C_SignFinal", Module::Op::Sign, h, std::nullopt, out, outLen);
+  return output_op("C_SignFinal", Module::Op::Sign, h, nullptr, 0, false, out, outLen);
 }
 EXPORT CK_RV C_SignRecoverInit(CK_SESSION_HANDLE, CK_MECHANISM_PTR, CK_OBJECT_HANDLE) {
   return with_module("C_SignRecoverInit", [&](Module&) { fail(CKR_FUNCTION_NOT_SUPPORTED); });
@@ -334,16 +320,13 @@ EXPORT CK_RV C_SignRecover(CK_SESSION_HANDLE, CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR
   return with_module("C_SignRecover", [&](Module&) { fail(CKR_FUNCTION_NOT_SUPPORTED); });
 }
 EXPORT CK_RV C_VerifyInit(CK_SESSION_HANDLE h, CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey) {
-  return with_module("C_VerifyInit", [&](Module& m) {
-    if (!pMechanism) fail(CKR_ARGUMENTS_BAD);
-    m.op_init(Module::Op::Verify, h, pMechanism, hKey);
-  });
+  return init_op("C_VerifyInit", Module::Op::Verify, h, pMechanism, hKey);
 }
 EXPORT CK_RV C_Verify(CK_SESSION_HANDLE h, CK_BYTE_PTR p, CK_ULONG n, CK_BYTE_PTR sig, CK_ULONG sigLen) {
   return with_module("C_Verify", [&](Module& m) { m.verify_finish(h, bytes(p, n), bytes(sig, sigLen)); });
 }
 EXPORT CK_RV C_VerifyUpdate(CK_SESSION_HANDLE h, CK_BYTE_PTR p, CK_ULONG n) {
-  return with_module("C_VerifyUpdate", [&](Module& m) { m.op_update(Module::Op::Verify, h, bytes(p, n)); });
+  return update_op("C_VerifyUpdate", Module::Op::Verify, h, p, n, nullptr);
 }
 EXPORT CK_RV C_VerifyFinal(CK_SESSION_HANDLE h, CK_BYTE_PTR sig, CK_ULONG sigLen) {
   return with_module("C_VerifyFinal", [&](Module& m) { m.verify_finish(h, std::nullopt, bytes(sig, sigLen)); });

@@ -17,6 +17,7 @@
 using namespace akis;
 using namespace std::chrono_literals;
 using akis::test::Pcscd;
+using akis::test::code_of;
 using akis::test::Variant;
 
 namespace {

@@ -11,6 +11,7 @@
 
 #include "akis/error.hpp"
 #include "cards.hpp"
+#include "expect.hpp"
 #include "processes.hpp"
 
 namespace akis::test {
@@ -36,14 +37,6 @@ class PcscTest : public ::testing::Test {
     cards_.push_back(std::make_unique<VirtualCardProcess>(path, port, extra));
     wait_for_card(port == 35963 ? Pcscd::kReader0 : Pcscd::kReader1, true);
     return path;
-  }
-  static Err code_of(const std::function<void()>& f) {
-    try {
-      f();
-    } catch (const CardError& e) {
-      return e.code();
-    }
-    return static_cast<Err>(-1);
   }
 
   static inline Pcscd* pcscd_ = nullptr;

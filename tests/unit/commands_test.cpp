@@ -4,11 +4,13 @@
 #include "akis/card.hpp"
 #include "akis/error.hpp"
 #include "cards.hpp"
+#include "expect.hpp"
 #include "ossl.hpp"
 
 #include <fstream>
 
 using namespace akis;
+using akis::test::code_of;
 using akis::test::Variant;
 
 namespace {
@@ -24,14 +26,6 @@ class Commands : public ::testing::TestWithParam<bool> {
   CardProfile profile() { return read_profile(*cmds_, c_.transport->atr()); }
   Bytes cert_of(const CardProfile& p, std::size_t i) {
     return cmds_->read_file(cmds_->select_path(p.certificates.at(i).path));
-  }
-  static Err code_of(const std::function<void()>& f) {
-    try {
-      f();
-    } catch (const CardError& e) {
-      return e.code();
-    }
-    return static_cast<Err>(-1);
   }
   test::InProcessCard c_;
   std::unique_ptr<Channel> ch_;

@@ -8,21 +8,14 @@
 #include "akis/error.hpp"
 #include "akis/trace.hpp"
 #include "cards.hpp"
+#include "expect.hpp"
 #include "ossl.hpp"
 
 using namespace akis;
+using akis::test::code_of;
 using akis::test::Variant;
 
 namespace {
-
-Err code_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const CardError& e) {
-    return e.code();
-  }
-  return static_cast<Err>(-1);
-}
 
 struct CardUnderTest {
   explicit CardUnderTest(Variant v = Variant::Pre2011) {
