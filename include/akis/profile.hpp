@@ -13,7 +13,7 @@ namespace akis {
 enum class AtrFamily { Unknown, V1_0, V1_x, V2_x };
 struct AtrInfo {
   AtrFamily family = AtrFamily::Unknown;
-  std::string version;  // "1.0", "1.x (5241)" ...; opaque bytes shown in hex where the format is unknown
+  std::string version;  // the version bytes of the ATR in hex ("532282"); empty for v1.0. Opaque: shown, not parsed
 };
 AtrInfo classify_atr(ByteView atr);
 const char* to_string(AtrFamily f);

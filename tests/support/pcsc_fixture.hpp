@@ -31,9 +31,12 @@ class PcscTest : public ::testing::Test {
 
   // Writes a fresh copy of a card and inserts it into the reader on `port` (35963 or 35964).
   std::string insert(Variant v, int port = 35963, const std::vector<std::string>& extra = {}) {
+    return insert_state(card_state(v), port, extra);
+  }
+  std::string insert_state(const vcard::CardState& state, int port = 35963, const std::vector<std::string>& extra = {}) {
     static int n = 0;
     std::string path = temp_dir() + "/card" + std::to_string(++n) + ".json";
-    vcard::save_atomically(card_state(v), path);
+    vcard::save_atomically(state, path);
     cards_.push_back(std::make_unique<VirtualCardProcess>(path, port, extra));
     wait_for_card(port == 35963 ? Pcscd::kReader0 : Pcscd::kReader1, true);
     return path;

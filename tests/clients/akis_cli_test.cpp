@@ -1,0 +1,267 @@
+// The `akis` command through real pcscd and the virtual card, in English and Turkish. Assertions are on
+// what the card holds afterwards (its state file), not only on what the tool prints.
+#include <future>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "pcsc_fixture.hpp"
+#include "pty.hpp"
+
+using namespace akis;
+using namespace akis::test;
+using nlohmann::json;
+
+namespace {
+
+const std::string kAkis = AKIS_CLI_BIN;
+
+class AkisCli : public PcscTest {
+ protected:
+  struct Result {
+    int rc;
+    std::string out;
+  };
+  // Runs akis with the given locale; `secrets` go to --pin-fd 0, one per line.
+  Result akis(const std::string& args, const std::string& lang = "C.UTF-8", const std::string& secrets = "") {
+    std::string cmd = "LANG=" + lang + " LANGUAGE= LC_ALL= ";
+    if (!secrets.empty()) cmd = "printf '" + secrets + "' | " + cmd + kAkis + " --pin-fd 0 " + args;
+    else cmd += kAkis + " " + args + " </dev/null";
+    Result r;
+    r.rc = run_command(cmd, r.out);
+    return r;
+  }
+  static vcard::PinObject pin_of(const std::string& state, std::uint8_t ref) { return *vcard::load(state).pin(ref); }
+  static bool has(const std::string& out, const std::string& s) { return out.find(s) != std::string::npos; }
+};
+
+TEST_F(AkisCli, ReadersInBothLanguagesAndJson) {
+  std::string state = insert(Variant::Pre2011);
+  std::string serial = to_hex(vcard::load(state).serial);
+  auto en = akis("readers");
+  EXPECT_EQ(en.rc, 0) << en.out;
+  EXPECT_TRUE(has(en.out, "Virtual PCD 00 00: AKIS 2.x (532282) card, serial " + serial)) << en.out;
+  EXPECT_TRUE(has(en.out, "Virtual PCD 00 01: no card")) << en.out;
+  auto tr = akis("list", "tr_TR.UTF-8");
+  EXPECT_TRUE(has(tr.out, "AKIS 2.x (532282) kartı, seri no " + serial)) << tr.out;
+  EXPECT_TRUE(has(tr.out, "Virtual PCD 00 01: kart yok")) << tr.out;
+  auto js = akis("readers --json");
+  auto j = json::parse(js.out);
+  ASSERT_EQ(j.size(), 2u);
+  EXPECT_EQ(j[0]["serial"], serial);
+  EXPECT_EQ(j[0]["esign"], true);
+  EXPECT_EQ(j[1]["card_present"], false);
+}
+
+TEST_F(AkisCli, InfoShowsTheRealCountersAndCertificates) {
+  std::string state = insert(Variant::Pre2011);
+  auto j = json::parse(akis("info --json").out);
+  EXPECT_EQ(j["pin"]["tries_left"], 3);
+  EXPECT_EQ(j["puk"]["tries_left"], 3);
+  EXPECT_EQ(j["unblock"], "puk");
+  ASSERT_EQ(j["certificates"].size(), 3u);
+  EXPECT_EQ(j["certificates"][0]["holder"], "AYŞE GÜL YILDIRIM");
+  EXPECT_EQ(j["certificates"][0]["national_id"], "10000000146");
+  EXPECT_EQ(j["certificates"][0]["kind"], "qualified");
+  EXPECT_EQ(j["certificates"][0]["status"], "valid");
+  EXPECT_EQ(j["certificates"][2]["key_type"], "EC");
+  // A wrong PIN (spent by a refused change) shows in the next info: the counter on the card went down.
+  EXPECT_EQ(akis("pin change", "C.UTF-8", "999999\\n24682468\\n24682468\\n").rc, 7);
+  EXPECT_EQ(pin_of(state, 0x81).tries_left, 2);
+  EXPECT_EQ(json::parse(akis("info --json").out)["pin"]["tries_left"], 2);
+  auto tr = akis("info", "tr_TR.UTF-8");
+  EXPECT_TRUE(has(tr.out, "PIN: 2 / 3 deneme hakkı kaldı")) << tr.out;
+  EXPECT_TRUE(has(tr.out, "T.C. kimlik no: 10000000146")) << tr.out;
+  EXPECT_TRUE(has(tr.out, "Bloke çözme: PUK ile (2011 öncesi kart)")) << tr.out;
+  auto en = akis("info");
+  EXPECT_TRUE(has(en.out, "Type: qualified electronic certificate (NES)")) << en.out;
+}
+
+TEST_F(AkisCli, ValidityWarnings) {
+  auto with = [](int from, int days) {
+    auto o = options_for(Variant::Post2011);
+    o.valid_from_days = from;
+    o.valid_days = days;
+    return vcard::personalise(o);
+  };
+  insert_state(with(-700, 710));  // ends in 10 days
+  auto soon = akis("info");
+  EXPECT_TRUE(has(soon.out, "WARNING: expires in 9 days") || has(soon.out, "WARNING: expires in 10 days")) << soon.out;
+  EXPECT_EQ(json::parse(akis("info --json").out)["certificates"][0]["status"], "expires_soon");
+  cards_.clear();
+  wait_for_card(Pcscd::kReader0, false);
+  insert_state(with(-400, 365));
+  EXPECT_TRUE(has(akis("info", "tr_TR.UTF-8").out, "gün önce sona erdi"));
+  cards_.clear();
+  wait_for_card(Pcscd::kReader0, false);
+  insert_state(with(5, 365));
+  auto future = akis("info");
+  EXPECT_TRUE(has(future.out, "WARNING: not valid before")) << future.out;
+  EXPECT_TRUE(has(future.out, "a new card cannot be used before its start date")) << future.out;
+}
+
+TEST_F(AkisCli, ExportedCertificateEqualsWhatPkcs11ToolReads) {
+  insert(Variant::Post2011);
+  std::string dir = temp_dir(), out;
+  ASSERT_EQ(akis("cert export --format der -o " + dir + "/akis.der").rc, 0);
+  std::string id = json::parse(akis("info --json").out)["certificates"][0]["id"];
+  ASSERT_EQ(run_command("pkcs11-tool --module '" + std::string(AKIS_MODULE_PATH) +
+                            "' --read-object --type cert --id " + id + " -o " + dir + "/p11.der",
+                        out),
+            0)
+      << out;
+  EXPECT_EQ(run_command("cmp " + dir + "/akis.der " + dir + "/p11.der", out), 0) << out;
+  auto pem = akis("cert export");
+  EXPECT_TRUE(has(pem.out, "-----BEGIN CERTIFICATE-----"));
+  EXPECT_EQ(akis("cert export --index 9").rc, 1);
+}
+
+TEST_F(AkisCli, PinChangeChecksPolicyFirstAndChangesTheCard) {
+  std::string state = insert(Variant::Pre2011);
+  auto bad = akis("pin change", "C.UTF-8", "123456\\n12\\n12\\n");
+  EXPECT_EQ(bad.rc, 9);
+  EXPECT_TRUE(has(bad.out, "6 to 12 digits")) << bad.out;
+  auto mismatch = akis("pin change", "tr_TR.UTF-8", "123456\\n24682468\\n24682460\\n");
+  EXPECT_EQ(mismatch.rc, 9);
+  EXPECT_TRUE(has(mismatch.out, "aynı değil")) << mismatch.out;
+  EXPECT_EQ(pin_of(state, 0x81).tries_left, 3);  // nothing reached the card
+  auto wrong = akis("pin change", "C.UTF-8", "654321\\n24682468\\n24682468\\n");
+  EXPECT_EQ(wrong.rc, 7);
+  EXPECT_TRUE(has(wrong.out, "Wrong PIN. 2 tries left.")) << wrong.out;
+  auto ok = akis("pin change", "C.UTF-8", "123456\\n24682468\\n24682468\\n");
+  EXPECT_EQ(ok.rc, 0) << ok.out;
+  EXPECT_EQ(pin_of(state, 0x81).value, to_bytes("24682468"));
+  EXPECT_EQ(pin_of(state, 0x81).tries_left, 3);
+  // From the environment too, never from the arguments.
+  auto env = akis("pin change");
+  EXPECT_EQ(env.rc, 1);  // no terminal, no fd, no variable: a clear refusal
+}
+
+TEST_F(AkisCli, LastTryIsSpentOnlyWithConfirmation) {
+  std::string state = insert(Variant::Pre2011);
+  for (int i = 0; i < 2; ++i) akis("pin change", "C.UTF-8", "000000\\n24682468\\n24682468\\n");
+  ASSERT_EQ(pin_of(state, 0x81).tries_left, 1);
+  auto refused = akis("pin change", "C.UTF-8", "000000\\n24682468\\n24682468\\n");
+  EXPECT_EQ(refused.rc, 10);
+  EXPECT_TRUE(has(refused.out, "Only one try is left")) << refused.out;
+  EXPECT_EQ(pin_of(state, 0x81).tries_left, 1);  // not spent
+  auto yes = akis("--yes pin change", "C.UTF-8", "123456\\n24682468\\n24682468\\n");
+  EXPECT_EQ(yes.rc, 0) << yes.out;
+  EXPECT_EQ(pin_of(state, 0x81).tries_left, 3);
+}
+
+TEST_F(AkisCli, PukUnblockAndItsLastTry) {
+  std::string state = insert(Variant::Pre2011);
+  for (int i = 0; i < 3; ++i) akis("--yes pin change", "C.UTF-8", "000000\\n24682468\\n24682468\\n");
+  ASSERT_EQ(pin_of(state, 0x81).tries_left, 0);
+  auto blocked = akis("pin change", "C.UTF-8", "123456\\n24682468\\n24682468\\n");
+  EXPECT_EQ(blocked.rc, 8);
+  EXPECT_TRUE(has(blocked.out, "akis pin unblock")) << blocked.out;
+  auto wrong = akis("pin unblock", "C.UTF-8", "11111111\\n13571357\\n13571357\\n");
+  EXPECT_EQ(wrong.rc, 7);
+  EXPECT_TRUE(has(wrong.out, "Wrong PUK. 2 tries left.")) << wrong.out;
+  akis("pin unblock", "C.UTF-8", "11111111\\n13571357\\n13571357\\n");
+  ASSERT_EQ(pin_of(state, 0x82).tries_left, 1);
+  auto refused = akis("pin unblock", "tr_TR.UTF-8", "87654321\\n13571357\\n13571357\\n");
+  EXPECT_EQ(refused.rc, 10);
+  EXPECT_TRUE(has(refused.out, "kalıcı olarak kullanılamaz")) << refused.out;
+  EXPECT_EQ(pin_of(state, 0x82).tries_left, 1);
+  auto ok = akis("--yes pin unblock", "C.UTF-8", "87654321\\n13571357\\n13571357\\n");
+  EXPECT_EQ(ok.rc, 0) << ok.out;
+  EXPECT_EQ(pin_of(state, 0x81).tries_left, 3);
+  EXPECT_EQ(pin_of(state, 0x81).value, to_bytes("13571357"));
+}
+
+TEST_F(AkisCli, CardWithoutPukExplainsTheOnlineUnlock) {
+  insert(Variant::Post2011);
+  auto en = akis("pin unblock", "C.UTF-8", "87654321\\n13571357\\n13571357\\n");
+  EXPECT_EQ(en.rc, 12);
+  EXPECT_TRUE(has(en.out, "has no PUK")) << en.out;
+  EXPECT_TRUE(has(en.out, "akis unlock")) << en.out;
+  auto tr = akis("pin unblock", "tr_TR.UTF-8");
+  EXPECT_TRUE(has(tr.out, "PIN Oluşturma/Kilit Çözme")) << tr.out;
+  EXPECT_FALSE(has(tr.out, "PUK ile")) << tr.out;  // not the vendor tool's misleading "unlock with PUK"
+  EXPECT_EQ(json::parse(akis("info --json").out)["unblock"], "online");
+}
+
+TEST_F(AkisCli, ClearErrorsAndDistinctExitCodes) {
+  auto empty = akis("info");
+  EXPECT_EQ(empty.rc, 4);
+  EXPECT_TRUE(has(empty.out, "no card in the reader")) << empty.out;
+  EXPECT_EQ(akis("--reader 'No Such Reader' info").rc, 3);
+  insert(Variant::IdCard);
+  auto id = akis("info", "tr_TR.UTF-8");
+  EXPECT_EQ(id.rc, 5);
+  EXPECT_TRUE(has(id.out, "AKİS e-imza kartı değil")) << id.out;
+  cards_.clear();
+  wait_for_card(Pcscd::kReader0, false);
+  // Pulled out during the command: a slow card, killed while akis reads it.
+  insert(Variant::Pre2011, 35963, {"--latency-command-ms", "150"});
+  std::string out;
+  auto pending = std::async(std::launch::async, [&] {
+    std::string o;
+    int rc = run_command("LANG=C " + kAkis + " info", o);
+    return std::make_pair(rc, o);
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(900));
+  cards_.back()->process().kill_hard();
+  auto [rc, o] = pending.get();
+  EXPECT_EQ(rc, 6) << o;
+  EXPECT_TRUE(has(o, "The card was removed during the operation")) << o;
+  EXPECT_FALSE(has(o, "terminate")) << o;
+  // No pcscd at all.
+  pcscd_->stop();
+  auto none = akis("readers");
+  EXPECT_EQ(none.rc, 2);
+  EXPECT_TRUE(has(none.out, "pcscd")) << none.out;
+  pcscd_->restart();
+}
+
+TEST_F(AkisCli, HiddenPinEntryOnATerminal) {
+  std::string state = insert(Variant::Pre2011);
+  PtyProcess p({kAkis, "pin", "change"}, {{"LANG", "tr_TR.UTF-8"}, {"LANGUAGE", ""}, {"LC_ALL", ""}});
+  ASSERT_TRUE(p.expect("Mevcut PIN: ")) << p.output();
+  p.type("123456\n");
+  ASSERT_TRUE(p.expect("Yeni PIN (6-12 hane): ")) << p.output();
+  p.type("97531975\n");
+  ASSERT_TRUE(p.expect("Yeni PIN (tekrar): ")) << p.output();
+  p.type("97531975\n");
+  ASSERT_TRUE(p.expect("PIN değiştirildi.")) << p.output();
+  EXPECT_EQ(p.wait(), 0);
+  // Nothing typed was echoed back to the screen.
+  EXPECT_EQ(p.output().find("123456"), std::string::npos) << p.output();
+  EXPECT_EQ(p.output().find("97531975"), std::string::npos) << p.output();
+  EXPECT_EQ(pin_of(state, 0x81).value, to_bytes("97531975"));
+}
+
+TEST_F(AkisCli, LastTryConfirmationAskedOnTheTerminal) {
+  std::string state = insert(Variant::Pre2011);
+  for (int i = 0; i < 2; ++i) akis("pin change", "C.UTF-8", "000000\\n24682468\\n24682468\\n");
+  {
+    PtyProcess p({kAkis, "pin", "change"}, {{"LANG", "C.UTF-8"}, {"LANGUAGE", ""}, {"LC_ALL", ""}});
+    ASSERT_TRUE(p.expect("Current PIN: "));
+    p.type("123456\n");
+    ASSERT_TRUE(p.expect("New PIN (6-12 digits): "));
+    p.type("24682468\n");
+    ASSERT_TRUE(p.expect("New PIN again: "));
+    p.type("24682468\n");
+    ASSERT_TRUE(p.expect("Use the last try? [y/N]")) << p.output();
+    p.type("n\n");
+    EXPECT_EQ(p.wait(), 10);
+  }
+  EXPECT_EQ(pin_of(state, 0x81).tries_left, 1);
+  PtyProcess p({kAkis, "pin", "change"}, {{"LANG", "tr_TR.UTF-8"}, {"LANGUAGE", ""}, {"LC_ALL", ""}});
+  ASSERT_TRUE(p.expect("Mevcut PIN: "));
+  p.type("123456\n");
+  ASSERT_TRUE(p.expect("Yeni PIN (6-12 hane): "));
+  p.type("24682468\n");
+  ASSERT_TRUE(p.expect("Yeni PIN (tekrar): "));
+  p.type("24682468\n");
+  ASSERT_TRUE(p.expect("Son deneme hakkı kullanılsın mı? [e/H]")) << p.output();
+  p.type("evet\n");
+  ASSERT_TRUE(p.expect("PIN değiştirildi.")) << p.output();
+  EXPECT_EQ(p.wait(), 0);
+  EXPECT_EQ(pin_of(state, 0x81).tries_left, 3);
+  EXPECT_EQ(pin_of(state, 0x81).value, to_bytes("24682468"));
+}
+
+}  // namespace

@@ -1,0 +1,50 @@
+// The `akis` message catalogue and certificate summaries.
+#include <gtest/gtest.h>
+
+#include "cards.hpp"
+#include "cert_summary.hpp"
+#include "messages.hpp"
+
+using namespace akis;
+using namespace akis::cli;
+
+TEST(Catalogue, EveryMessageInBothLanguagesWithTheSamePlaceholders) {
+  std::string problem;
+  EXPECT_TRUE(catalogue_is_consistent(&problem)) << problem;
+}
+
+TEST(Catalogue, FormatsArgumentsInOrder) {
+  EXPECT_EQ(msg(M::TriesLeft, 2, 3), turkish() ? "2 / 3 deneme hakkı kaldı" : "2 of 3 tries left");
+  EXPECT_EQ(msg(M::ErrPinPolicy, 6, 12).find(turkish() ? "6 ile 12" : "6 to 12 digits") != std::string::npos, true);
+}
+
+TEST(CertSummary, PersonalAndSealCertificates) {
+  auto personal = test::card_state(test::Variant::Pre2011);
+  auto seal = test::card_state(test::Variant::Seal);
+  auto first_cert = [](const vcard::CardState& s) {
+    for (auto& f : s.files)
+      if (f.path.size() == 6 && f.path[4] == 0x2F && f.path[5] == 0x10) return f.data;
+    return Bytes{};
+  };
+  CertSummary p = summarise_certificate(first_cert(personal));
+  EXPECT_EQ(p.holder, "AYŞE GÜL YILDIRIM");
+  EXPECT_EQ(p.national_id, "10000000146");
+  EXPECT_EQ(p.kind, CertKind::Qualified);
+  EXPECT_EQ(p.key_type, "RSA");
+  EXPECT_EQ(p.key_bits, 2048);
+  ASSERT_EQ(p.key_usage.size(), 1u);
+  EXPECT_EQ(p.key_usage[0], "nonRepudiation");
+  CertSummary s = summarise_certificate(first_cert(seal));
+  EXPECT_EQ(s.kind, CertKind::Seal);
+  EXPECT_EQ(s.organization, "ÖRNEK BİLİŞİM ANONİM ŞİRKETİ");
+  EXPECT_EQ(s.national_id, "1234567890");
+  EXPECT_GT(s.not_after, s.not_before);
+  EXPECT_THROW(summarise_certificate(from_hex("3003020101")), std::runtime_error);
+}
+
+TEST(CertSummary, DaysUntil) {
+  EXPECT_EQ(days_until(86400 * 10, 0), 10);
+  EXPECT_EQ(days_until(0, 86400 * 3), -3);
+  EXPECT_EQ(days_until(100, 0), 0);
+  EXPECT_EQ(iso_date(0), "1970-01-01");
+}

@@ -1,0 +1,51 @@
+// Shared pieces of the `akis` commands.
+#pragma once
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+#include "akis/card.hpp"
+#include "akis/pcsc.hpp"
+#include "exit_codes.hpp"
+#include "messages.hpp"
+#include "secret_input.hpp"
+
+namespace akis::cli {
+
+struct Options {
+  std::string reader;      // --reader: exact name or a part of it
+  bool json = false;       // --json
+  int pin_fd = -1;         // --pin-fd
+  bool yes = false;        // --yes: confirm the last try without asking
+};
+
+// Ends the command with an exit code and a message (already in the user's language).
+struct Failure : std::runtime_error {
+  Failure(int c, const std::string& m) : std::runtime_error(m), code(c) {}
+  int code;
+};
+
+// Turns a card-layer error into the user's message and exit code.
+[[noreturn]] void fail_with(const CardError& e);
+
+struct OpenedCard {
+  std::shared_ptr<pcsc::Context> ctx;
+  std::unique_ptr<Card> card;
+};
+// The card in --reader, or the first reader that holds an AKİS e-signature card.
+OpenedCard open_card(const Options& o);
+std::string family_name(const AtrInfo& a);
+
+int cmd_readers(const Options& o);
+int cmd_info(const Options& o);
+int cmd_cert_export(const Options& o, int index, const std::string& format, const std::string& out);
+int cmd_pin_change(const Options& o);
+int cmd_pin_unblock(const Options& o);
+int cmd_unlock(const Options& o, const std::string& service_url, const std::string& ca_file);
+
+// Reads a new PIN twice and checks the card's policy before anything reaches the card.
+Secret read_new_pin(SecretInput& in, const PinInfo& pin);
+Secret read_secret(SecretInput& in, M prompt, const char* env, const char* what);
+
+}  // namespace akis::cli

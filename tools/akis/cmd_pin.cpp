@@ -1,0 +1,83 @@
+// PIN change and PUK unblock. Every check that can be made before the card is made before it, and the
+// last try of a PIN or PUK is spent only after an explicit confirmation.
+#include <iostream>
+
+#include "akis/error.hpp"
+#include "cli.hpp"
+
+namespace akis::cli {
+
+namespace {
+// What to do next when the PIN is blocked, for this card.
+std::string unblock_hint(const CardProfile& p) { return msg(p.puk() ? M::HintUnblockPuk : M::HintUnblockOnline); }
+}  // namespace
+
+int cmd_pin_change(const Options& o) {
+  auto opened = open_card(o);
+  Card& card = *opened.card;
+  SecretInput in(o.pin_fd);
+  try {
+    const CardProfile& p = card.profile();
+    const PinInfo& pin = *p.user_pin();
+    PinStatus st = card.pin_status(pin);
+    if (st.blocked) throw Failure(kBlocked, msg(M::PinIsBlocked) + "\n" + unblock_hint(p));
+    Secret old_pin = read_secret(in, M::PromptPin, "AKIS_PIN", "PIN");
+    Secret new_pin = read_new_pin(in, pin);
+    if (old_pin.size() < pin.min_length || old_pin.size() > pin.max_length || !old_pin.all_digits())
+      throw Failure(kBadInput, msg(M::ErrPinPolicy, pin.min_length, pin.max_length));
+    if (st.tries_left == 1) {
+      std::cerr << msg(M::LastTryWarning) << "\n";
+      if (!in.confirm(msg(M::LastTryQuestion), o.yes)) throw Failure(kDeclined, msg(M::Declined));
+    }
+    try {
+      card.change_pin(pin, old_pin, new_pin);
+    } catch (const CardError& e) {
+      if (e.code() == Err::WrongPin && e.tries_left() > 0)
+        throw Failure(kWrongPin, msg(M::WrongPin, e.tries_left()));
+      if (e.code() == Err::WrongPin || e.code() == Err::PinBlocked)
+        throw Failure(kBlocked, msg(M::PinNowBlocked) + "\n" + unblock_hint(p));
+      throw;
+    }
+    std::cout << msg(M::PinChanged) << "\n";
+  } catch (const CardError& e) {
+    fail_with(e);
+  }
+  return kOk;
+}
+
+int cmd_pin_unblock(const Options& o) {
+  auto opened = open_card(o);
+  Card& card = *opened.card;
+  SecretInput in(o.pin_fd);
+  try {
+    const CardProfile& p = card.profile();
+    if (!p.puk()) throw Failure(kNotPossible, msg(M::NoPukOnCard) + "\n" + msg(M::HintUnblockOnline));
+    const PinInfo& pin = *p.user_pin();
+    const PinInfo& puk = *p.puk();
+    PinStatus st = card.pin_status(puk);
+    if (st.blocked) throw Failure(kBlocked, msg(M::PukBlocked));
+    if (st.tries_left >= 0) std::cerr << msg(M::PukTries, st.tries_left) << "\n";
+    Secret puk_value = read_secret(in, M::PromptPuk, "AKIS_PUK", "PUK");
+    if (puk_value.size() < puk.min_length || puk_value.size() > puk.max_length || !puk_value.all_digits())
+      throw Failure(kBadInput, msg(M::ErrPinPolicy, puk.min_length, puk.max_length));
+    Secret new_pin = read_new_pin(in, pin);
+    if (st.tries_left == 1) {
+      std::cerr << msg(M::LastPukWarning) << "\n";
+      if (!in.confirm(msg(M::LastPukQuestion), o.yes)) throw Failure(kDeclined, msg(M::Declined));
+    }
+    try {
+      card.unblock_with_puk(pin, puk_value, new_pin);
+    } catch (const CardError& e) {
+      if (e.code() == Err::WrongPin && e.tries_left() > 0)
+        throw Failure(kWrongPin, msg(M::WrongPuk, e.tries_left()));
+      if (e.code() == Err::WrongPin || e.code() == Err::PinBlocked) throw Failure(kBlocked, msg(M::PukBlocked));
+      throw;
+    }
+    std::cout << msg(M::Unblocked) << "\n";
+  } catch (const CardError& e) {
+    fail_with(e);
+  }
+  return kOk;
+}
+
+}  // namespace akis::cli

@@ -1,0 +1,69 @@
+// akis: the card monitor for AKİS e-signature cards (readers, card and certificate information,
+// certificate export, PIN change, PUK unblock, online unlock). Messages in Turkish or English (LANG).
+#include <CLI/CLI.hpp>
+
+#include <csignal>
+#include <iostream>
+
+#include "akis/trace.hpp"
+#include "cli.hpp"
+
+using namespace akis::cli;
+
+int main(int argc, char** argv) {
+  std::signal(SIGPIPE, SIG_IGN);
+  akis::trace::configure_from_env();
+  CLI::App app{turkish() ? "akis: AKİS e-imza kartı aracı" : "akis: AKİS e-signature card tool", "akis"};
+  app.require_subcommand(1);
+  Options o;
+  app.add_option("--reader,-r", o.reader, "card reader (name or part of it)");
+  app.add_option("--pin-fd", o.pin_fd, "read PIN/PUK values from this file descriptor, one per line");
+  app.add_flag("--yes", o.yes, "confirm the use of a last PIN/PUK try without asking");
+
+  auto* readers = app.add_subcommand("readers", "list the card readers and their cards");
+  readers->alias("list");
+  readers->add_flag("--json", o.json, "machine-readable output");
+  auto* info = app.add_subcommand("info", "card, PIN and certificate information");
+  info->add_flag("--json", o.json, "machine-readable output");
+
+  auto* cert = app.add_subcommand("cert", "certificates");
+  cert->require_subcommand(1);
+  int index = 1;
+  std::string format = "pem", out;
+  auto* exp = cert->add_subcommand("export", "write a certificate (PEM or DER)");
+  exp->add_option("--index,-i", index, "certificate number as `akis info` shows it")->check(CLI::PositiveNumber);
+  exp->add_option("--format,-f", format, "pem or der")->check(CLI::IsMember({"pem", "der"}));
+  exp->add_option("--out,-o", out, "output file (default: standard output)");
+
+  auto* pin = app.add_subcommand("pin", "PIN management");
+  pin->require_subcommand(1);
+  auto* change = pin->add_subcommand("change", "change the PIN");
+  auto* unblock = pin->add_subcommand("unblock", "unblock the PIN with the PUK (cards made before 2011)");
+
+  std::string service = "https://127.0.0.1:8443", ca_file;
+  auto* unlock = app.add_subcommand("unlock", "unblock the PIN online with a verification code (cards after 2011)");
+  unlock->add_option("--service", service, "unlock service URL");
+  unlock->add_option("--ca-file", ca_file, "CA certificate that signed the service's TLS certificate");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? kOk : kUsage;
+  }
+  try {
+    if (*readers) return cmd_readers(o);
+    if (*info) return cmd_info(o);
+    if (*exp) return cmd_cert_export(o, index, format, out);
+    if (*change) return cmd_pin_change(o);
+    if (*unblock) return cmd_pin_unblock(o);
+    if (*unlock) return cmd_unlock(o, service, ca_file);
+  } catch (const Failure& f) {
+    std::cerr << "akis: " << f.what() << "\n";
+    return f.code;
+  } catch (const std::exception& e) {
+    std::cerr << "akis: " << msg(M::ErrCard, e.what()) << "\n";
+    return kCardError;
+  }
+  return kUsage;
+}

@@ -1,0 +1,184 @@
+#include "messages.hpp"
+
+#include <cstdlib>
+#include <cstring>
+
+namespace akis::cli {
+
+namespace {
+
+struct Entry {
+  M id;
+  const char* en;
+  const char* tr;
+};
+
+// One row per message. Keep the placeholders ({}) in the same order in both languages.
+const Entry kCatalogue[] = {
+    {M::ErrNoService, "The smart card service (pcscd) is not running. Start it with: systemctl start pcscd",
+     "Akıllı kart servisi (pcscd) çalışmıyor. Başlatmak için: systemctl start pcscd"},
+    {M::ErrNoReader, "No card reader found. Plug in your card reader.",
+     "Kart okuyucu bulunamadı. Kart okuyucunuzu takın."},
+    {M::ErrReaderNotFound, "Card reader not found: {}", "Kart okuyucu bulunamadı: {}"},
+    {M::ErrNoCard, "There is no card in the reader. Insert your card.", "Okuyucuda kart yok. Kartınızı takın."},
+    {M::ErrUnknownCard, "The card in \"{}\" is not an AKİS e-signature card (it may be an identity card).",
+     "\"{}\" okuyucusundaki kart bir AKİS e-imza kartı değil (kimlik kartı olabilir)."},
+    {M::ErrCardRemoved, "The card was removed during the operation. Insert it and try again.",
+     "İşlem sırasında kart çıkarıldı. Kartı takıp yeniden deneyin."},
+    {M::ErrCard, "Card error: {}", "Kart hatası: {}"},
+    {M::ErrNoSecretSource, "No terminal to ask for the {}; give it with --pin-fd or the {} variable.",
+     "{} sorulacak bir terminal yok; --pin-fd ile ya da {} değişkeni ile verin."},
+    {M::ErrNoSuchCert, "There is no certificate {} on the card.", "Kartta {} numaralı sertifika yok."},
+    {M::ErrWrite, "Cannot write {}", "{} dosyasına yazılamadı"},
+
+    {M::NoReaders, "No card readers.", "Kart okuyucu yok."},
+    {M::ReaderEmpty, "no card", "kart yok"},
+    {M::ReaderAkis, "{} card, serial {}", "{} kartı, seri no {}"},
+    {M::ReaderUnknown, "not an AKİS e-signature card", "AKİS e-imza kartı değil"},
+    {M::ReaderMute, "card does not answer", "kart yanıt vermiyor"},
+
+    {M::LblReader, "Reader", "Okuyucu"},
+    {M::LblCardSerial, "Card serial", "Kart seri no"},
+    {M::LblCardType, "Card type", "Kart tipi"},
+    {M::LblLifeCycle, "Life cycle", "Yaşam döngüsü"},
+    {M::LblPin, "PIN", "PIN"},
+    {M::LblPuk, "PUK", "PUK"},
+    {M::LblUnblock, "Unblocking", "Bloke çözme"},
+    {M::LblCertificate, "Certificate", "Sertifika"},
+    {M::LblHolder, "Holder", "Sahibi"},
+    {M::LblTcNo, "T.C. identity no", "T.C. kimlik no"},
+    {M::LblTaxNo, "Tax number", "Vergi kimlik no"},
+    {M::LblOrganization, "Organisation", "Kurum"},
+    {M::LblIssuer, "Issuer", "Yayımlayan"},
+    {M::LblSerial, "Serial", "Seri no"},
+    {M::LblKey, "Key", "Anahtar"},
+    {M::LblKeyUsage, "Key usage", "Anahtar kullanımı"},
+    {M::LblKind, "Type", "Türü"},
+    {M::LblValid, "Valid", "Geçerlilik"},
+    {M::LifeUser, "in use (user)", "kullanımda (kullanıcı)"},
+    {M::LifeAdmin, "not personalised (administration)", "kişiselleştirilmemiş (yönetim)"},
+    {M::LifeOther, "unknown", "bilinmiyor"},
+    {M::TriesLeft, "{} of {} tries left", "{} / {} deneme hakkı kaldı"},
+    {M::Blocked, "BLOCKED", "BLOKE"},
+    {M::Verified, "entered in this session", "bu oturumda girildi"},
+    {M::UnblockPuk, "with the PUK (card made before 2011)", "PUK ile (2011 öncesi kart)"},
+    {M::UnblockOnline, "online, with a code from the certificate authority's portal (this card has no PUK)",
+     "çevrimiçi, sertifika hizmet sağlayıcının portalından alınan kod ile (bu kartta PUK yok)"},
+    {M::KindQualified, "qualified electronic certificate (NES)", "nitelikli elektronik sertifika (NES)"},
+    {M::KindSeal, "financial seal (Mali Mühür)", "mali mühür"},
+    {M::KindOther, "other", "diğer"},
+    {M::DaysLeft, "{} days left", "{} gün kaldı"},
+    {M::WarnExpiresSoon, "WARNING: expires in {} days; apply for renewal now.",
+     "UYARI: {} gün içinde sona eriyor; yenileme başvurusunu şimdi yapın."},
+    {M::WarnExpired, "WARNING: expired {} days ago; it can no longer be used to sign.",
+     "UYARI: {} gün önce sona erdi; artık imza için kullanılamaz."},
+    {M::WarnNotYetValid, "WARNING: not valid before {}; a new card cannot be used before its start date.",
+     "UYARI: {} tarihinden önce geçerli değil; yeni kart başlangıç tarihinden önce kullanılamaz."},
+    {M::NoCertificates, "No certificates on the card.", "Kartta sertifika yok."},
+
+    {M::Exported, "Certificate written to {}", "Sertifika {} dosyasına yazıldı"},
+
+    {M::PromptPin, "Current PIN: ", "Mevcut PIN: "},
+    {M::PromptNewPin, "New PIN ({}-{} digits): ", "Yeni PIN ({}-{} hane): "},
+    {M::PromptNewPinAgain, "New PIN again: ", "Yeni PIN (tekrar): "},
+    {M::PromptPuk, "PUK: ", "PUK: "},
+    {M::ErrPinPolicy, "The PIN must have {} to {} digits and nothing else. Nothing was sent to the card.",
+     "PIN {} ile {} arası rakamdan oluşmalı. Karta hiçbir şey gönderilmedi."},
+    {M::ErrPinMismatch, "The two new PINs differ. Nothing was sent to the card.",
+     "Girilen iki yeni PIN aynı değil. Karta hiçbir şey gönderilmedi."},
+    {M::WrongPin, "Wrong PIN. {} tries left.", "Hatalı PIN. {} deneme hakkı kaldı."},
+    {M::PinNowBlocked, "Wrong PIN. The PIN is now blocked.", "Hatalı PIN. PIN bloke oldu."},
+    {M::PinIsBlocked, "The PIN is blocked.", "PIN bloke."},
+    {M::HintUnblockPuk, "Unblock it with the PUK: akis pin unblock", "Blokeyi PUK ile çözün: akis pin unblock"},
+    {M::HintUnblockOnline,
+     "Get a verification code on the certificate authority's portal (NES İşlemleri > PIN Oluşturma/Kilit Çözme) "
+     "and run: akis unlock",
+     "Sertifika hizmet sağlayıcının portalından doğrulama kodu alın (NES İşlemleri > PIN Oluşturma/Kilit Çözme) "
+     "ve şunu çalıştırın: akis unlock"},
+    {M::LastTryWarning, "Only one try is left: a wrong PIN now blocks the PIN.",
+     "Tek deneme hakkı kaldı: şimdi hatalı PIN girilirse PIN bloke olur."},
+    {M::LastTryQuestion, "Use the last try?", "Son deneme hakkı kullanılsın mı?"},
+    {M::Declined, "Cancelled. Nothing was sent to the card.", "İptal edildi. Karta hiçbir şey gönderilmedi."},
+    {M::PinChanged, "PIN changed.", "PIN değiştirildi."},
+    {M::PukTries, "PUK: {} tries left.", "PUK: {} deneme hakkı kaldı."},
+    {M::LastPukWarning,
+     "Only one PUK try is left: a wrong PUK now makes the card unusable for good; it would have to be replaced.",
+     "Tek PUK deneme hakkı kaldı: şimdi hatalı PUK girilirse kart kalıcı olarak kullanılamaz ve değiştirilmesi "
+     "gerekir."},
+    {M::LastPukQuestion, "Use the last PUK try?", "Son PUK deneme hakkı kullanılsın mı?"},
+    {M::WrongPuk, "Wrong PUK. {} tries left.", "Hatalı PUK. {} deneme hakkı kaldı."},
+    {M::PukBlocked, "The PUK is blocked: the card can no longer be unblocked and must be replaced.",
+     "PUK bloke: kartın blokesi artık çözülemez, kartın değiştirilmesi gerekir."},
+    {M::Unblocked, "PIN unblocked; the new PIN is set.", "PIN blokesi çözüldü; yeni PIN belirlendi."},
+    {M::NoPukOnCard, "This card has no PUK: cards made after 2011 are unblocked online.",
+     "Bu kartta PUK yok: 2011 sonrası kartların blokesi çevrimiçi çözülür."},
+    {M::YesNoHint, "[y/N]", "[e/H]"},
+    {M::YesWord, "yes", "evet"},
+    {M::YesShort, "y", "e"},
+
+    {M::PromptCode, "Verification code (15 digits): ", "Doğrulama kodu (15 hane): "},
+    {M::ErrCodeFormat, "The verification code has 15 digits.", "Doğrulama kodu 15 hanelidir."},
+    {M::CodeTimeLeft, "The code is valid for {} more seconds.", "Kodun geçerlilik süresi: {} saniye."},
+    {M::ChooseCard, "Choose the card (1-{}): ", "Kartı seçin (1-{}): "},
+    {M::ErrChoice, "No such card in the list.", "Listede böyle bir kart yok."},
+    {M::UnlockContacting, "Contacting the unlock service...", "Kilit çözme servisine bağlanılıyor..."},
+    {M::UnlockDone, "PIN changed successfully. The card is unblocked.",
+     "PIN başarıyla değiştirildi. Kartın blokesi çözüldü."},
+    {M::ErrCodeExpired, "The verification code has expired. Get a new code on the portal.",
+     "Doğrulama kodunun süresi doldu. Portaldan yeni kod alın."},
+    {M::ErrCodeUsed, "The verification code was already used. Get a new code on the portal.",
+     "Doğrulama kodu daha önce kullanılmış. Portaldan yeni kod alın."},
+    {M::ErrCodeInvalid, "The verification code is not valid. Check it, or get a new code on the portal.",
+     "Doğrulama kodu geçersiz. Kontrol edin ya da portaldan yeni kod alın."},
+    {M::ErrWrongCard, "This code was issued for another card. Choose the card the code is for.",
+     "Bu kod başka bir kart için verilmiş. Kodun verildiği kartı seçin."},
+    {M::ErrCardRevoked, "This card's certificate is suspended or revoked; it cannot be unblocked.",
+     "Bu kartın sertifikası askıya alınmış ya da iptal edilmiş; blokesi çözülemez."},
+    {M::ErrServiceUnreachable, "The unlock service cannot be reached: {}", "Kilit çözme servisine ulaşılamıyor: {}"},
+    {M::ErrService, "The unlock service refused: {}", "Kilit çözme servisi isteği reddetti: {}"},
+    {M::ErrCodeRateLimited, "Too many attempts. Wait a while and try again.",
+     "Çok fazla deneme yapıldı. Bir süre bekleyip yeniden deneyin."},
+};
+static_assert(sizeof kCatalogue / sizeof kCatalogue[0] == static_cast<std::size_t>(M::kCount),
+              "every message needs a row");
+
+bool detect_turkish() {
+  for (const char* var : {"LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"}) {
+    const char* v = std::getenv(var);
+    if (v && *v) return std::strncmp(v, "tr", 2) == 0;
+  }
+  return false;
+}
+}  // namespace
+
+bool turkish() {
+  static const bool tr = detect_turkish();
+  return tr;
+}
+
+bool catalogue_is_consistent(std::string* problem) {
+  auto count = [](const char* t) {
+    std::size_t n = 0;
+    for (const char* p = std::strstr(t, "{}"); p; p = std::strstr(p + 2, "{}")) ++n;
+    return n;
+  };
+  for (std::size_t i = 0; i < static_cast<std::size_t>(M::kCount); ++i) {
+    const auto& e = kCatalogue[i];
+    if (static_cast<std::size_t>(e.id) != i) {
+      if (problem) *problem = std::string("row out of order: ") + e.en;
+      return false;
+    }
+    if (count(e.en) != count(e.tr) || !*e.en || !*e.tr) {
+      if (problem) *problem = std::string("placeholders differ: ") + e.en;
+      return false;
+    }
+  }
+  return true;
+}
+
+const char* text(M id) {
+  const auto& e = kCatalogue[static_cast<std::size_t>(id)];
+  return turkish() ? e.tr : e.en;
+}
+
+}  // namespace akis::cli

@@ -1,0 +1,63 @@
+// The message catalogue of `akis`: every text the user reads, in English and Turkish, in one table
+// (messages.cpp). Turkish when LANGUAGE / LC_ALL / LC_MESSAGES / LANG (the first one set) starts with "tr".
+#pragma once
+
+#include <sstream>
+#include <string>
+
+namespace akis::cli {
+
+enum class M {
+  // errors
+  ErrNoService, ErrNoReader, ErrReaderNotFound, ErrNoCard, ErrUnknownCard, ErrCardRemoved, ErrCard,
+  ErrNoSecretSource, ErrNoSuchCert, ErrWrite,
+  // readers
+  NoReaders, ReaderEmpty, ReaderAkis, ReaderUnknown, ReaderMute,
+  // info
+  LblReader, LblCardSerial, LblCardType, LblLifeCycle, LblPin, LblPuk, LblUnblock, LblCertificate, LblHolder,
+  LblTcNo, LblTaxNo, LblOrganization, LblIssuer, LblSerial, LblKey, LblKeyUsage, LblKind, LblValid, LifeUser,
+  LifeAdmin, LifeOther, TriesLeft, Blocked, Verified, UnblockPuk, UnblockOnline, KindQualified, KindSeal,
+  KindOther, DaysLeft, WarnExpiresSoon, WarnExpired, WarnNotYetValid, NoCertificates,
+  // cert export
+  Exported,
+  // PIN
+  PromptPin, PromptNewPin, PromptNewPinAgain, PromptPuk, ErrPinPolicy, ErrPinMismatch, WrongPin, PinNowBlocked,
+  PinIsBlocked, HintUnblockPuk, HintUnblockOnline, LastTryWarning, LastTryQuestion, Declined, PinChanged,
+  PukTries, LastPukWarning, LastPukQuestion, WrongPuk, PukBlocked, Unblocked, NoPukOnCard, YesNoHint, YesWord,
+  YesShort,
+  // online unlock
+  PromptCode, ErrCodeFormat, CodeTimeLeft, ChooseCard, ErrChoice, UnlockContacting, UnlockDone, ErrCodeExpired,
+  ErrCodeUsed, ErrCodeInvalid, ErrWrongCard, ErrCardRevoked, ErrServiceUnreachable, ErrService, ErrCodeRateLimited,
+  kCount
+};
+
+bool turkish();
+const char* text(M id);
+// For tests: every row is in enum order and has the same placeholders in both languages.
+bool catalogue_is_consistent(std::string* problem);
+
+namespace detail {
+inline void fill(std::string& out, const std::string& fmt, std::size_t pos) { out += fmt.substr(pos); }
+template <class T, class... R>
+void fill(std::string& out, const std::string& fmt, std::size_t pos, const T& first, const R&... rest) {
+  auto at = fmt.find("{}", pos);
+  if (at == std::string::npos) {
+    out += fmt.substr(pos);
+    return;
+  }
+  std::ostringstream os;
+  os << first;
+  out += fmt.substr(pos, at - pos) + os.str();
+  fill(out, fmt, at + 2, rest...);
+}
+}  // namespace detail
+
+// The message with each "{}" replaced by the next argument.
+template <class... A>
+std::string msg(M id, const A&... args) {
+  std::string out;
+  detail::fill(out, text(id), 0, args...);
+  return out;
+}
+
+}  // namespace akis::cli
