@@ -17,7 +17,7 @@ packages=(
   # real clients used by the tests
   opensc libnss3-tools gnutls-bin openjdk-17-jdk-headless
   # terminal interaction tests
-  tmux procps sudo
+  tmux procps sudo groff-base
 )
 
 if [ "$(id -u)" -ne 0 ]; then
