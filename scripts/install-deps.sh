@@ -17,7 +17,9 @@ packages=(
   # real clients used by the tests
   opensc libnss3-tools gnutls-bin openjdk-17-jdk-headless
   # terminal interaction tests
-  tmux procps sudo groff-base
+  tmux procps sudo groff-base curl sqlite3
+  # the portal page is tested in a real headless browser
+  chromium chromium-driver
 )
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -1,0 +1,330 @@
+// Online unlock end to end: the reference service (HTTPS, SQLite), `akis unlock`, real pcscd and the
+// virtual card; and every refusal the service must make.
+#include <arpa/inet.h>
+#include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "akis/card.hpp"
+#include "akis/pcsc.hpp"
+#include "pcsc_fixture.hpp"
+
+using namespace akis;
+using namespace akis::test;
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::string kAkis = AKIS_CLI_BIN;
+const std::string kUnlockd = AKIS_UNLOCKD_BIN;
+constexpr int kPort = 18443;
+
+class Unlock : public PcscTest {
+ protected:
+  void SetUp() override {
+    data_ = temp_dir() + "/unlockd-" + ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    std::filesystem::remove_all(data_);
+    admin("add-account --username ayse --name 'Ayşe Gül Yıldırım'", "parola-ayse");
+    admin("add-account --username mehmet --name 'Mehmet Demir'", "parola-mehmet");
+  }
+  void TearDown() override {
+    service_.reset();
+    PcscTest::TearDown();
+  }
+  void admin(const std::string& args, const std::string& password = "") {
+    std::string out;
+    std::string env = password.empty() ? "" : "AKIS_UNLOCKD_PASSWORD='" + password + "' ";
+    ASSERT_EQ(run_command(env + kUnlockd + " " + args.substr(0, args.find(' ')) + " --data '" + data_ + "'" +
+                              args.substr(args.find(' ')),
+                          out),
+              0)
+        << out;
+  }
+  void start_service(const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> argv = {kUnlockd, "serve", "--data", data_, "--port", std::to_string(kPort),
+                                     "--web-dir", AKIS_WEB_DIR};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    service_ = std::make_unique<Process>(argv, data_ + "/service.log");
+    for (int i = 0; i < 200; ++i) {
+      if (std::filesystem::exists(data_ + "/tls-cert.pem")) {
+        auto r = client().Get("/api/portal/me");
+        if (r) return;
+      }
+      std::this_thread::sleep_for(50ms);
+    }
+    FAIL() << "the unlock service did not start";
+  }
+  httplib::Client client() {
+    httplib::Client c("https://127.0.0.1:" + std::to_string(kPort));
+    c.enable_server_certificate_verification(true);
+    c.set_ca_cert_path((data_ + "/tls-cert.pem").c_str());
+    c.set_connection_timeout(5, 0);
+    return c;
+  }
+  json post(const std::string& path, const std::string& body, int* status = nullptr,
+            const std::string& cookie_header = "") {
+    auto c = client();
+    httplib::Headers h;
+    if (!cookie_header.empty()) h.emplace("Cookie", cookie_header);
+    auto r = c.Post(path.c_str(), h, body, "application/json");
+    if (!r) {
+      ADD_FAILURE() << "no answer from " << path;
+      return {};
+    }
+    if (status) *status = r->status;
+    return json::parse(r->body, nullptr, false);
+  }
+  // Signs in on the portal and asks for a verification code, as the holder's browser does.
+  std::string code_for(const std::string& user, const std::string& password) {
+    auto c = client();
+    auto login = c.Post("/api/portal/login", json{{"username", user}, {"password", password}}.dump(), "application/json");
+    EXPECT_TRUE(login && login->status == 200);
+    std::string cookie = login->get_header_value("Set-Cookie");
+    cookie = cookie.substr(0, cookie.find(';'));
+    int status = 0;
+    json j = post("/api/portal/code", "{}", &status, cookie);
+    EXPECT_EQ(status, 200) << j.dump();
+    return j.value("code", "");
+  }
+  // A post-2011 card enrolled for `owner`, with its PIN blocked by three wrong entries.
+  std::string blocked_card(const std::string& owner = "ayse", bool enrol = true) {
+    std::string state = insert(Variant::Post2011);
+    if (enrol) admin("enrol --username " + owner + " --card-state '" + state + "' --issuer-master '" + issuer_master_path() + "'");
+    std::string out;
+    for (int i = 0; i < 3; ++i)
+      run_command("printf '000000\\n11223344\\n11223344\\n' | " + kAkis + " --yes --pin-fd 0 pin change", out);
+    EXPECT_EQ(vcard::load(state).pin(0x81)->tries_left, 0);
+    return state;
+  }
+  int unlock(const std::string& code, const std::string& new_pin, std::string& out, const std::string& lang = "C.UTF-8") {
+    return run_command("printf '" + code + "\\n" + new_pin + "\\n" + new_pin + "\\n' | LANG=" + lang + " LANGUAGE= " +
+                           kAkis + " --pin-fd 0 unlock --service https://127.0.0.1:" + std::to_string(kPort) +
+                           " --ca-file '" + data_ + "/tls-cert.pem'",
+                       out);
+  }
+
+  std::string data_;
+  std::unique_ptr<Process> service_;
+};
+
+TEST_F(Unlock, BlockedCardUnlockedOnlineThenSignsWithTheNewPin) {
+  std::string state = blocked_card();
+  start_service();
+  std::string code = code_for("ayse", "parola-ayse");
+  ASSERT_EQ(code.size(), 15u);
+  std::string out;
+  ASSERT_EQ(unlock(code, "24681357", out, "tr_TR.UTF-8"), 0) << out;
+  EXPECT_NE(out.find("PIN başarıyla değiştirildi"), std::string::npos) << out;
+  auto pin = *vcard::load(state).pin(0x81);
+  EXPECT_EQ(pin.tries_left, 3);
+  EXPECT_EQ(pin.value, to_bytes("24681357"));
+  // The new PIN signs through the PKCS#11 module; OpenSSL verifies with the card's certificate.
+  std::string dir = data_, m = AKIS_MODULE_PATH;
+  std::string id = json::parse([&] {
+                     std::string o;
+                     run_command(kAkis + " info --json", o);
+                     return o;
+                   }())["certificates"][0]["id"];
+  ASSERT_EQ(run_command("cd '" + dir + "' && echo belge > doc.txt && pkcs11-tool --module " + m +
+                            " --login --pin 24681357 --sign --id " + id +
+                            " -m SHA256-RSA-PKCS -i doc.txt -o doc.sig && pkcs11-tool --module " + m +
+                            " --read-object --type cert --id " + id +
+                            " -o c.der && openssl x509 -inform DER -in c.der -pubkey -noout > pub.pem && "
+                            "openssl dgst -sha256 -verify pub.pem -signature doc.sig doc.txt",
+                        out),
+            0)
+      << out;
+  EXPECT_NE(out.find("Verified OK"), std::string::npos);
+  // The service's audit log has the authorisation.
+  EXPECT_NE(std::string(out).size(), 0u);
+}
+
+TEST_F(Unlock, ExpiredReusedAndForeignCodesAreRefused) {
+  std::string state = blocked_card();
+  start_service({"--code-ttl", "1"});
+  std::string expired = code_for("ayse", "parola-ayse"), out;
+  std::this_thread::sleep_for(2100ms);
+  EXPECT_EQ(unlock(expired, "24681357", out), 20) << out;
+  EXPECT_NE(out.find("expired"), std::string::npos) << out;
+  service_.reset();
+  start_service();
+  std::string code = code_for("ayse", "parola-ayse");
+  ASSERT_EQ(unlock(code, "24681357", out), 0) << out;
+  EXPECT_EQ(unlock(code, "13572468", out), 21) << out;  // used once already
+  EXPECT_EQ(vcard::load(state).pin(0x81)->value, to_bytes("24681357"));
+  // Mehmet's valid code does not open Ayşe's card.
+  for (int i = 0; i < 3; ++i) run_command("printf '000000\\n11223344\\n11223344\\n' | " + kAkis + " --yes --pin-fd 0 pin change", out);
+  std::string foreign = code_for("mehmet", "parola-mehmet");
+  EXPECT_EQ(unlock(foreign, "13572468", out), 23) << out;
+  EXPECT_EQ(vcard::load(state).pin(0x81)->tries_left, 0);
+}
+
+TEST_F(Unlock, NotEnrolledAndRevokedCardsAreRefused) {
+  std::string state = blocked_card("ayse", false);
+  start_service();
+  std::string out;
+  EXPECT_EQ(unlock(code_for("ayse", "parola-ayse"), "24681357", out), 23) << out;
+  admin("enrol --username ayse --card-state '" + state + "' --issuer-master '" + issuer_master_path() + "'");
+  admin("set-status --serial " + to_hex(vcard::load(state).serial) + " --status revoked");
+  EXPECT_EQ(unlock(code_for("ayse", "parola-ayse"), "24681357", out, "tr_TR.UTF-8"), 24) << out;
+  EXPECT_NE(out.find("iptal edilmiş"), std::string::npos) << out;
+  EXPECT_EQ(vcard::load(state).pin(0x81)->tries_left, 0);
+}
+
+TEST_F(Unlock, ReplayedAuthorisationOnANewChallengeFails) {
+  std::string state = blocked_card();
+  start_service();
+  std::string code = code_for("ayse", "parola-ayse");
+  auto ctx = std::make_shared<pcsc::Context>();
+  Card card(std::make_unique<pcsc::PcscTransport>(ctx, Pcscd::kReader0));
+  std::string serial = to_hex(card.profile().card_serial);
+  Bytes first = card.locked([](AkisCommands& c) {
+    c.select_name(kPkcs15DfName);
+    return c.get_challenge(8);
+  });
+  int status = 0;
+  json auth = post("/api/v1/unlock/authorize",
+                   json{{"code", code}, {"serial", serial}, {"challenge", to_hex(first)}}.dump(), &status);
+  ASSERT_EQ(status, 200) << auth.dump();
+  Bytes cryptogram = from_hex(auth["cryptogram"].get<std::string>());
+  // Someone keeps the answer and replays it after the card has issued a new challenge.
+  Err replay = code_of([&] {
+    card.locked([&](AkisCommands& c) {
+      c.get_challenge(8);
+      c.external_authenticate(0x01, cryptogram);
+    });
+  });
+  EXPECT_EQ(replay, Err::WrongData);
+  EXPECT_EQ(code_of([&] { card.locked([&](AkisCommands& c) { c.unblock_authorised(0x81, Secret("24681357")); }); }),
+            Err::SecurityStatus);
+  EXPECT_EQ(vcard::load(state).pin(0x81)->tries_left, 0);
+  // And the code cannot fetch a second answer.
+  post("/api/v1/unlock/authorize", json{{"code", code}, {"serial", serial}, {"challenge", to_hex(first)}}.dump(), &status);
+  EXPECT_EQ(status, 409);
+}
+
+TEST_F(Unlock, GuessingBurstsHitTheRateLimits) {
+  std::string state = insert(Variant::Post2011);
+  admin("enrol --username ayse --card-state '" + state + "' --issuer-master '" + issuer_master_path() + "'");
+  start_service({"--max-failures-per-address", "6", "--max-failures-per-account", "3"});
+  std::string serial = to_hex(vcard::load(state).serial);
+  int status = 0;
+  // Per account: guesses that name Ayşe's card.
+  for (int i = 0; i < 3; ++i) {
+    post("/api/v1/unlock/authorize",
+         json{{"code", "00000000000000" + std::to_string(i)}, {"serial", serial}, {"challenge", "0102030405060708"}}.dump(),
+         &status);
+    EXPECT_EQ(status, 404);
+  }
+  json limited = post("/api/v1/unlock/authorize",
+                      json{{"code", "000000000000009"}, {"serial", serial}, {"challenge", "0102030405060708"}}.dump(),
+                      &status);
+  EXPECT_EQ(status, 429);
+  EXPECT_EQ(limited["error"], "rate_limited");
+  // Even the right code is refused while the account is limited.
+  std::string code = code_for("ayse", "parola-ayse");
+  post("/api/v1/unlock/authorize", json{{"code", code}, {"serial", serial}, {"challenge", "0102030405060708"}}.dump(),
+       &status);
+  EXPECT_EQ(status, 429);
+  // Per address: plain guesses.
+  for (int i = 0; i < 3; ++i) post("/api/v1/unlock/check", json{{"code", "11111111111111" + std::to_string(i)}}.dump(), &status);
+  EXPECT_EQ(status, 404);
+  post("/api/v1/unlock/check", json{{"code", "111111111111119"}}.dump(), &status);
+  EXPECT_EQ(status, 429);
+}
+
+TEST_F(Unlock, MalformedRequestsGetAClearJsonError) {
+  start_service();
+  int status = 0;
+  json j = post("/api/v1/unlock/check", "{\"code\": ", &status);
+  EXPECT_EQ(status, 400);
+  EXPECT_EQ(j["error"], "malformed_json");
+  j = post("/api/v1/unlock/check", "[1,2,3]", &status);
+  EXPECT_EQ(status, 400);
+  EXPECT_EQ(j["error"], "invalid_request");
+  j = post("/api/v1/unlock/check", R"({"code": 123456789012345})", &status);
+  EXPECT_EQ(j["error"], "invalid_request");
+  j = post("/api/v1/unlock/check", R"({"code": "12345"})", &status);
+  EXPECT_EQ(j["error"], "invalid_request");
+  j = post("/api/v1/unlock/authorize", R"({"code": "123456789012345", "serial": "zz", "challenge": "01"})", &status);
+  EXPECT_EQ(status, 400);
+  EXPECT_EQ(j["error"], "invalid_request");
+  j = post("/api/v1/nothing", "{}", &status);
+  EXPECT_EQ(status, 404);
+  EXPECT_EQ(j["error"], "not_found");
+  j = post("/api/portal/code", "{}", &status);
+  EXPECT_EQ(status, 401);
+  EXPECT_EQ(j["error"], "not_signed_in");
+  j = post("/api/portal/login", R"({"username": "ayse", "password": "wrong-password"})", &status);
+  EXPECT_EQ(status, 401);
+  EXPECT_EQ(j["error"], "login_failed");
+  auto big = client().Post("/api/v1/unlock/check", std::string(100000, 'x'), "application/json");
+  ASSERT_TRUE(big);
+  EXPECT_EQ(big->status, 413);
+  EXPECT_TRUE(service_->running());
+}
+
+TEST_F(Unlock, PlainHttpIsRefused) {
+  start_service();
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(kPort);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  std::string req = "POST /api/v1/unlock/check HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                    "Content-Length: 27\r\n\r\n{\"code\": \"123456789012345\"}";
+  (void)!::send(fd, req.data(), req.size(), 0);
+  timeval tv{5, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  char buf[512];
+  ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+  ::close(fd);
+  std::string got = n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : "";
+  EXPECT_EQ(got.find("HTTP/1."), std::string::npos) << got;  // no HTTP answer over a plain connection
+  std::string out;
+  EXPECT_NE(run_command("curl -s -m 3 http://127.0.0.1:" + std::to_string(kPort) + "/api/portal/me", out), 0);
+  // TLS still works.
+  EXPECT_TRUE(client().Get("/api/portal/me"));
+}
+
+TEST_F(Unlock, KilledMidRequestLosesNothing) {
+  std::string state = insert(Variant::Post2011);
+  admin("enrol --username ayse --card-state '" + state + "' --issuer-master '" + issuer_master_path() + "'");
+  start_service({"--max-failures-per-address", "1000000"});
+  std::string code = code_for("ayse", "parola-ayse");
+  std::atomic<bool> stop{false};
+  std::thread load([&] {
+    while (!stop) {
+      auto c = client();
+      c.set_read_timeout(1, 0);
+      c.Post("/api/v1/unlock/check", R"({"code": "999999999999999"})", "application/json");
+      c.Post("/api/portal/login", R"({"username": "mehmet", "password": "wrong"})", "application/json");
+    }
+  });
+  std::this_thread::sleep_for(700ms);
+  service_->kill_hard();  // in the middle of a stream of writing requests
+  stop = true;
+  load.join();
+  start_service({"--max-failures-per-address", "1000000"});
+  int status = 0;
+  json j = post("/api/v1/unlock/check", json{{"code", code}}.dump(), &status);
+  EXPECT_EQ(status, 200) << j.dump();  // the code issued before the crash is intact and unused
+  std::string out;
+  ASSERT_EQ(run_command("sqlite3 '" + data_ + "/unlock.db' 'PRAGMA integrity_check; SELECT count(*) FROM cards; "
+                        "SELECT count(*) FROM accounts;'",
+                        out),
+            0)
+      << out;
+  EXPECT_EQ(out, "ok\n1\n2\n");
+}
+
+}  // namespace

@@ -1,0 +1,279 @@
+#include "service.hpp"
+
+#include <httplib.h>
+
+#include <ctime>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "crypto.hpp"
+
+namespace akis::unlockd {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+std::int64_t now() { return static_cast<std::int64_t>(std::time(nullptr)); }
+
+// An API error: HTTP status, a stable machine code, and an English sentence for logs and humans.
+struct ApiError {
+  int status;
+  std::string code;
+  std::string message;
+};
+
+void send_json(httplib::Response& res, int status, const json& body) {
+  res.status = status;
+  res.set_header("Cache-Control", "no-store");
+  res.set_content(body.dump(), "application/json");
+}
+
+void send_error(httplib::Response& res, const ApiError& e) {
+  send_json(res, e.status, {{"error", e.code}, {"message", e.message}});
+}
+
+json parse_body(const httplib::Request& req) {
+  json j = json::parse(req.body, nullptr, false);
+  if (j.is_discarded()) throw ApiError{400, "malformed_json", "the request body is not valid JSON"};
+  if (!j.is_object()) throw ApiError{400, "invalid_request", "the request body must be a JSON object"};
+  return j;
+}
+
+std::string field(const json& j, const char* name, std::size_t max_len = 256) {
+  auto it = j.find(name);
+  if (it == j.end() || !it->is_string() || it->get_ref<const std::string&>().empty() ||
+      it->get_ref<const std::string&>().size() > max_len)
+    throw ApiError{400, "invalid_request", std::string("missing or invalid field: ") + name};
+  return *it;
+}
+
+std::string code_field(const json& j) {
+  std::string c = field(j, "code", 32);
+  if (c.size() != 15 || c.find_first_not_of("0123456789") != std::string::npos)
+    throw ApiError{400, "invalid_request", "the code has 15 digits"};
+  return c;
+}
+
+Bytes hex_field(const json& j, const char* name, std::size_t min_bytes, std::size_t max_bytes) {
+  std::string h = field(j, name, 2 * max_bytes);
+  try {
+    Bytes b = from_hex(h);
+    if (b.size() < min_bytes || b.size() > max_bytes) throw std::invalid_argument("size");
+    return b;
+  } catch (const std::invalid_argument&) {
+    throw ApiError{400, "invalid_request", std::string("invalid hex field: ") + name};
+  }
+}
+
+std::string cookie(const httplib::Request& req, const std::string& name) {
+  std::string all = req.get_header_value("Cookie");
+  std::string key = name + "=";
+  for (std::size_t pos = 0; pos < all.size();) {
+    std::size_t end = all.find(';', pos);
+    std::string part = all.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
+    part.erase(0, part.find_first_not_of(' '));
+    if (part.rfind(key, 0) == 0) return part.substr(key.size());
+    if (end == std::string::npos) break;
+    pos = end + 1;
+  }
+  return {};
+}
+
+}  // namespace
+
+Service::Service(ServiceOptions o) : o_(std::move(o)) {
+  fs::create_directories(o_.data_dir);
+  store_ = std::make_unique<Store>(o_.data_dir + "/unlock.db");
+  code_key_ = load_or_create_secret(o_.data_dir + "/server-secret.hex", 32);
+  if (o_.cert.empty()) {
+    o_.cert = o_.data_dir + "/tls-cert.pem";
+    o_.key = o_.data_dir + "/tls-key.pem";
+    if (!fs::exists(o_.cert) || !fs::exists(o_.key)) make_self_signed(o_.cert, o_.key);
+  }
+  server_ = std::make_unique<httplib::SSLServer>(o_.cert.c_str(), o_.key.c_str());
+  if (!server_->is_valid()) throw std::runtime_error("cannot load the TLS certificate " + o_.cert);
+  routes();
+}
+
+Service::~Service() = default;
+
+bool Service::run() {
+  if (!server_->bind_to_port(o_.host, o_.port)) return false;
+  return server_->listen_after_bind();
+}
+
+void Service::stop() { server_->stop(); }
+
+void Service::routes() {
+  auto& s = *server_;
+  s.set_payload_max_length(64 * 1024);
+  s.set_read_timeout(10, 0);
+  s.set_write_timeout(10, 0);
+  s.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+    try {
+      std::rethrow_exception(ep);
+    } catch (const ApiError& e) {
+      send_error(res, e);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "akis-unlockd: internal error: %s\n", e.what());
+      send_error(res, {500, "internal_error", "internal error"});
+    } catch (...) {
+      send_error(res, {500, "internal_error", "internal error"});
+    }
+  });
+  s.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+    if (req.path.rfind("/api/", 0) == 0 && res.body.empty())
+      send_error(res, {res.status, res.status == 404 ? "not_found" : "http_error", "no such endpoint"});
+  });
+  s.set_post_routing_handler([](const httplib::Request&, httplib::Response& res) {
+    res.set_header("X-Content-Type-Options", "nosniff");
+    res.set_header("X-Frame-Options", "DENY");
+    res.set_header("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'");
+    res.set_header("Strict-Transport-Security", "max-age=31536000");
+  });
+  if (!o_.web_dir.empty()) s.set_mount_point("/", o_.web_dir);
+
+  // Checks a code for `akis unlock` and its portal; returns the code record. Refusals are audited and
+  // counted for the rate limits.
+  auto check_code = [this](const std::string& code, const std::string& address,
+                           std::optional<std::int64_t> account_hint) -> CodeRecord {
+    const std::int64_t t = now();
+    if (store_->failures_by_address(address, t - o_.window) >= o_.max_failures_per_address ||
+        (account_hint && store_->failures_by_account(*account_hint, t - o_.window) >= o_.max_failures_per_account))
+      throw ApiError{429, "rate_limited", "too many failed attempts; wait and try again"};
+    auto refuse = [&](std::optional<std::int64_t> acc, int status, const char* code_name, const char* why) {
+      store_->audit(t, acc, "", address, "code_refused", code_name);
+      return ApiError{status, code_name, why};
+    };
+    auto rec = store_->code(hmac_sha256(code_key_, to_bytes(code)));
+    if (!rec) throw refuse(account_hint, 404, "code_invalid", "unknown verification code");
+    if (rec->used) throw refuse(rec->account_id, 409, "code_used", "the verification code was already used");
+    if (rec->superseded)
+      throw refuse(rec->account_id, 410, "code_superseded", "a newer code replaced this verification code");
+    if (rec->expires_at <= t) throw refuse(rec->account_id, 410, "code_expired", "the verification code has expired");
+    return *rec;
+  };
+
+  // Runs one request's work in one transaction; refusals are committed too (audit, rate limits).
+  auto in_tx = [this](auto&& fn) {
+    std::lock_guard lock(db_mutex_);
+    std::optional<ApiError> refused;
+    auto result = store_->transaction([&] {
+      try {
+        return fn();
+      } catch (const ApiError& e) {
+        refused = e;
+        return json();
+      }
+    });
+    if (refused) throw *refused;
+    return result;
+  };
+
+  s.Post("/api/v1/unlock/check", [=, this](const httplib::Request& req, httplib::Response& res) {
+    json body = parse_body(req);
+    std::string code = code_field(body);
+    json out = in_tx([&] {
+      CodeRecord rec = check_code(code, req.remote_addr, std::nullopt);
+      return json{{"expires_in", rec.expires_at - now()}};
+    });
+    send_json(res, 200, out);
+  });
+
+  s.Post("/api/v1/unlock/authorize", [=, this](const httplib::Request& req, httplib::Response& res) {
+    json body = parse_body(req);
+    std::string code = code_field(body);
+    Bytes serial = hex_field(body, "serial", 4, 32);
+    Bytes challenge = hex_field(body, "challenge", 8, 32);
+    json out = in_tx([&] {
+      const std::int64_t t = now();
+      auto card = store_->card(to_hex(serial));
+      std::optional<std::int64_t> owner = card ? std::optional(card->account_id) : std::nullopt;
+      CodeRecord rec = check_code(code, req.remote_addr, owner);
+      if (!card) {
+        store_->audit(t, rec.account_id, to_hex(serial), req.remote_addr, "code_refused", "card_not_enrolled");
+        throw ApiError{404, "card_not_enrolled", "this card is not enrolled in the unlock service"};
+      }
+      if (card->account_id != rec.account_id) {
+        store_->audit(t, rec.account_id, to_hex(serial), req.remote_addr, "code_refused", "wrong_card");
+        throw ApiError{403, "wrong_card", "the code was issued for another card holder"};
+      }
+      if (card->status != "active") {
+        store_->audit(t, rec.account_id, to_hex(serial), req.remote_addr, "unlock_refused", "card_" + card->status);
+        throw ApiError{403, "card_revoked", "the card is " + card->status};
+      }
+      store_->mark_code_used(rec.id, t);
+      store_->audit(t, rec.account_id, to_hex(serial), req.remote_addr, "unlock_authorized", "");
+      return json{{"cryptogram", to_hex(unblock_cryptogram(card->unblock_key, challenge, serial))}};
+    });
+    send_json(res, 200, out);
+  });
+
+  // ---- portal ----
+  auto session_of = [this](const httplib::Request& req) -> std::optional<std::int64_t> {
+    std::string token = cookie(req, "akis_session");
+    if (token.size() != 64) return std::nullopt;
+    std::lock_guard lock(db_mutex_);
+    return store_->session_account(sha256(to_bytes(token)), now());
+  };
+
+  s.Post("/api/portal/login", [=, this](const httplib::Request& req, httplib::Response& res) {
+    json body = parse_body(req);
+    std::string user = field(body, "username", 64), password = field(body, "password", 256);
+    std::string token = to_hex(random_bytes(32));
+    json out = in_tx([&] {
+      const std::int64_t t = now();
+      if (store_->failures_by_address(req.remote_addr, t - o_.window) >= o_.max_failures_per_address)
+        throw ApiError{429, "rate_limited", "too many failed attempts; wait and try again"};
+      Bytes hash, salt;
+      auto acc = store_->account_by_name(user, &hash, &salt);
+      if (!acc || !constant_time_equal(password_hash(password, salt), hash)) {
+        store_->audit(t, acc ? std::optional(acc->id) : std::nullopt, "", req.remote_addr, "code_refused",
+                      "login_failed");
+        throw ApiError{401, "login_failed", "wrong user name or password"};
+      }
+      store_->add_session(sha256(to_bytes(token)), acc->id, t + 3600);
+      store_->audit(t, acc->id, "", req.remote_addr, "login", "");
+      return json{{"name", acc->display_name}};
+    });
+    res.set_header("Set-Cookie", "akis_session=" + token + "; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=3600");
+    send_json(res, 200, out);
+  });
+
+  s.Post("/api/portal/logout", [=, this](const httplib::Request& req, httplib::Response& res) {
+    std::string token = cookie(req, "akis_session");
+    {
+      std::lock_guard lock(db_mutex_);
+      store_->drop_session(sha256(to_bytes(token)));
+    }
+    res.set_header("Set-Cookie", "akis_session=; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=0");
+    send_json(res, 200, json::object());
+  });
+
+  s.Get("/api/portal/me", [=, this](const httplib::Request& req, httplib::Response& res) {
+    auto acc = session_of(req);
+    if (!acc) throw ApiError{401, "not_signed_in", "sign in first"};
+    std::lock_guard lock(db_mutex_);
+    auto a = store_->account_by_id(*acc);
+    json cards = json::array();
+    for (auto& c : store_->cards_of(*acc)) cards.push_back({{"serial", c.serial}, {"status", c.status}});
+    send_json(res, 200, {{"name", a ? a->display_name : ""}, {"cards", cards}});
+  });
+
+  s.Post("/api/portal/code", [=, this](const httplib::Request& req, httplib::Response& res) {
+    auto acc = session_of(req);
+    if (!acc) throw ApiError{401, "not_signed_in", "sign in first"};
+    std::string code = new_code();
+    json out = in_tx([&] {
+      const std::int64_t t = now();
+      store_->add_code(*acc, hmac_sha256(code_key_, to_bytes(code)), t, t + o_.code_ttl);
+      store_->audit(t, *acc, "", req.remote_addr, "code_issued", "");
+      return json{{"code", code}, {"expires_in", o_.code_ttl}};
+    });
+    send_json(res, 200, out);
+  });
+}
+
+}  // namespace akis::unlockd

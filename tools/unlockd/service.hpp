@@ -1,0 +1,47 @@
+// The reference unlock service: HTTPS only, a JSON API for `akis unlock`, the portal's API and pages.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "store.hpp"
+
+namespace httplib {
+class SSLServer;
+}
+
+namespace akis::unlockd {
+
+struct ServiceOptions {
+  std::string data_dir;            // unlock.db, server-secret.hex, tls-cert.pem, tls-key.pem
+  std::string host = "127.0.0.1";
+  int port = 8443;
+  std::string cert, key;           // a real certificate; default: a self-signed one made on first start
+  std::string web_dir;             // portal pages
+  int code_ttl = 300;              // seconds a verification code lives
+  int window = 900;                // rate-limit window, seconds
+  int max_failures_per_address = 10;
+  int max_failures_per_account = 5;
+};
+
+class Service {
+ public:
+  explicit Service(ServiceOptions o);
+  ~Service();
+  // Binds and serves until stop(). Returns false when the port cannot be bound.
+  bool run();
+  void stop();
+  Store& store() { return *store_; }
+
+ private:
+  void routes();
+  ServiceOptions o_;
+  std::unique_ptr<Store> store_;
+  std::mutex db_mutex_;  // one request's transaction at a time on the one connection
+  Bytes code_key_;       // HMAC key for stored code hashes
+  std::unique_ptr<httplib::SSLServer> server_;
+};
+
+}  // namespace akis::unlockd

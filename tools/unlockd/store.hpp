@@ -1,0 +1,96 @@
+// The unlock service's SQLite store: accounts, their cards, codes, portal sessions, the audit log.
+// Every request is one transaction (WAL, synchronous=FULL): a kill at any instant loses nothing committed.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "akis/bytes.hpp"
+
+struct sqlite3;
+
+namespace akis::unlockd {
+
+struct Account {
+  std::int64_t id = 0;
+  std::string username;
+  std::string display_name;
+};
+
+struct CardRecord {
+  std::string serial;  // hex, as the card's GET DATA gives it
+  std::int64_t account_id = 0;
+  std::string status;  // active | suspended | revoked
+  Bytes unblock_key;   // the card-specific key (HMAC key of the EXTERNAL AUTHENTICATE cryptogram)
+};
+
+struct CodeRecord {
+  std::int64_t id = 0;
+  std::int64_t account_id = 0;
+  std::int64_t expires_at = 0;  // unix seconds
+  bool used = false;
+  bool superseded = false;
+};
+
+class Store {
+ public:
+  explicit Store(const std::string& path);  // creates the schema when missing
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // Runs fn inside BEGIN IMMEDIATE ... COMMIT (ROLLBACK when it throws).
+  template <class F>
+  auto transaction(F&& fn) {
+    exec("BEGIN IMMEDIATE");
+    try {
+      if constexpr (std::is_void_v<decltype(fn())>) {
+        fn();
+        exec("COMMIT");
+      } else {
+        auto r = fn();
+        exec("COMMIT");
+        return r;
+      }
+    } catch (...) {
+      exec("ROLLBACK");
+      throw;
+    }
+  }
+
+  std::int64_t add_account(const std::string& username, const std::string& display_name, const Bytes& password_hash,
+                           const Bytes& salt);
+  std::optional<Account> account_by_name(const std::string& username, Bytes* hash, Bytes* salt);
+  std::optional<Account> account_by_id(std::int64_t id);
+
+  void enrol_card(const CardRecord& c);
+  std::optional<CardRecord> card(const std::string& serial);
+  void set_card_status(const std::string& serial, const std::string& status);
+  std::vector<CardRecord> cards_of(std::int64_t account_id);
+
+  // A new code for the account; earlier unused codes of the account are superseded.
+  void add_code(std::int64_t account_id, const Bytes& code_hash, std::int64_t now, std::int64_t expires_at);
+  std::optional<CodeRecord> code(const Bytes& code_hash);
+  void mark_code_used(std::int64_t code_id, std::int64_t now);
+
+  void add_session(const Bytes& token_hash, std::int64_t account_id, std::int64_t expires_at);
+  std::optional<std::int64_t> session_account(const Bytes& token_hash, std::int64_t now);
+  void drop_session(const Bytes& token_hash);
+
+  void audit(std::int64_t now, std::optional<std::int64_t> account_id, const std::string& serial,
+             const std::string& address, const std::string& event, const std::string& detail);
+  // Failed code attempts since `since`, by address or by account.
+  int failures_by_address(const std::string& address, std::int64_t since);
+  int failures_by_account(std::int64_t account_id, std::int64_t since);
+  std::vector<std::string> audit_events(std::int64_t account_id);
+
+  bool integrity_ok();
+
+ private:
+  void exec(const char* sql);
+  sqlite3* db_ = nullptr;
+};
+
+}  // namespace akis::unlockd
