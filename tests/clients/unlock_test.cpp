@@ -147,6 +147,22 @@ TEST_F(Unlock, BlockedCardUnlockedOnlineThenSignsWithTheNewPin) {
   EXPECT_NE(std::string(out).size(), 0u);
 }
 
+TEST_F(Unlock, TheHolderChoosesAmongSeveralCards) {
+  std::string other = insert(Variant::Seal, 35963);           // someone else's card in the first reader
+  std::string mine = insert(Variant::Post2011, 35964);         // the holder's card in the second
+  admin("enrol --username ayse --card-state '" + mine + "' --issuer-master '" + issuer_master_path() + "'");
+  start_service();
+  std::string code = code_for("ayse", "parola-ayse"), out;
+  int rc = run_command("printf '" + code + "\\n2\\n24681357\\n24681357\\n' | LANG=C.UTF-8 " + kAkis +
+                           " --pin-fd 0 unlock --service https://127.0.0.1:" + std::to_string(kPort) + " --ca-file '" +
+                           data_ + "/tls-cert.pem'",
+                       out);
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_NE(out.find("Choose the card (1-2)"), std::string::npos) << out;
+  EXPECT_EQ(vcard::load(mine).pin(0x81)->value, to_bytes("24681357"));
+  EXPECT_EQ(vcard::load(other).pin(0x81)->value, to_bytes("123456"));
+}
+
 TEST_F(Unlock, ExpiredReusedAndForeignCodesAreRefused) {
   std::string state = blocked_card();
   start_service({"--code-ttl", "1"});

@@ -122,7 +122,13 @@ int cmd_unlock(const Options& o, const std::string& service_url, const std::stri
                   << cards[i].serial << "\n";
       std::cerr << msg(M::ChooseCard, cards.size()) << std::flush;
       std::string line;
-      if (!std::getline(std::cin, line)) throw Failure(kDeclined, msg(M::Declined));
+      if (o.pin_fd >= 0) {  // the same input as the code and the PINs, read without buffering ahead
+        auto s = SecretInput(o.pin_fd).read("", nullptr);
+        if (!s) throw Failure(kDeclined, msg(M::Declined));
+        line.assign(s->bytes().begin(), s->bytes().end());
+      } else if (!std::getline(std::cin, line)) {
+        throw Failure(kDeclined, msg(M::Declined));
+      }
       char* end = nullptr;
       long n = std::strtol(line.c_str(), &end, 10);
       if (n < 1 || static_cast<std::size_t>(n) > cards.size()) throw Failure(kUsage, msg(M::ErrChoice));
