@@ -47,17 +47,19 @@ std::optional<Secret> SecretInput::read(const std::string& prompt, const char* e
   if (fd_ >= 0) return read_line(fd_);
   if (!interactive()) return std::nullopt;
   int tty = tty_fd();
-  (void)!::write(tty, prompt.data(), prompt.size());
+  // Echo goes off before the prompt appears, and nothing typed ahead is thrown away (no TCSAFLUSH):
+  // whatever the holder types after seeing the prompt is read, and never shown.
   termios old{};
   bool restore = ::tcgetattr(tty, &old) == 0;
   if (restore) {
     termios quiet = old;
     quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
     quiet.c_lflag |= ECHONL;
-    ::tcsetattr(tty, TCSAFLUSH, &quiet);
+    ::tcsetattr(tty, TCSANOW, &quiet);
   }
+  (void)!::write(tty, prompt.data(), prompt.size());
   auto s = read_line(tty);
-  if (restore) ::tcsetattr(tty, TCSAFLUSH, &old);
+  if (restore) ::tcsetattr(tty, TCSANOW, &old);
   return s;
 }
 
