@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "host_env.hpp"
 #include "pcsc_fixture.hpp"
 #include "pty.hpp"
 
@@ -104,7 +105,7 @@ TEST_F(AkisCli, ExportedCertificateEqualsWhatPkcs11ToolReads) {
   std::string dir = temp_dir(), out;
   ASSERT_EQ(akis("cert export --format der -o " + dir + "/akis.der").rc, 0);
   std::string id = json::parse(akis("info --json").out)["certificates"][0]["id"];
-  ASSERT_EQ(run_command("pkcs11-tool --module '" + std::string(AKIS_MODULE_PATH) +
+  ASSERT_EQ(run_command(std::string(AKIS_HOST_ENV) + "pkcs11-tool --module '" + std::string(AKIS_MODULE_PATH) +
                             "' --read-object --type cert --id " + id + " -o " + dir + "/p11.der",
                         out),
             0)

@@ -3,6 +3,7 @@
 #include <fstream>
 #include <future>
 
+#include "host_env.hpp"
 #include "pcsc_fixture.hpp"
 
 using namespace akis;
@@ -11,9 +12,6 @@ using namespace akis::test;
 namespace {
 
 const std::string kModule = AKIS_MODULE_PATH;
-#ifndef AKIS_HOST_ENV
-#define AKIS_HOST_ENV ""
-#endif
 const std::string kSignKey = "Nitelikli İmza Anahtarı";
 const std::string kEcKey = "EC İmza Anahtarı";
 

@@ -14,6 +14,7 @@
 
 #include "akis/card.hpp"
 #include "akis/pcsc.hpp"
+#include "host_env.hpp"
 #include "pcsc_fixture.hpp"
 
 using namespace akis;
@@ -133,9 +134,10 @@ TEST_F(Unlock, BlockedCardUnlockedOnlineThenSignsWithTheNewPin) {
                      run_command(kAkis + " info --json", o);
                      return o;
                    }())["certificates"][0]["id"];
-  ASSERT_EQ(run_command("cd '" + dir + "' && echo belge > doc.txt && pkcs11-tool --module " + m +
+  const std::string host = AKIS_HOST_ENV;
+  ASSERT_EQ(run_command("cd '" + dir + "' && echo belge > doc.txt && " + host + "pkcs11-tool --module " + m +
                             " --login --pin 24681357 --sign --id " + id +
-                            " -m SHA256-RSA-PKCS -i doc.txt -o doc.sig && pkcs11-tool --module " + m +
+                            " -m SHA256-RSA-PKCS -i doc.txt -o doc.sig && " + host + "pkcs11-tool --module " + m +
                             " --read-object --type cert --id " + id +
                             " -o c.der && openssl x509 -inform DER -in c.der -pubkey -noout > pub.pem && "
                             "openssl dgst -sha256 -verify pub.pem -signature doc.sig doc.txt",
