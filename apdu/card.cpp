@@ -1,6 +1,9 @@
 #include "akis/card.hpp"
 
+#include <algorithm>
+
 #include "akis/error.hpp"
+#include "akis/tlv.hpp"
 
 namespace akis {
 
@@ -91,6 +94,62 @@ Bytes Card::random(std::size_t len) {
     Bytes out;
     while (out.size() < len) append(out, c.get_challenge(std::min<std::size_t>(len - out.size(), 128)));
     return out;
+  });
+}
+
+namespace {
+const Bytes& first_cdf(const CardProfile& p) {
+  if (p.cdf_paths.empty()) throw CardError(Err::NotSupported, "the card has no certificate directory (CDF)");
+  return p.cdf_paths.front();
+}
+}  // namespace
+
+CertInfo Card::add_certificate(const std::string& label, ByteView id, bool authority, ByteView der) {
+  profile();
+  return locked([&](AkisCommands& c) {
+    CardProfile& p = *profile_;
+    const Bytes& cdf_path = first_cdf(p);
+    Bytes app(cdf_path.begin(), cdf_path.end() - 2);  // the DF holding the CDF
+    c.select_path(app);
+    std::vector<std::uint16_t> taken;
+    for (auto& f : c.list_files()) taken.push_back(f.fid);
+    std::uint16_t fid = 0;
+    for (std::uint16_t candidate = 0x2F10; candidate < 0x2F40 && !fid; ++candidate)
+      if (std::find(taken.begin(), taken.end(), candidate) == taken.end()) fid = candidate;
+    if (!fid) throw CardError(Err::MemoryFailure, "no free certificate file on the card");
+    CertInfo info{label, Bytes(id.begin(), id.end()), authority, app};
+    info.path.push_back(static_cast<std::uint8_t>(fid >> 8));
+    info.path.push_back(static_cast<std::uint8_t>(fid));
+    c.create_ef(fid);
+    c.update_binary(0, der);
+    // Append the description after the CDF's last object.
+    Bytes cdf = c.read_file(c.select_path(cdf_path));
+    c.update_binary(used_length(cdf), encode_cdf_entry(info));
+    file_cache_.erase(cdf_path);
+    file_cache_[info.path] = Bytes(der.begin(), der.end());
+    p.certificates.push_back(info);
+    return info;
+  });
+}
+
+void Card::remove_certificate(const CertInfo& cert) {
+  profile();
+  locked([&](AkisCommands& c) {
+    CardProfile& p = *profile_;
+    const Bytes& cdf_path = first_cdf(p);
+    Bytes cdf = c.read_file(c.select_path(cdf_path));
+    Bytes kept;
+    for (auto& e : parse_tlvs(cdf)) {
+      auto parsed = parse_cdf(e.whole);
+      if (parsed.size() == 1 && parsed[0].path == cert.path) continue;
+      append(kept, e.whole);
+    }
+    kept.resize(std::max(kept.size(), used_length(cdf)), 0x00);  // the file keeps its size: pad the end
+    c.update_binary(0, kept);
+    c.select_path(Bytes(cert.path.begin(), cert.path.end() - 2));
+    c.delete_ef(be16(cert.path, cert.path.size() - 2));
+    file_cache_.erase(cert.path);
+    std::erase_if(p.certificates, [&](const CertInfo& x) { return x.path == cert.path; });
   });
 }
 

@@ -232,4 +232,18 @@ std::vector<ListedFile> AkisCommands::list_files() {
 
 void AkisCommands::logout() { ch_.transmit_ok(make(0x80, 0x1A, 0x00, 0x00), "LOGOUT"); }
 
+void AkisCommands::create_ef(std::uint16_t fid) {
+  // P1 80: transparent EF; P2: access byte B0 as OpenSC's driver sent it (its meaning is not public).
+  Command c = make(0x80, 0x15, 0x80, 0xB0);
+  c.data = {static_cast<std::uint8_t>(fid >> 8), static_cast<std::uint8_t>(fid)};
+  ch_.transmit_ok(c, "CREATE EF");
+  select_ef(fid);
+}
+
+void AkisCommands::delete_ef(std::uint16_t fid) {
+  Command c = make(0x80, 0x16, 0x02, 0x00);
+  c.data = {static_cast<std::uint8_t>(fid >> 8), static_cast<std::uint8_t>(fid)};
+  ch_.transmit_ok(c, "DELETE FILE");
+}
+
 }  // namespace akis

@@ -186,4 +186,21 @@ std::vector<CertInfo> parse_cdf(ByteView data) {
   return out;
 }
 
+Bytes encode_cdf_entry(const CertInfo& c) {
+  Bytes common = encode_tlv(0x30, encode_tlv(0x0C, to_bytes(c.label)));
+  Bytes cert_attrs = encode_tlv(0x04, c.id);
+  if (c.authority) append(cert_attrs, Bytes{0x01, 0x01, 0xFF});
+  Bytes typed = encode_tlv(0xA1, encode_tlv(0x30, encode_tlv(0x30, encode_tlv(0x04, c.path))));
+  Bytes body = common;
+  append(body, encode_tlv(0x30, cert_attrs));
+  append(body, typed);
+  return encode_tlv(0x30, body);
+}
+
+std::size_t used_length(ByteView file) {
+  std::size_t used = 0;
+  for (auto& t : parse_tlvs(file)) used = static_cast<std::size_t>(t.whole.data() - file.data()) + t.whole.size();
+  return used;
+}
+
 }  // namespace akis

@@ -70,6 +70,7 @@ CardProfile read_profile(AkisCommands& cmds, ByteView atr) {
     auto v = parse_pukdf(read_ef_at(cmds, path));
     p.public_keys.insert(p.public_keys.end(), v.begin(), v.end());
   }
+  p.cdf_paths = odf.cdf;
   for (auto& path : odf.cdf) {
     auto v = parse_cdf(read_ef_at(cmds, path));
     p.certificates.insert(p.certificates.end(), v.begin(), v.end());

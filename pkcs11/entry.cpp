@@ -200,16 +200,19 @@ EXPORT CK_RV C_Logout(CK_SESSION_HANDLE h) {
 
 // ---- Object management ----
 
-EXPORT CK_RV C_CreateObject(CK_SESSION_HANDLE, CK_ATTRIBUTE_PTR, CK_ULONG, CK_OBJECT_HANDLE_PTR) {
-  return with_module("C_CreateObject", [&](Module&) { fail(CKR_FUNCTION_NOT_SUPPORTED); });
+EXPORT CK_RV C_CreateObject(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR pTemplate, CK_ULONG n, CK_OBJECT_HANDLE_PTR ph) {
+  return with_module("C_CreateObject", [&](Module& m) {
+    if ((!pTemplate && n) || !ph) fail(CKR_ARGUMENTS_BAD);
+    *ph = m.create_object(h, pTemplate, n);
+  });
 }
 
 EXPORT CK_RV C_CopyObject(CK_SESSION_HANDLE, CK_OBJECT_HANDLE, CK_ATTRIBUTE_PTR, CK_ULONG, CK_OBJECT_HANDLE_PTR) {
   return with_module("C_CopyObject", [&](Module&) { fail(CKR_FUNCTION_NOT_SUPPORTED); });
 }
 
-EXPORT CK_RV C_DestroyObject(CK_SESSION_HANDLE, CK_OBJECT_HANDLE) {
-  return with_module("C_DestroyObject", [&](Module&) { fail(CKR_FUNCTION_NOT_SUPPORTED); });
+EXPORT CK_RV C_DestroyObject(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o) {
+  return with_module("C_DestroyObject", [&](Module& m) { m.destroy_object(h, o); });
 }
 
 EXPORT CK_RV C_GetObjectSize(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, CK_ULONG_PTR pulSize) {

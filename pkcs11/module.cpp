@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
 #include <cstring>
 
 #include "errors.hpp"
@@ -188,7 +190,7 @@ std::shared_ptr<Token> Module::token_for(CK_SLOT_ID id) {
   {
     std::lock_guard g(lock_);
     first = next_object_;
-    next_object_ += 64;
+    next_object_ += 1 << 20;  // room for the card's objects and the certificates written to it later
   }
   try {
     token = std::make_shared<Token>(backend_->connect(reader), id, first);
@@ -506,10 +508,8 @@ void Module::find_init(CK_SESSION_HANDLE h, const CK_ATTRIBUTE* tmpl, CK_ULONG n
   auto s = session(h);
   std::lock_guard sl(s->mutex);
   if (s->find) fail(CKR_OPERATION_ACTIVE);
-  std::vector<CK_OBJECT_HANDLE> found;
-  for (auto& o : s->token->objects())
-    if (visible(*s->token, o) && o.matches(tmpl, n)) found.push_back(o.handle);
-  s->find = std::move(found);
+  const Token& t = *s->token;
+  s->find = t.find([&](const Object& o) { return visible(t, o) && o.matches(tmpl, n); });
   s->find_pos = 0;
 }
 
@@ -527,6 +527,73 @@ void Module::find_final(CK_SESSION_HANDLE h) {
   std::lock_guard sl(s->mutex);
   if (!s->find) fail(CKR_OPERATION_NOT_INITIALIZED);
   s->find.reset();
+}
+
+namespace {
+const CK_ATTRIBUTE* attribute(const CK_ATTRIBUTE* tmpl, CK_ULONG n, CK_ATTRIBUTE_TYPE type) {
+  for (CK_ULONG i = 0; i < n; ++i)
+    if (tmpl[i].type == type) {
+      if (!tmpl[i].pValue && tmpl[i].ulValueLen) fail(CKR_ARGUMENTS_BAD);
+      return &tmpl[i];
+    }
+  return nullptr;
+}
+template <class T>
+std::optional<T> scalar(const CK_ATTRIBUTE* tmpl, CK_ULONG n, CK_ATTRIBUTE_TYPE type) {
+  const CK_ATTRIBUTE* a = attribute(tmpl, n, type);
+  if (!a) return std::nullopt;
+  if (a->ulValueLen != sizeof(T)) fail(CKR_ATTRIBUTE_VALUE_INVALID);
+  T v;
+  std::memcpy(&v, a->pValue, sizeof v);
+  return v;
+}
+}  // namespace
+
+CK_OBJECT_HANDLE Module::create_object(CK_SESSION_HANDLE h, const CK_ATTRIBUTE* tmpl, CK_ULONG n) {
+  auto s = session(h);
+  std::lock_guard sl(s->mutex);
+  // What the card can store: X.509 certificates, as token objects, after the user logged in.
+  auto cls = scalar<CK_OBJECT_CLASS>(tmpl, n, CKA_CLASS);
+  if (!cls) fail(CKR_TEMPLATE_INCOMPLETE);
+  if (*cls != CKO_CERTIFICATE) fail(CKR_ATTRIBUTE_VALUE_INVALID);
+  if (auto type = scalar<CK_CERTIFICATE_TYPE>(tmpl, n, CKA_CERTIFICATE_TYPE); type && *type != CKC_X_509)
+    fail(CKR_ATTRIBUTE_VALUE_INVALID);
+  if (auto token = scalar<CK_BBOOL>(tmpl, n, CKA_TOKEN); token && *token != CK_TRUE)
+    fail(CKR_ATTRIBUTE_VALUE_INVALID);  // session objects are not offered
+  if (auto priv = scalar<CK_BBOOL>(tmpl, n, CKA_PRIVATE); priv && *priv == CK_TRUE) fail(CKR_ATTRIBUTE_VALUE_INVALID);
+  const CK_ATTRIBUTE* value = attribute(tmpl, n, CKA_VALUE);
+  if (!value || value->ulValueLen == 0) fail(CKR_TEMPLATE_INCOMPLETE);
+  ByteView der(static_cast<const CK_BYTE*>(value->pValue), value->ulValueLen);
+  if (der.size() > 8192) fail(CKR_ATTRIBUTE_VALUE_INVALID);
+  auto facts = inspect_certificate(der);
+  if (!facts) fail(CKR_ATTRIBUTE_VALUE_INVALID);
+  if (!(s->flags & CKF_RW_SESSION)) fail(CKR_SESSION_READ_ONLY);
+  if (s->token->login() != Login::User) fail(CKR_USER_NOT_LOGGED_IN);
+  Bytes id;
+  if (const CK_ATTRIBUTE* a = attribute(tmpl, n, CKA_ID)) {
+    id.assign(static_cast<const CK_BYTE*>(a->pValue), static_cast<const CK_BYTE*>(a->pValue) + a->ulValueLen);
+  } else {  // the ID of the card key it certifies, so applications pair them; a hash of the key otherwise
+    const Token& t = *s->token;
+    auto keys = t.find([&](const Object& o) { return o.cls == CKO_PUBLIC_KEY && o.spki == facts->spki; });
+    if (!keys.empty()) id = *t.object(keys.front())->get(CKA_ID);
+    else id = digest(EVP_sha1(), facts->spki);
+  }
+  if (id.empty() || id.size() > 64) fail(CKR_ATTRIBUTE_VALUE_INVALID);
+  std::string label = facts->common_name;
+  if (const CK_ATTRIBUTE* a = attribute(tmpl, n, CKA_LABEL))
+    label.assign(static_cast<const char*>(a->pValue), a->ulValueLen);
+  if (label.size() > 120) fail(CKR_ATTRIBUTE_VALUE_INVALID);
+  return with_card(*s, [&](Card&) { return s->token->add_certificate(label, id, facts->is_ca, der); });
+}
+
+void Module::destroy_object(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh) {
+  auto s = session(h);
+  std::lock_guard sl(s->mutex);
+  const Object& o = object_of(*s, oh);
+  if (!o.get_bool(CKA_DESTROYABLE)) fail(CKR_ACTION_PROHIBITED);
+  if (!(s->flags & CKF_RW_SESSION)) fail(CKR_SESSION_READ_ONLY);
+  if (s->token->login() != Login::User) fail(CKR_USER_NOT_LOGGED_IN);
+  with_card(*s, [&](Card&) { s->token->remove_certificate(oh); });
 }
 
 // ---------------------------------------------------------------------------------------------

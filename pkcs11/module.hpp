@@ -94,6 +94,8 @@ class Module {
   void find_init(CK_SESSION_HANDLE h, const CK_ATTRIBUTE* tmpl, CK_ULONG n);
   CK_ULONG find(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE* out, CK_ULONG max);
   void find_final(CK_SESSION_HANDLE h);
+  CK_OBJECT_HANDLE create_object(CK_SESSION_HANDLE h, const CK_ATTRIBUTE* tmpl, CK_ULONG n);
+  void destroy_object(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o);
 
   // Cryptographic functions. `out`/`out_len` follow the size-query convention (entry.cpp checked out_len).
   enum class Op { Sign, Verify, Encrypt, Decrypt, Digest };

@@ -4,6 +4,7 @@
 #include <openssl/core_names.h>
 #include <openssl/objects.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include <cstring>
 #include <memory>
@@ -194,6 +195,43 @@ std::string token_label_from_certificate(ByteView cert_der) {
   return org.empty() ? name_entry(subject, NID_commonName) : org;
 }
 
+Object certificate_object(const CertInfo& info, ByteView der) {
+  auto c = parse_cert(der);
+  Object o;
+  storage(o, CKO_CERTIFICATE, info.label, info.id, false);
+  o.set_bool(CKA_DESTROYABLE, true);  // certificates may be removed from the card (C_DestroyObject)
+  o.set_ulong(CKA_CERTIFICATE_TYPE, CKC_X_509);
+  o.set_bool(CKA_TRUSTED, false);
+  o.set_ulong(CKA_CERTIFICATE_CATEGORY, info.authority ? 2 : 1);  // authority / token user
+  o.set(CKA_SUBJECT, i2d(X509_get_subject_name(c.get()), i2d_X509_NAME));
+  o.set(CKA_ISSUER, i2d(X509_get_issuer_name(c.get()), i2d_X509_NAME));
+  o.set(CKA_SERIAL_NUMBER, i2d(X509_get0_serialNumber(c.get()), i2d_ASN1_INTEGER));
+  o.set(CKA_VALUE, der);
+  o.set(CKA_URL, {});
+  o.set(CKA_HASH_OF_SUBJECT_PUBLIC_KEY, {});
+  o.set(CKA_HASH_OF_ISSUER_PUBLIC_KEY, {});
+  o.set_ulong(CKA_JAVA_MIDP_SECURITY_DOMAIN, 0);
+  o.set(CKA_START_DATE, {});
+  o.set(CKA_END_DATE, {});
+  unsigned char sha1[20];
+  unsigned int n = 0;
+  EVP_Digest(der.data(), der.size(), sha1, &n, EVP_sha1(), nullptr);
+  o.set(CKA_CHECK_VALUE, ByteView(sha1, 3));
+  o.set(CKA_PUBLIC_KEY_INFO, i2d(X509_get0_pubkey(c.get()), i2d_PUBKEY));
+  return o;
+}
+
+std::optional<CertificateFacts> inspect_certificate(ByteView der) {
+  const unsigned char* p = der.data();
+  Ptr<X509> c(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
+  if (!c || p != der.data() + der.size()) return std::nullopt;
+  CertificateFacts f;
+  f.common_name = name_entry(X509_get_subject_name(c.get()), NID_commonName);
+  f.is_ca = X509_check_ca(c.get()) > 0;
+  f.spki = i2d(X509_get0_pubkey(c.get()), i2d_PUBKEY);
+  return f;
+}
+
 std::vector<Object> build_objects(const CardContent& content) {
   std::vector<Object> out;
   const CardProfile& p = *content.profile;
@@ -208,30 +246,7 @@ std::vector<Object> build_objects(const CardContent& content) {
     return nullptr;
   };
 
-  for (auto& [info, der] : content.certificates) {
-    auto c = parse_cert(der);
-    Object o;
-    storage(o, CKO_CERTIFICATE, info->label, info->id, false);
-    o.set_ulong(CKA_CERTIFICATE_TYPE, CKC_X_509);
-    o.set_bool(CKA_TRUSTED, false);
-    o.set_ulong(CKA_CERTIFICATE_CATEGORY, info->authority ? 2 : 1);  // authority / token user
-    o.set(CKA_SUBJECT, i2d(X509_get_subject_name(c.get()), i2d_X509_NAME));
-    o.set(CKA_ISSUER, i2d(X509_get_issuer_name(c.get()), i2d_X509_NAME));
-    o.set(CKA_SERIAL_NUMBER, i2d(X509_get0_serialNumber(c.get()), i2d_ASN1_INTEGER));
-    o.set(CKA_VALUE, der);
-    o.set(CKA_URL, {});
-    o.set(CKA_HASH_OF_SUBJECT_PUBLIC_KEY, {});
-    o.set(CKA_HASH_OF_ISSUER_PUBLIC_KEY, {});
-    o.set_ulong(CKA_JAVA_MIDP_SECURITY_DOMAIN, 0);
-    o.set(CKA_START_DATE, {});
-    o.set(CKA_END_DATE, {});
-    unsigned char sha1[20];
-    unsigned int n = 0;
-    EVP_Digest(der.data(), der.size(), sha1, &n, EVP_sha1(), nullptr);
-    o.set(CKA_CHECK_VALUE, ByteView(sha1, 3));
-    o.set(CKA_PUBLIC_KEY_INFO, i2d(X509_get0_pubkey(c.get()), i2d_PUBKEY));
-    out.push_back(std::move(o));
-  }
+  for (auto& [info, der] : content.certificates) out.push_back(certificate_object(*info, der));
 
   for (auto& key : p.private_keys) {
     const Bytes* cert = cert_of(key.id);

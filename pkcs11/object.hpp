@@ -43,6 +43,15 @@ struct CardContent {
   std::vector<std::pair<const KeyInfo*, Bytes>> public_keys;    // SPKI DER
 };
 std::vector<Object> build_objects(const CardContent& content);
+// The certificate object for one certificate on the card. Throws CardError(Malformed) for bad DER.
+Object certificate_object(const CertInfo& info, ByteView der);
+// Facts a new certificate needs before it goes to the card.
+struct CertificateFacts {
+  std::string common_name;
+  bool is_ca = false;
+  Bytes spki;  // SubjectPublicKeyInfo DER
+};
+std::optional<CertificateFacts> inspect_certificate(ByteView der);  // nullopt: not X.509
 
 // Subject text helpers for the token label (CN, or O for company seals).
 std::string token_label_from_certificate(ByteView cert_der);

@@ -28,9 +28,9 @@ Token::Token(std::unique_ptr<Transport> transport, CK_SLOT_ID slot, CK_OBJECT_HA
     for (auto& c : profile_->certificates) has_cert |= c.id == k.id;
     if (!has_cert) content.public_keys.emplace_back(&k, card_.public_key(k));
   }
-  objects_ = build_objects(content);
-  CK_OBJECT_HANDLE h = first_handle;
-  for (auto& o : objects_) o.handle = h++;
+  for (auto& o : build_objects(content)) objects_.push_back(std::move(o));
+  next_handle_ = first_handle;
+  for (auto& o : objects_) o.handle = next_handle_++;
   for (auto& [info, der] : content.certificates) {
     if (info->authority) continue;
     try {
@@ -45,9 +45,35 @@ Token::Token(std::unique_ptr<Transport> transport, CK_SLOT_ID slot, CK_OBJECT_HA
 }
 
 const Object* Token::object(CK_OBJECT_HANDLE h) const {
+  std::lock_guard lock(objects_mutex_);
   for (auto& o : objects_)
     if (o.handle == h) return &o;
   return nullptr;
+}
+
+CK_OBJECT_HANDLE Token::add_certificate(const std::string& label, ByteView id, bool authority, ByteView der) {
+  CertInfo info = io([&](Card& c) { return c.add_certificate(label, id, authority, der); });
+  Object o = certificate_object(info, der);
+  std::lock_guard lock(objects_mutex_);
+  o.handle = next_handle_++;
+  objects_.push_back(std::move(o));
+  return objects_.back().handle;
+}
+
+void Token::remove_certificate(CK_OBJECT_HANDLE h) {
+  std::optional<CertInfo> target;
+  {
+    std::lock_guard lock(objects_mutex_);
+    for (auto& o : objects_)
+      if (o.handle == h) {
+        for (auto& c : profile_->certificates)
+          if (c.id == *o.get(CKA_ID) && o.get(CKA_VALUE) && card_.certificate(c) == *o.get(CKA_VALUE)) target = c;
+      }
+  }
+  if (!target) throw Rv{CKR_OBJECT_HANDLE_INVALID};
+  io([&](Card& c) { c.remove_certificate(*target); });
+  std::lock_guard lock(objects_mutex_);
+  objects_.remove_if([&](const Object& o) { return o.handle == h; });
 }
 
 void Token::pin_state_changed() {

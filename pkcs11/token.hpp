@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <list>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -23,8 +24,19 @@ class Token {
   Card& card() { return card_; }
   const CardProfile& profile() const { return *profile_; }
   CK_SLOT_ID slot() const { return slot_; }
-  const std::vector<Object>& objects() const { return objects_; }
   const Object* object(CK_OBJECT_HANDLE h) const;
+  // Handles of the objects matching `pred` (under the objects lock).
+  template <class P>
+  std::vector<CK_OBJECT_HANDLE> find(P&& pred) const {
+    std::lock_guard lock(objects_mutex_);
+    std::vector<CK_OBJECT_HANDLE> out;
+    for (auto& o : objects_)
+      if (pred(o)) out.push_back(o.handle);
+    return out;
+  }
+  // Certificates written or removed through C_CreateObject / C_DestroyObject.
+  CK_OBJECT_HANDLE add_certificate(const std::string& label, ByteView id, bool authority, ByteView der);
+  void remove_certificate(CK_OBJECT_HANDLE h);
   CK_TOKEN_INFO info();
 
   Login login() const { return login_.load(); }
@@ -54,7 +66,9 @@ class Token {
   Card card_;
   const CardProfile* profile_;
   CK_SLOT_ID slot_;
-  std::vector<Object> objects_;
+  std::list<Object> objects_;  // stable addresses: operations keep pointers to their key objects
+  mutable std::mutex objects_mutex_;
+  CK_OBJECT_HANDLE next_handle_ = 0;
   std::atomic<Login> login_{Login::None};
   std::mutex pin_mutex_;
   PinCounters pins_;

@@ -44,6 +44,12 @@ class Card {
   Bytes decipher(const KeyInfo& key, ByteView cryptogram);
   Bytes random(std::size_t len);
 
+  // Writes a certificate to a new EF and describes it in the CDF (the card wants the user PIN verified).
+  // The cached profile follows; returns the new description.
+  CertInfo add_certificate(const std::string& label, ByteView id, bool authority, ByteView der);
+  // Removes the certificate's CDF entry and deletes its EF.
+  void remove_certificate(const CertInfo& cert);
+
   // Runs `fn` under this card's lock and a PC/SC transaction.
   template <class F>
   decltype(auto) locked(F&& fn) {

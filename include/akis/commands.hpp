@@ -70,6 +70,9 @@ class AkisCommands {
   LifeCycle life_cycle();           // GET DATA 01 04, byte 6
   std::vector<ListedFile> list_files();
   void logout();
+  // Transparent EF in the current DF (it becomes the current EF), and its deletion.
+  void create_ef(std::uint16_t fid);
+  void delete_ef(std::uint16_t fid);
 
   Channel& channel() { return ch_; }
 

@@ -73,6 +73,7 @@ struct CardProfile {
   std::vector<KeyInfo> private_keys;
   std::vector<KeyInfo> public_keys;
   std::vector<CertInfo> certificates;
+  std::vector<Bytes> cdf_paths;  // where certificate descriptions are written
 
   const PinInfo* user_pin() const;
   const PinInfo* puk() const;   // nullptr on cards unblocked online by the issuer (post-2011)
@@ -90,6 +91,10 @@ std::vector<PinInfo> parse_aodf(ByteView aodf);
 std::vector<KeyInfo> parse_prkdf(ByteView prkdf);
 std::vector<KeyInfo> parse_pukdf(ByteView pukdf);
 std::vector<CertInfo> parse_cdf(ByteView cdf);
+// One CDF entry (x509Certificate) for a certificate stored in a transparent EF.
+Bytes encode_cdf_entry(const CertInfo& cert);
+// Bytes of `file` that hold TLV objects (the rest is 00/FF padding).
+std::size_t used_length(ByteView file);
 
 // True when the card answers to the PKCS#15 application (an e-signature card, not e.g. an ID card).
 bool has_esign_application(AkisCommands& cmds);

@@ -113,6 +113,23 @@ TEST_F(Clients, Pkcs11ToolChangesThePinAndUnblocksWithThePuk) {
             std::string::npos);
 }
 
+TEST_F(Clients, Pkcs11ToolWritesAndDeletesACertificateOnTheCard) {
+  std::string state = insert(Variant::Post2011);
+  sh("openssl x509 -in '" + ca_cert_path() + "' -outform DER -out ca.der");
+  sh(p11("--login --pin 123456 --write-object ca.der --type cert --id 99 --label 'Test Kök SM'"));
+  EXPECT_NE(sh(p11("--list-objects --type cert")).find("Test Kök SM"), std::string::npos);
+  sh(p11("--read-object --type cert --id 99 -o back.der") + " && cmp back.der ca.der");
+  auto on_card = [&] {
+    for (auto& f : vcard::load(state).files)
+      if (f.path.size() == 6 && f.path[4] == 0x2F && f.path[5] == 0x11) return true;
+    return false;
+  };
+  EXPECT_TRUE(on_card());  // written to a new EF of the card, not kept in memory
+  sh(p11("--login --pin 123456 --delete-object --type cert --id 99"));
+  EXPECT_EQ(sh(p11("--list-objects --type cert")).find("Test Kök SM"), std::string::npos);
+  EXPECT_FALSE(on_card());
+}
+
 TEST_F(Clients, NssListsCertificatesAndSignsCmsThatOpenSslAccepts) {
   insert(Variant::Pre2011);
   sh("mkdir nssdb && certutil -N -d sql:nssdb --empty-password");

@@ -1,4 +1,7 @@
 // Objects and attribute semantics.
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
 #include <cstring>
 
 #include "p11_fixture.hpp"
@@ -119,6 +122,81 @@ TEST_F(P11, CertificateAttributesMatchTheDer) {
   EXPECT_EQ(f->C_FindObjectsInit(h, nullptr, 0), CKR_OPERATION_ACTIVE);
   EXPECT_EQ(f->C_FindObjectsFinal(h), CKR_OK);
   EXPECT_EQ(f->C_FindObjectsFinal(h), CKR_OPERATION_NOT_INITIALIZED);
+}
+
+}  // namespace
+
+namespace {
+
+// The test CA's certificate, DER: a certificate a holder may want to keep on the card (the issuer chain).
+Bytes ca_der() {
+  FILE* f = std::fopen(ca_cert_path().c_str(), "r");
+  X509* x = PEM_read_X509(f, nullptr, nullptr, nullptr);
+  std::fclose(f);
+  unsigned char* der = nullptr;
+  int n = i2d_X509(x, &der);
+  Bytes out(der, der + n);
+  OPENSSL_free(der);
+  X509_free(x);
+  return out;
+}
+
+TEST_F(P11, CertificatesAreWrittenToAndRemovedFromTheCard) {
+  auto card = insert(Variant::Post2011);
+  init();
+  Bytes der = ca_der();
+  CK_OBJECT_CLASS cls = CKO_CERTIFICATE;
+  CK_CERTIFICATE_TYPE type = CKC_X_509;
+  CK_BBOOL yes = CK_TRUE;
+  const char* label = "Kök SM";
+  std::vector<CK_ATTRIBUTE> t = {attr(CKA_CLASS, &cls, sizeof cls), attr(CKA_CERTIFICATE_TYPE, &type, sizeof type),
+                                 attr(CKA_TOKEN, &yes, 1), attr(CKA_LABEL, label, std::strlen(label)),
+                                 attr(CKA_VALUE, der.data(), der.size())};
+  CK_OBJECT_HANDLE o = 0;
+  CK_SESSION_HANDLE ro = open(false), rw = open(true);
+  EXPECT_EQ(f->C_CreateObject(rw, t.data(), t.size(), &o), CKR_USER_NOT_LOGGED_IN);
+  ASSERT_EQ(login(rw, "123456"), CKR_OK);
+  EXPECT_EQ(f->C_CreateObject(ro, t.data(), t.size(), &o), CKR_SESSION_READ_ONLY);
+  Bytes junk = {0x30, 0x03, 0x02, 0x01, 0x01};
+  std::vector<CK_ATTRIBUTE> bad = t;
+  bad[4] = attr(CKA_VALUE, junk.data(), junk.size());
+  EXPECT_EQ(f->C_CreateObject(rw, bad.data(), bad.size(), &o), CKR_ATTRIBUTE_VALUE_INVALID);
+  EXPECT_EQ(f->C_CreateObject(rw, t.data(), 3, &o), CKR_TEMPLATE_INCOMPLETE);
+  std::size_t files_before = card->state().files.size();
+  ASSERT_EQ(f->C_CreateObject(rw, t.data(), t.size(), &o), CKR_OK);
+  EXPECT_EQ(card->state().files.size(), files_before + 1);  // a new EF on the card
+  EXPECT_EQ(get(rw, o, CKA_VALUE), der);
+  EXPECT_EQ(get(rw, o, CKA_LABEL), to_bytes(label));
+  CK_ULONG category = 0;
+  CK_ATTRIBUTE c{CKA_CERTIFICATE_CATEGORY, &category, sizeof category};
+  f->C_GetAttributeValue(rw, o, &c, 1);
+  EXPECT_EQ(category, 2u);  // a CA certificate: authority
+  EXPECT_EQ(find_class(rw, CKO_CERTIFICATE).size(), 2u);
+
+  // A new module instance reads it from the card.
+  f->C_Finalize(nullptr);
+  readers().remove(kReaderA);
+  readers().insert(kReaderA, card);
+  init();
+  CK_SESSION_HANDLE h = open();
+  auto certs = find_class(h, CKO_CERTIFICATE);
+  ASSERT_EQ(certs.size(), 2u);
+  CK_OBJECT_HANDLE stored = CK_INVALID_HANDLE;
+  for (auto x : certs)
+    if (get(h, x, CKA_VALUE) == der) stored = x;
+  ASSERT_NE(stored, CK_INVALID_HANDLE);
+  // Keys cannot be destroyed; the certificate can, after login, in a read-write session.
+  EXPECT_EQ(f->C_DestroyObject(h, stored), CKR_USER_NOT_LOGGED_IN);
+  ASSERT_EQ(login(h, "123456"), CKR_OK);
+  EXPECT_EQ(f->C_DestroyObject(h, private_key(h, CKK_RSA)), CKR_ACTION_PROHIBITED);
+  ASSERT_EQ(f->C_DestroyObject(h, stored), CKR_OK);
+  EXPECT_EQ(find_class(h, CKO_CERTIFICATE).size(), 1u);
+  EXPECT_EQ(card->state().files.size(), files_before);
+  f->C_Finalize(nullptr);
+  readers().remove(kReaderA);
+  readers().insert(kReaderA, card);
+  init();
+  EXPECT_EQ(find_class(open(), CKO_CERTIFICATE).size(), 1u);
 }
 
 }  // namespace
