@@ -130,6 +130,21 @@ TEST_F(Clients, Pkcs11ToolWritesAndDeletesACertificateOnTheCard) {
   EXPECT_FALSE(on_card());
 }
 
+TEST_F(Clients, LogAndApduTraceNeverShowThePin) {
+  insert(Variant::Pre2011);
+  write("pkcs11.conf", "# module configuration\nlog_level = debug\nlog_file = " + dir_ + "/module.log\napdu_trace = " +
+                           dir_ + "/apdu.log\n");
+  sh("AKIS_PKCS11_CONF=pkcs11.conf " + p11("--login --pin 918273 --list-objects --type privkey"), 1);  // wrong PIN
+  sh("AKIS_PKCS11_CONF=pkcs11.conf " + p11("--login --pin 123456 --change-pin --new-pin 246813579"));
+  std::string out;
+  run_command("cat '" + dir_ + "/apdu.log' '" + dir_ + "/module.log'", out);
+  EXPECT_NE(out.find("00 20 00 81 06 <redacted 6 bytes>"), std::string::npos) << out;  // VERIFY is there...
+  EXPECT_NE(out.find("token in slot"), std::string::npos) << out;
+  for (const char* secret : {"918273", "39 31 38 32 37 33", "123456", "31 32 33 34 35 36", "246813579",
+                             "32 34 36 38 31 33 35 37 39"})
+    EXPECT_EQ(out.find(secret), std::string::npos) << secret;  // ...the PINs are not
+}
+
 TEST_F(Clients, NssListsCertificatesAndSignsCmsThatOpenSslAccepts) {
   insert(Variant::Pre2011);
   sh("mkdir nssdb && certutil -N -d sql:nssdb --empty-password");

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <algorithm>
 #include <cstring>
 #include <future>
 #include <thread>
@@ -130,6 +131,34 @@ TEST_F(P11, TokenInfoFromTheCard) {
   EXPECT_FALSE(ti.flags & CKF_WRITE_PROTECTED);
   EXPECT_EQ(ti.ulMinPinLen, 6u);
   EXPECT_EQ(ti.ulMaxPinLen, 12u);
+}
+
+TEST_F(P11, MechanismsWithTrueKeySizes) {
+  insert(Variant::Pre2011);  // RSA-2048 pairs and an EC P-256 pair
+  init();
+  CK_SLOT_ID s = slot_of(kReaderA);
+  CK_ULONG n = 0;
+  ASSERT_EQ(f->C_GetMechanismList(s, nullptr, &n), CKR_OK);
+  std::vector<CK_MECHANISM_TYPE> list(n);
+  ASSERT_EQ(f->C_GetMechanismList(s, list.data(), &n), CKR_OK);
+  for (auto m : {CKM_RSA_PKCS, CKM_SHA256_RSA_PKCS, CKM_RSA_PKCS_PSS, CKM_RSA_PKCS_OAEP, CKM_ECDSA, CKM_ECDSA_SHA256,
+                 CKM_SHA256})
+    EXPECT_NE(std::find(list.begin(), list.end(), m), list.end()) << m;
+  CK_MECHANISM_INFO mi;
+  ASSERT_EQ(f->C_GetMechanismInfo(s, CKM_SHA256_RSA_PKCS, &mi), CKR_OK);
+  EXPECT_EQ(mi.ulMinKeySize, 2048u);
+  EXPECT_EQ(mi.ulMaxKeySize, 2048u);
+  EXPECT_TRUE(mi.flags & CKF_SIGN);
+  EXPECT_TRUE(mi.flags & CKF_HW);
+  EXPECT_FALSE(mi.flags & CKF_DECRYPT);
+  ASSERT_EQ(f->C_GetMechanismInfo(s, CKM_RSA_PKCS_OAEP, &mi), CKR_OK);
+  EXPECT_TRUE(mi.flags & CKF_DECRYPT);
+  ASSERT_EQ(f->C_GetMechanismInfo(s, CKM_ECDSA, &mi), CKR_OK);
+  EXPECT_EQ(mi.ulMinKeySize, 256u);
+  EXPECT_EQ(mi.ulMaxKeySize, 256u);
+  EXPECT_TRUE(mi.flags & CKF_EC_NAMEDCURVE);
+  EXPECT_EQ(f->C_GetMechanismInfo(s, CKM_ECDH1_DERIVE, &mi), CKR_MECHANISM_INVALID);  // the card does no ECDH
+  EXPECT_EQ(f->C_GetMechanismInfo(s, CKM_AES_CBC, &mi), CKR_MECHANISM_INVALID);
 }
 
 TEST_F(P11, PinCounterFlagsFollowTheCard) {

@@ -125,6 +125,29 @@ TEST(Faults, ParsersRejectRandomBytes) {
   }
 }
 
+// The virtual card's command parser takes any bytes from pcscd: random APDUs get a status word, never a crash.
+TEST(Faults, VirtualCardAnswersRandomApdus) {
+  auto c = test::make_card(Variant::Pre2011);
+  std::mt19937 rng(99);
+  const std::uint8_t ins[] = {0xA4, 0xB0, 0xD6, 0x20, 0x24, 0x2C, 0x22, 0x2A, 0x84, 0x82, 0xCA, 0xC0, 0x18, 0x1A,
+                              0x15, 0x16, 0x09, 0x00, 0xFF};
+  for (int i = 0; i < 20000; ++i) {
+    Bytes apdu(rng() % 300);
+    for (auto& b : apdu) b = static_cast<std::uint8_t>(rng());
+    if (apdu.size() >= 2 && rng() % 2) {
+      apdu[0] = rng() % 3 == 0 ? 0x80 : (rng() % 2 ? 0x00 : 0x10);
+      apdu[1] = ins[rng() % sizeof ins];
+    }
+    if (i % 1000 == 0) c.card->reset();
+    Bytes r = c.card->process(apdu);
+    ASSERT_GE(r.size(), 2u);
+  }
+  // Still a working card afterwards (no PIN was spent by chance: its value is 6 digits).
+  Channel ch(*c.transport);
+  AkisCommands cmds(ch);
+  EXPECT_NO_THROW(read_profile(cmds, c.transport->atr()));
+}
+
 TEST(CardFacade, PublicContentIsReadOncePerInsertion) {
   CardUnderTest t;
   const auto& p = t.card->profile();
