@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "akis/tlv.hpp"
+#include "akis/x509_name.hpp"
 #include "errors.hpp"
 
 namespace akis::p11 {
@@ -123,16 +124,6 @@ Bytes bn_param(EVP_PKEY* k, const char* name) {
   return out;
 }
 
-std::string name_entry(X509_NAME* name, int nid) {
-  int idx = X509_NAME_get_index_by_NID(name, nid, -1);
-  if (idx < 0) return {};
-  unsigned char* utf8 = nullptr;
-  int n = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, idx)));
-  if (n < 0) return {};
-  std::string s(reinterpret_cast<char*>(utf8), static_cast<std::size_t>(n));
-  OPENSSL_free(utf8);
-  return s;
-}
 
 // Attributes every key object of a pair carries, from its SubjectPublicKeyInfo.
 void key_material(Object& o, const Bytes& spki, KeyType type) {
@@ -191,8 +182,8 @@ void key_common(Object& o, const Bytes& subject) {
 std::string token_label_from_certificate(ByteView cert_der) {
   auto c = parse_cert(cert_der);
   X509_NAME* subject = X509_get_subject_name(c.get());
-  std::string org = name_entry(subject, NID_organizationName);
-  return org.empty() ? name_entry(subject, NID_commonName) : org;
+  std::string org = x509_name_entry(subject, NID_organizationName);
+  return org.empty() ? x509_name_entry(subject, NID_commonName) : org;
 }
 
 Object certificate_object(const CertInfo& info, ByteView der) {
@@ -226,7 +217,7 @@ std::optional<CertificateFacts> inspect_certificate(ByteView der) {
   Ptr<X509> c(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
   if (!c || p != der.data() + der.size()) return std::nullopt;
   CertificateFacts f;
-  f.common_name = name_entry(X509_get_subject_name(c.get()), NID_commonName);
+  f.common_name = x509_name_entry(X509_get_subject_name(c.get()), NID_commonName);
   f.is_ca = X509_check_ca(c.get()) > 0;
   f.spki = i2d(X509_get0_pubkey(c.get()), i2d_PUBKEY);
   return f;

@@ -217,20 +217,32 @@ TEST_F(AkisCli, ClearErrorsAndDistinctExitCodes) {
   pcscd_->restart();
 }
 
+struct Prompts {
+  std::string lang, pin, new_pin, again;
+};
+const Prompts kTurkish{"tr_TR.UTF-8", "Mevcut PIN: ", "Yeni PIN (6-12 hane): ", "Yeni PIN (tekrar): "};
+const Prompts kEnglish{"C.UTF-8", "Current PIN: ", "New PIN (6-12 digits): ", "New PIN again: "};
+
+// `akis pin change` on a pseudo-terminal, with its three PIN prompts answered as a person types.
+std::unique_ptr<PtyProcess> pin_change_on_terminal(const Prompts& q, const std::string& old_pin,
+                                                   const std::string& new_pin) {
+  auto p = std::make_unique<PtyProcess>(std::vector<std::string>{kAkis, "pin", "change"},
+                                        std::map<std::string, std::string>{{"LANG", q.lang}, {"LANGUAGE", ""}, {"LC_ALL", ""}});
+  for (auto& [prompt, answer] : {std::pair{q.pin, old_pin}, std::pair{q.new_pin, new_pin}, std::pair{q.again, new_pin}}) {
+    EXPECT_TRUE(p->expect(prompt)) << p->output();
+    p->type(answer + "\n");
+  }
+  return p;
+}
+
 TEST_F(AkisCli, HiddenPinEntryOnATerminal) {
   std::string state = insert(Variant::Pre2011);
-  PtyProcess p({kAkis, "pin", "change"}, {{"LANG", "tr_TR.UTF-8"}, {"LANGUAGE", ""}, {"LC_ALL", ""}});
-  ASSERT_TRUE(p.expect("Mevcut PIN: ")) << p.output();
-  p.type("123456\n");
-  ASSERT_TRUE(p.expect("Yeni PIN (6-12 hane): ")) << p.output();
-  p.type("97531975\n");
-  ASSERT_TRUE(p.expect("Yeni PIN (tekrar): ")) << p.output();
-  p.type("97531975\n");
-  ASSERT_TRUE(p.expect("PIN değiştirildi.")) << p.output();
-  EXPECT_EQ(p.wait(), 0);
+  auto p = pin_change_on_terminal(kTurkish, "123456", "97531975");
+  ASSERT_TRUE(p->expect("PIN değiştirildi.")) << p->output();
+  EXPECT_EQ(p->wait(), 0);
   // Nothing typed was echoed back to the screen.
-  EXPECT_EQ(p.output().find("123456"), std::string::npos) << p.output();
-  EXPECT_EQ(p.output().find("97531975"), std::string::npos) << p.output();
+  EXPECT_EQ(p->output().find("123456"), std::string::npos) << p->output();
+  EXPECT_EQ(p->output().find("97531975"), std::string::npos) << p->output();
   EXPECT_EQ(pin_of(state, 0x81).value, to_bytes("97531975"));
 }
 
@@ -238,29 +250,17 @@ TEST_F(AkisCli, LastTryConfirmationAskedOnTheTerminal) {
   std::string state = insert(Variant::Pre2011);
   for (int i = 0; i < 2; ++i) akis("pin change", "C.UTF-8", "000000\\n24682468\\n24682468\\n");
   {
-    PtyProcess p({kAkis, "pin", "change"}, {{"LANG", "C.UTF-8"}, {"LANGUAGE", ""}, {"LC_ALL", ""}});
-    ASSERT_TRUE(p.expect("Current PIN: "));
-    p.type("123456\n");
-    ASSERT_TRUE(p.expect("New PIN (6-12 digits): "));
-    p.type("24682468\n");
-    ASSERT_TRUE(p.expect("New PIN again: "));
-    p.type("24682468\n");
-    ASSERT_TRUE(p.expect("Use the last try? [y/N]")) << p.output();
-    p.type("n\n");
-    EXPECT_EQ(p.wait(), 10);
+    auto p = pin_change_on_terminal(kEnglish, "123456", "24682468");
+    ASSERT_TRUE(p->expect("Use the last try? [y/N]")) << p->output();
+    p->type("n\n");
+    EXPECT_EQ(p->wait(), 10);
   }
   EXPECT_EQ(pin_of(state, 0x81).tries_left, 1);
-  PtyProcess p({kAkis, "pin", "change"}, {{"LANG", "tr_TR.UTF-8"}, {"LANGUAGE", ""}, {"LC_ALL", ""}});
-  ASSERT_TRUE(p.expect("Mevcut PIN: "));
-  p.type("123456\n");
-  ASSERT_TRUE(p.expect("Yeni PIN (6-12 hane): "));
-  p.type("24682468\n");
-  ASSERT_TRUE(p.expect("Yeni PIN (tekrar): "));
-  p.type("24682468\n");
-  ASSERT_TRUE(p.expect("Son deneme hakkı kullanılsın mı? [e/H]")) << p.output();
-  p.type("evet\n");
-  ASSERT_TRUE(p.expect("PIN değiştirildi.")) << p.output();
-  EXPECT_EQ(p.wait(), 0);
+  auto p = pin_change_on_terminal(kTurkish, "123456", "24682468");
+  ASSERT_TRUE(p->expect("Son deneme hakkı kullanılsın mı? [e/H]")) << p->output();
+  p->type("evet\n");
+  ASSERT_TRUE(p->expect("PIN değiştirildi.")) << p->output();
+  EXPECT_EQ(p->wait(), 0);
   EXPECT_EQ(pin_of(state, 0x81).tries_left, 3);
   EXPECT_EQ(pin_of(state, 0x81).value, to_bytes("24682468"));
 }

@@ -1,5 +1,7 @@
 #include "cert_summary.hpp"
 
+#include "akis/x509_name.hpp"
+
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
 #include <openssl/evp.h>
@@ -19,16 +21,6 @@ namespace {
 const char* kQualifiedPolicies[] = {"2.16.792.1.2.1.1.5.7.1.9"};
 const char* kSealPolicies[] = {"2.16.792.1.2.1.1.5.7.3.1"};
 
-std::string entry(X509_NAME* name, int nid) {
-  int idx = X509_NAME_get_index_by_NID(name, nid, -1);
-  if (idx < 0) return {};
-  unsigned char* utf8 = nullptr;
-  int n = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, idx)));
-  if (n < 0) return {};
-  std::string s(reinterpret_cast<char*>(utf8), static_cast<std::size_t>(n));
-  OPENSSL_free(utf8);
-  return s;
-}
 
 std::time_t to_time(const ASN1_TIME* t) {
   std::tm tm{};
@@ -50,11 +42,11 @@ CertSummary summarise_certificate(ByteView der) {
   if (!x) throw std::runtime_error("not an X.509 certificate");
   CertSummary s;
   X509_NAME* subject = X509_get_subject_name(x.get());
-  s.holder = entry(subject, NID_commonName);
-  s.organization = entry(subject, NID_organizationName);
-  s.national_id = entry(subject, NID_serialNumber);
+  s.holder = x509_name_entry(subject, NID_commonName);
+  s.organization = x509_name_entry(subject, NID_organizationName);
+  s.national_id = x509_name_entry(subject, NID_serialNumber);
   X509_NAME* issuer = X509_get_issuer_name(x.get());
-  s.issuer = entry(issuer, NID_commonName);
+  s.issuer = x509_name_entry(issuer, NID_commonName);
   if (BIGNUM* bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x.get()), nullptr)) {
     char* hex = BN_bn2hex(bn);
     s.serial = hex;

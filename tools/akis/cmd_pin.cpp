@@ -10,6 +10,20 @@ namespace akis::cli {
 namespace {
 // What to do next when the PIN is blocked, for this card.
 std::string unblock_hint(const CardProfile& p) { return msg(p.puk() ? M::HintUnblockPuk : M::HintUnblockOnline); }
+
+// With one try left, asks before using it (or takes --yes); refuses when nobody can answer.
+void confirm_last_try(SecretInput& in, const PinStatus& st, M warning, M question, bool yes) {
+  if (st.tries_left != 1) return;
+  std::cerr << msg(warning) << "\n";
+  if (!in.confirm(msg(question), yes)) throw Failure(kDeclined, msg(M::Declined));
+}
+
+// A wrong PIN/PUK from the card: tries left, or blocked now.
+[[noreturn]] void wrong_secret(const CardError& e, M wrong, const std::string& blocked_message) {
+  if (e.code() == Err::WrongPin && e.tries_left() > 0) throw Failure(kWrongPin, msg(wrong, e.tries_left()));
+  if (e.code() == Err::WrongPin || e.code() == Err::PinBlocked) throw Failure(kBlocked, blocked_message);
+  throw e;
+}
 }  // namespace
 
 int cmd_pin_change(const Options& o) {
@@ -25,18 +39,11 @@ int cmd_pin_change(const Options& o) {
     Secret new_pin = read_new_pin(in, pin);
     if (old_pin.size() < pin.min_length || old_pin.size() > pin.max_length || !old_pin.all_digits())
       throw Failure(kBadInput, msg(M::ErrPinPolicy, pin.min_length, pin.max_length));
-    if (st.tries_left == 1) {
-      std::cerr << msg(M::LastTryWarning) << "\n";
-      if (!in.confirm(msg(M::LastTryQuestion), o.yes)) throw Failure(kDeclined, msg(M::Declined));
-    }
+    confirm_last_try(in, st, M::LastTryWarning, M::LastTryQuestion, o.yes);
     try {
       card.change_pin(pin, old_pin, new_pin);
     } catch (const CardError& e) {
-      if (e.code() == Err::WrongPin && e.tries_left() > 0)
-        throw Failure(kWrongPin, msg(M::WrongPin, e.tries_left()));
-      if (e.code() == Err::WrongPin || e.code() == Err::PinBlocked)
-        throw Failure(kBlocked, msg(M::PinNowBlocked) + "\n" + unblock_hint(p));
-      throw;
+      wrong_secret(e, M::WrongPin, msg(M::PinNowBlocked) + "\n" + unblock_hint(p));
     }
     std::cout << msg(M::PinChanged) << "\n";
   } catch (const CardError& e) {
@@ -61,17 +68,11 @@ int cmd_pin_unblock(const Options& o) {
     if (puk_value.size() < puk.min_length || puk_value.size() > puk.max_length || !puk_value.all_digits())
       throw Failure(kBadInput, msg(M::ErrPinPolicy, puk.min_length, puk.max_length));
     Secret new_pin = read_new_pin(in, pin);
-    if (st.tries_left == 1) {
-      std::cerr << msg(M::LastPukWarning) << "\n";
-      if (!in.confirm(msg(M::LastPukQuestion), o.yes)) throw Failure(kDeclined, msg(M::Declined));
-    }
+    confirm_last_try(in, st, M::LastPukWarning, M::LastPukQuestion, o.yes);
     try {
       card.unblock_with_puk(pin, puk_value, new_pin);
     } catch (const CardError& e) {
-      if (e.code() == Err::WrongPin && e.tries_left() > 0)
-        throw Failure(kWrongPin, msg(M::WrongPuk, e.tries_left()));
-      if (e.code() == Err::WrongPin || e.code() == Err::PinBlocked) throw Failure(kBlocked, msg(M::PukBlocked));
-      throw;
+      wrong_secret(e, M::WrongPuk, msg(M::PukBlocked));
     }
     std::cout << msg(M::Unblocked) << "\n";
   } catch (const CardError& e) {
