@@ -133,8 +133,13 @@ TEST_F(AkisCli, PinChangeChecksPolicyFirstAndChangesTheCard) {
   EXPECT_EQ(pin_of(state, 0x81).value, to_bytes("24682468"));
   EXPECT_EQ(pin_of(state, 0x81).tries_left, 3);
   // From the environment too, never from the arguments.
-  auto env = akis("pin change");
-  EXPECT_EQ(env.rc, 1);  // no terminal, no fd, no variable: a clear refusal
+  std::string out;
+  EXPECT_EQ(run_command("AKIS_PIN=24682468 AKIS_NEW_PIN=36925814 LANG=C " + kAkis + " pin change </dev/null", out), 0)
+      << out;
+  EXPECT_EQ(pin_of(state, 0x81).value, to_bytes("36925814"));
+  auto none = akis("pin change");
+  EXPECT_EQ(none.rc, 1);  // no terminal, no fd, no variable: a clear refusal
+  EXPECT_TRUE(has(none.out, "--pin-fd")) << none.out;
 }
 
 TEST_F(AkisCli, LastTryIsSpentOnlyWithConfirmation) {
