@@ -124,6 +124,7 @@ TEST_F(Unlock, BlockedCardUnlockedOnlineThenSignsWithTheNewPin) {
   std::string out;
   ASSERT_EQ(unlock(code, "24681357", out, "tr_TR.UTF-8"), 0) << out;
   EXPECT_NE(out.find("PIN başarıyla değiştirildi"), std::string::npos) << out;
+  EXPECT_NE(out.find("Kodun geçerlilik süresi: "), std::string::npos) << out;  // the code's remaining life
   auto pin = *vcard::load(state).pin(0x81);
   EXPECT_EQ(pin.tries_left, 3);
   EXPECT_EQ(pin.value, to_bytes("24681357"));
@@ -257,6 +258,19 @@ TEST_F(Unlock, GuessingBurstsHitTheRateLimits) {
   EXPECT_EQ(status, 404);
   post("/api/v1/unlock/check", json{{"code", "111111111111119"}}.dump(), &status);
   EXPECT_EQ(status, 429);
+}
+
+TEST_F(Unlock, UnreachableServiceHasItsOwnExitCode) {
+  std::string state = blocked_card();
+  std::string out;
+  int rc = run_command("printf '123456789012345\\n' | LANG=C " + kAkis +
+                           " --pin-fd 0 unlock --service https://127.0.0.1:1 --ca-file /dev/null",
+                       out);
+  EXPECT_EQ(rc, 25) << out;
+  EXPECT_NE(out.find("cannot be reached"), std::string::npos) << out;
+  rc = run_command("printf '12345\\n' | LANG=C " + kAkis + " --pin-fd 0 unlock", out);
+  EXPECT_EQ(rc, 9) << out;  // not a 15-digit code: refused before any network traffic
+  EXPECT_EQ(vcard::load(state).pin(0x81)->tries_left, 0);
 }
 
 TEST_F(Unlock, MalformedRequestsGetAClearJsonError) {

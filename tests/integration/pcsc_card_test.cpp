@@ -186,6 +186,34 @@ TEST_F(PcscCard, VirtualCardReconnectsAfterPcscdRestart) {
   EXPECT_EQ(card->profile().puk(), nullptr);  // post-2011: no PUK
 }
 
+TEST_F(PcscCard, OlderFamiliesAreRecognisedByAtrAndApplication) {
+  for (const char* family : {"1.0", "1x"}) {
+    auto o = test::options_for(Variant::Pre2011);
+    o.family = family;
+    insert_state(vcard::personalise(o));
+    auto card = connect();
+    EXPECT_EQ(card->profile().atr.family, std::string(family) == "1.0" ? AtrFamily::V1_0 : AtrFamily::V1_x);
+    EXPECT_EQ(card->profile().certificates.size(), 3u);
+    card.reset();
+    cards_.clear();
+    test::wait_for_card(Pcscd::kReader0, false);
+  }
+}
+
+TEST_F(PcscCard, CardSideTraceRedactsSecrets) {
+  std::string trace = test::temp_dir() + "/card-trace.log";
+  insert(Variant::Pre2011, 35963, {"--trace", trace});
+  auto card = connect();
+  card->verify(*card->profile().user_pin(), Secret("123456"));
+  card->change_pin(*card->profile().user_pin(), Secret("123456"), Secret("80706050"));
+  std::string out;
+  test::run_command("cat '" + trace + "'", out);
+  EXPECT_NE(out.find("-> 00 20 00 81 06 <redacted 6 bytes>"), std::string::npos) << out;
+  EXPECT_NE(out.find("ATR 3B 9F"), std::string::npos) << out;
+  EXPECT_EQ(out.find("31 32 33 34 35 36"), std::string::npos) << out;
+  EXPECT_EQ(out.find("38 30 37 30 36 30 35 30"), std::string::npos) << out;
+}
+
 TEST_F(PcscCard, RemovalAndReinsertionBySignal) {
   insert(Variant::Pre2011);
   cards_.back()->remove();
