@@ -8,6 +8,7 @@
 
 #include "errors.hpp"
 #include "log.hpp"
+#include "login_registry.hpp"
 
 namespace akis::p11 {
 
@@ -102,7 +103,15 @@ void Module::finalize() {
     std::lock_guard g(lock_);
     finalized_ = true;
     sessions_.clear();
-    for (auto& [id, s] : slots_) s.token.reset();
+    for (auto& [id, s] : slots_) {
+      if (s.token && s.token->login() != Login::None) {
+        try {
+          s.token->logout_card();  // the application ends: it is logged out, on the card too
+        } catch (const std::exception&) {
+        }
+      }
+      s.token.reset();
+    }
   }
   backend_->cancel_wait();
 }
@@ -356,7 +365,7 @@ void Module::close_session(CK_SESSION_HANDLE h) {
   if (t->login() != Login::None) {
     t->set_login(Login::None);
     try {
-      t->io([](Card& c) { c.logout(); });
+      t->logout_card();
     } catch (const CardError&) {
     }
   }
@@ -426,9 +435,11 @@ void Module::login(CK_SESSION_HANDLE h, CK_USER_TYPE user, const Secret& pin) {
       if (other->token == s->token && !(other->flags & CKF_RW_SESSION)) fail(CKR_SESSION_READ_ONLY_EXISTS);
   }
   check_pin_format(*pi, pin);
+  login_registry::enter(t.profile().card_serial);  // before the VERIFY: see login_registry.hpp
   try {
     with_card(*s, [&](Card& c) { c.verify(*pi, pin); });
   } catch (const CardError&) {
+    login_registry::leave_is_last(t.profile().card_serial);
     t.pin_state_changed();
     throw;
   }
@@ -446,7 +457,7 @@ void Module::logout(CK_SESSION_HANDLE h) {
     for (auto& [sh, other] : sessions_)
       if (other->token == s->token) other->find.reset();
   }
-  with_card(*s, [](Card& c) { c.logout(); });
+  with_card(*s, [&](Card&) { s->token->logout_card(); });
 }
 
 void Module::init_pin(CK_SESSION_HANDLE h, const Secret& pin) {

@@ -4,6 +4,7 @@
 
 #include "errors.hpp"
 #include "log.hpp"
+#include "login_registry.hpp"
 
 namespace akis::p11 {
 
@@ -74,6 +75,16 @@ void Token::remove_certificate(CK_OBJECT_HANDLE h) {
   io([&](Card& c) { c.remove_certificate(*target); });
   std::lock_guard lock(objects_mutex_);
   objects_.remove_if([&](const Object& o) { return o.handle == h; });
+}
+
+void Token::logout_card() {
+  login_registry::enter(profile_->card_serial);  // (re)registered so that leaving below is exact
+  io([&](Card& c) {
+    c.locked([&](AkisCommands& cmds) {
+      if (login_registry::leave_is_last(profile_->card_serial)) cmds.logout();
+    });
+  });
+  pin_state_changed();
 }
 
 void Token::pin_state_changed() {

@@ -41,6 +41,8 @@ class Token {
 
   Login login() const { return login_.load(); }
   void set_login(Login l) { login_ = l; }
+  // Logs the card out unless another process is still logged in to it (login_registry.hpp).
+  void logout_card();
   // Forget cached PIN counters (after a PIN operation).
   void pin_state_changed();
 

@@ -188,7 +188,7 @@ TEST_F(Clients, TwoProcessesSignOnOneCardAtOnce) {
   export_public_key(kSignKey, "rsa.pem");
   const std::string id = id_of(kSignKey);
   auto loop = [&](int who) {
-    std::string cmd = "for i in 1 2 3 4 5; do " +
+    std::string cmd = "for i in 1 2 3 4 5 6 7 8 9 10; do " +
                       p11("--login --pin 123456 --sign --id " + id + " -m SHA256-RSA-PKCS -i data.txt -o p" +
                           std::to_string(who) + "-$i.bin") +
                       " >/dev/null 2>&1 || exit 1; done";
@@ -199,8 +199,10 @@ TEST_F(Clients, TwoProcessesSignOnOneCardAtOnce) {
   auto b = std::async(std::launch::async, loop, 2);
   EXPECT_EQ(a.get(), 0);
   EXPECT_EQ(b.get(), 0);
+  // After both programs have logged out the card is logged out as well.
+  EXPECT_NE(sh(std::string("LANG=C ") + AKIS_CLI_BIN + " info --json").find("\"verified\": false"), std::string::npos);
   for (int who = 1; who <= 2; ++who)
-    for (int i = 1; i <= 5; ++i)
+    for (int i = 1; i <= 10; ++i)
       sh("openssl dgst -sha256 -verify rsa.pem -signature p" + std::to_string(who) + "-" + std::to_string(i) +
          ".bin data.txt");
 }

@@ -6,9 +6,11 @@
 #include <future>
 #include <thread>
 
+#include "akis/card.hpp"
 #include "akis/pcsc.hpp"
 #include "ossl.hpp"
 #include "p11.hpp"
+#include "host_env.hpp"
 #include "pcsc_fixture.hpp"
 
 using namespace akis;
@@ -171,6 +173,32 @@ TEST_F(LoadedModule, ResetByAnotherProgramMeansLogInAgain) {
   ASSERT_EQ(f_->C_Login(h, CKU_USER, reinterpret_cast<CK_UTF8CHAR*>(const_cast<char*>("123456")), 6), CKR_OK);
   key = first(h, CKO_PRIVATE_KEY);
   EXPECT_EQ(sign(h, key, data, sig), CKR_OK);
+}
+
+TEST_F(LoadedModule, AnotherProcessLoggingOutDoesNotLogUsOut) {
+  insert(Variant::Pre2011);
+  ASSERT_EQ(f_->C_Initialize(nullptr), CKR_OK);
+  CK_SESSION_HANDLE h = login_session();
+  CK_OBJECT_HANDLE key = first(h, CKO_PRIVATE_KEY);
+  // A second program logs in, signs, logs out and ends, while we stay logged in.
+  std::string out, dir = temp_dir();
+  ASSERT_EQ(run_command("cd '" + dir + "' && echo x > other.txt && " + std::string(AKIS_HOST_ENV) +
+                            "pkcs11-tool --module '" + AKIS_MODULE_PATH +
+                            "' --login --pin 123456 --sign -m SHA256-RSA-PKCS -i other.txt -o other.sig",
+                        out),
+            0)
+      << out;
+  Bytes sig;
+  EXPECT_EQ(sign(h, key, to_bytes("still logged in"), sig), CKR_OK);  // the card kept our login
+  auto card_verified = [] {
+    auto ctx = std::make_shared<pcsc::Context>();
+    Card card(std::make_unique<pcsc::PcscTransport>(ctx, Pcscd::kReader0));
+    return card.pin_status(*card.profile().user_pin()).verified;
+  };
+  EXPECT_TRUE(card_verified());
+  // The last program logs out: now the card is logged out too (no PIN-less signing for anyone).
+  ASSERT_EQ(f_->C_Logout(h), CKR_OK);
+  EXPECT_FALSE(card_verified());
 }
 
 TEST_F(LoadedModule, CardPulledOutClosesTheSessions) {
