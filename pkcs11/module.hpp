@@ -131,6 +131,19 @@ class Module {
   bool finalized_ = false;
 };
 
+// Runs card I/O for a session; a removed card closes every session of its slot, and a card that lost
+// its security state (reset, or logged out by another program) drops the application's login.
+template <class F>
+decltype(auto) Module::with_card(Session& s, F&& fn) {
+  try {
+    return s.token->io(std::forward<F>(fn));
+  } catch (const CardError& e) {
+    if (e.code() == Err::CardRemoved || e.code() == Err::NoCard) card_gone(s.token);
+    if (e.code() == Err::SecurityStatus || e.code() == Err::CardReset) s.token->set_login(Login::None);
+    throw;
+  }
+}
+
 // The initialised module of this process, or nullptr (also in a forked child that has not called
 // C_Initialize itself).
 std::shared_ptr<Module> current_module();

@@ -1,0 +1,126 @@
+#include "module.hpp"
+
+#include <openssl/evp.h>
+
+#include <cstring>
+
+#include "errors.hpp"
+
+namespace akis::p11 {
+
+// Objects
+
+bool Module::visible(const Token& t, const Object& o) const { return !o.is_private || t.login() == Login::User; }
+
+const Object& Module::object_of(Session& s, CK_OBJECT_HANDLE h) {
+  const Object* o = s.token->object(h);
+  if (!o || !visible(*s.token, *o)) fail(CKR_OBJECT_HANDLE_INVALID);
+  return *o;
+}
+
+CK_RV Module::get_attribute_value(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh, CK_ATTRIBUTE* tmpl, CK_ULONG n) {
+  auto s = session(h);
+  std::lock_guard sl(s->mutex);
+  return object_of(*s, oh).read_into(tmpl, n);
+}
+
+CK_ULONG Module::object_size(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh) {
+  auto s = session(h);
+  std::lock_guard sl(s->mutex);
+  CK_ULONG size = 0;
+  for (auto& [t, v] : object_of(*s, oh).attrs) size += v.size();
+  return size;
+}
+
+void Module::find_init(CK_SESSION_HANDLE h, const CK_ATTRIBUTE* tmpl, CK_ULONG n) {
+  auto s = session(h);
+  std::lock_guard sl(s->mutex);
+  if (s->find) fail(CKR_OPERATION_ACTIVE);
+  const Token& t = *s->token;
+  s->find = t.find([&](const Object& o) { return visible(t, o) && o.matches(tmpl, n); });
+  s->find_pos = 0;
+}
+
+CK_ULONG Module::find(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE* out, CK_ULONG max) {
+  auto s = session(h);
+  std::lock_guard sl(s->mutex);
+  if (!s->find) fail(CKR_OPERATION_NOT_INITIALIZED);
+  CK_ULONG n = 0;
+  while (n < max && s->find_pos < s->find->size()) out[n++] = (*s->find)[s->find_pos++];
+  return n;
+}
+
+void Module::find_final(CK_SESSION_HANDLE h) {
+  auto s = session(h);
+  std::lock_guard sl(s->mutex);
+  if (!s->find) fail(CKR_OPERATION_NOT_INITIALIZED);
+  s->find.reset();
+}
+
+namespace {
+const CK_ATTRIBUTE* attribute(const CK_ATTRIBUTE* tmpl, CK_ULONG n, CK_ATTRIBUTE_TYPE type) {
+  for (CK_ULONG i = 0; i < n; ++i)
+    if (tmpl[i].type == type) {
+      if (!tmpl[i].pValue && tmpl[i].ulValueLen) fail(CKR_ARGUMENTS_BAD);
+      return &tmpl[i];
+    }
+  return nullptr;
+}
+template <class T>
+std::optional<T> scalar(const CK_ATTRIBUTE* tmpl, CK_ULONG n, CK_ATTRIBUTE_TYPE type) {
+  const CK_ATTRIBUTE* a = attribute(tmpl, n, type);
+  if (!a) return std::nullopt;
+  if (a->ulValueLen != sizeof(T)) fail(CKR_ATTRIBUTE_VALUE_INVALID);
+  T v;
+  std::memcpy(&v, a->pValue, sizeof v);
+  return v;
+}
+}  // namespace
+
+CK_OBJECT_HANDLE Module::create_object(CK_SESSION_HANDLE h, const CK_ATTRIBUTE* tmpl, CK_ULONG n) {
+  auto s = session(h);
+  std::lock_guard sl(s->mutex);
+  // What the card can store: X.509 certificates, as token objects, after the user logged in.
+  auto cls = scalar<CK_OBJECT_CLASS>(tmpl, n, CKA_CLASS);
+  if (!cls) fail(CKR_TEMPLATE_INCOMPLETE);
+  if (*cls != CKO_CERTIFICATE) fail(CKR_ATTRIBUTE_VALUE_INVALID);
+  if (auto type = scalar<CK_CERTIFICATE_TYPE>(tmpl, n, CKA_CERTIFICATE_TYPE); type && *type != CKC_X_509)
+    fail(CKR_ATTRIBUTE_VALUE_INVALID);
+  if (auto token = scalar<CK_BBOOL>(tmpl, n, CKA_TOKEN); token && *token != CK_TRUE)
+    fail(CKR_ATTRIBUTE_VALUE_INVALID);  // session objects are not offered
+  if (auto priv = scalar<CK_BBOOL>(tmpl, n, CKA_PRIVATE); priv && *priv == CK_TRUE) fail(CKR_ATTRIBUTE_VALUE_INVALID);
+  const CK_ATTRIBUTE* value = attribute(tmpl, n, CKA_VALUE);
+  if (!value || value->ulValueLen == 0) fail(CKR_TEMPLATE_INCOMPLETE);
+  ByteView der(static_cast<const CK_BYTE*>(value->pValue), value->ulValueLen);
+  if (der.size() > 8192) fail(CKR_ATTRIBUTE_VALUE_INVALID);
+  auto facts = inspect_certificate(der);
+  if (!facts) fail(CKR_ATTRIBUTE_VALUE_INVALID);
+  if (!(s->flags & CKF_RW_SESSION)) fail(CKR_SESSION_READ_ONLY);
+  if (s->token->login() != Login::User) fail(CKR_USER_NOT_LOGGED_IN);
+  Bytes id;
+  if (const CK_ATTRIBUTE* a = attribute(tmpl, n, CKA_ID)) {
+    id.assign(static_cast<const CK_BYTE*>(a->pValue), static_cast<const CK_BYTE*>(a->pValue) + a->ulValueLen);
+  } else {  // the ID of the card key it certifies, so applications pair them; a hash of the key otherwise
+    const Token& t = *s->token;
+    auto keys = t.find([&](const Object& o) { return o.cls == CKO_PUBLIC_KEY && o.spki == facts->spki; });
+    if (!keys.empty()) id = *t.object(keys.front())->get(CKA_ID);
+    else id = digest(EVP_sha1(), facts->spki);
+  }
+  if (id.empty() || id.size() > 64) fail(CKR_ATTRIBUTE_VALUE_INVALID);
+  std::string label = facts->common_name;
+  if (const CK_ATTRIBUTE* a = attribute(tmpl, n, CKA_LABEL))
+    label.assign(static_cast<const char*>(a->pValue), a->ulValueLen);
+  if (label.size() > 120) fail(CKR_ATTRIBUTE_VALUE_INVALID);
+  return with_card(*s, [&](Card&) { return s->token->add_certificate(label, id, facts->is_ca, der); });
+}
+
+void Module::destroy_object(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh) {
+  auto s = session(h);
+  std::lock_guard sl(s->mutex);
+  const Object& o = object_of(*s, oh);
+  if (!o.get_bool(CKA_DESTROYABLE)) fail(CKR_ACTION_PROHIBITED);
+  if (!(s->flags & CKF_RW_SESSION)) fail(CKR_SESSION_READ_ONLY);
+  if (s->token->login() != Login::User) fail(CKR_USER_NOT_LOGGED_IN);
+  with_card(*s, [&](Card&) { s->token->remove_certificate(oh); });
+}
+}  // namespace akis::p11
