@@ -125,7 +125,6 @@ CertInfo Card::add_certificate(const std::string& label, ByteView id, bool autho
     // Append the description after the CDF's last object.
     Bytes cdf = c.read_file(c.select_path(cdf_path));
     c.update_binary(used_length(cdf), encode_cdf_entry(info));
-    file_cache_.erase(cdf_path);
     file_cache_[info.path] = Bytes(der.begin(), der.end());
     p.certificates.push_back(info);
     return info;
