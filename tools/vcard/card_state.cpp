@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -159,7 +160,9 @@ void write_all(int fd, const std::string& data, const std::string& path) {
 
 void save_atomically(const CardState& s, const std::string& path) {
   const std::string text = to_json(s);
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  // One fixed temporary name: a save killed midway leaves at most this file, which the next save
+  // truncates and remove_stale_temp() deletes when the card starts.
+  const std::string tmp = temp_path_for(path);
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) throw std::runtime_error("open " + tmp + ": " + std::strerror(errno));
   try {
@@ -182,6 +185,20 @@ void save_atomically(const CardState& s, const std::string& path) {
   if (dfd >= 0) {
     ::fsync(dfd);
     ::close(dfd);
+  }
+}
+
+std::string temp_path_for(const std::string& path) { return path + ".tmp"; }
+
+void remove_stale_temp(const std::string& path) {
+  ::unlink(temp_path_for(path).c_str());
+  // Older versions named the temporary file after the saving process: path.tmp.<pid>.
+  std::string dir = path.find('/') == std::string::npos ? "." : path.substr(0, path.rfind('/'));
+  std::string prefix = path.substr(path.rfind('/') == std::string::npos ? 0 : path.rfind('/') + 1) + ".tmp.";
+  std::error_code ec;
+  for (auto& e : std::filesystem::directory_iterator(dir.empty() ? "/" : dir, ec)) {
+    std::string name = e.path().filename().string();
+    if (name.rfind(prefix, 0) == 0) std::filesystem::remove(e.path(), ec);
   }
 }
 

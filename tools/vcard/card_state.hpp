@@ -76,6 +76,9 @@ CardState from_json(const std::string& text);  // throws std::runtime_error on a
 // After a crash at any instant the file holds the old or the new state, never a mix.
 void save_atomically(const CardState& s, const std::string& path);
 CardState load(const std::string& path);
+// The temporary file save_atomically() writes before renaming, and the removal of one left by a killed save.
+std::string temp_path_for(const std::string& path);
+void remove_stale_temp(const std::string& path);
 
 // ATRs of the three families (CARD.md); `t0` selects the T=0 variant of the interface bytes where possible.
 Bytes atr_for_family(const std::string& family);

@@ -89,6 +89,7 @@ int main(int argc, char** argv) {
     if (*run) {
       if (realistic) lo.latency = Latency::realistic();
       install_signals();
+      remove_stale_temp(state_path);  // a save killed midway (kill -9) left it
       VirtualCard card(load(state_path), state_path, co);
       return run_vpcd(card, lo, g_stop, g_inserted);
     }

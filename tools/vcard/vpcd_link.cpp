@@ -85,10 +85,11 @@ void sleep_ms(double ms) {
   if (ms > 0) std::this_thread::sleep_for(std::chrono::microseconds(static_cast<long long>(ms * 1000)));
 }
 
-// Redacts the data of VERIFY / CHANGE / RESET RETRY COUNTER / EXTERNAL AUTHENTICATE in the card-side trace.
+// Redacts the data of VERIFY / CHANGE / RESET RETRY COUNTER / EXTERNAL AUTHENTICATE in the card-side trace,
+// and their Lc: the length of a PIN is a secret too.
 std::string describe_apdu(ByteView apdu) {
   if (apdu.size() > 5 && (apdu[1] == 0x20 || apdu[1] == 0x24 || apdu[1] == 0x2C || apdu[1] == 0x82))
-    return to_hex(apdu.first(5), ' ') + " <redacted " + std::to_string(apdu.size() - 5) + " bytes>";
+    return to_hex(apdu.first(4), ' ') + " <redacted>";
   return to_hex(apdu, ' ');
 }
 
