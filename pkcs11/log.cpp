@@ -36,27 +36,34 @@ void vwrite(Level l, const char* fmt, va_list ap) {
   std::fflush(out);
 }
 
-// Config file: "key = value" lines, '#' comments. Keys: log_level, log_file, apdu_trace.
+// Config file: AKIS_PKCS11_CONF or /etc/akis/pkcs11.conf. Keys: log_level, log_file, apdu_trace.
 void read_config(std::string& level, std::string& file, std::string& trace) {
   const char* path = std::getenv("AKIS_PKCS11_CONF");
   std::ifstream in(path && *path ? path : "/etc/akis/pkcs11.conf");
+  auto settings = parse_config(in);
+  level = settings["log_level"];
+  file = settings["log_file"];
+  trace = settings["apdu_trace"];
+}
+}  // namespace
+
+std::map<std::string, std::string> parse_config(std::istream& in) {
+  std::map<std::string, std::string> out;
+  auto trim = [](const std::string& s) {
+    auto b = s.find_first_not_of(" \t"), e = s.find_last_not_of(" \t\r");
+    return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
+  };
   std::string line;
   while (std::getline(in, line)) {
     auto hash = line.find('#');
     if (hash != std::string::npos) line.erase(hash);
     auto eq = line.find('=');
     if (eq == std::string::npos) continue;
-    auto trim = [](std::string s) {
-      auto b = s.find_first_not_of(" \t"), e = s.find_last_not_of(" \t\r");
-      return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
-    };
-    std::string k = trim(line.substr(0, eq)), v = trim(line.substr(eq + 1));
-    if (k == "log_level") level = v;
-    else if (k == "log_file") file = v;
-    else if (k == "apdu_trace") trace = v;
+    std::string k = trim(line.substr(0, eq));
+    if (!k.empty()) out[k] = trim(line.substr(eq + 1));
   }
+  return out;
 }
-}  // namespace
 
 void configure() {
   std::string level, file, trace;
