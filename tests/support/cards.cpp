@@ -57,6 +57,28 @@ const vcard::CardState& card_state(Variant v) {
   return it->second;
 }
 
+vcard::PersonaliseOptions personality_options(const std::string& family, const std::vector<std::string>& quirks) {
+  vcard::PersonaliseOptions o = options_for(Variant::Pre2011);
+  o.family = family;
+  o.second_rsa = false;
+  o.ec_key = family == "2x";
+  o.quirks = quirks;
+  return o;
+}
+
+const vcard::CardMaterial& material_for(const std::string& family) {
+  static std::mutex m;
+  static std::map<std::string, vcard::CardMaterial> cache;
+  std::lock_guard lock(m);
+  auto it = cache.find(family);
+  if (it == cache.end()) it = cache.emplace(family, vcard::make_material(personality_options(family, {}))).first;
+  return it->second;
+}
+
+vcard::CardState personality_state(const std::string& family, const std::vector<std::string>& quirks) {
+  return vcard::build_card(personality_options(family, quirks), material_for(family));
+}
+
 InProcessCard make_card(Variant v, bool t0, const std::string& save_path) {
   vcard::CardOptions co;
   co.t0 = t0;

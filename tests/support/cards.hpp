@@ -3,6 +3,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "card_state.hpp"
 #include "in_process.hpp"
@@ -32,5 +33,11 @@ struct InProcessCard {
   std::unique_ptr<vcard::InProcessTransport> owned;
 };
 InProcessCard make_card(Variant v, bool t0 = false, const std::string& save_path = {});
+
+// Personalities (quirks.hpp): one key material per family, made once per test process (RSA-2048 on every
+// family, plus EC P-256 on 2x; PUK cards), and cards built from it with the family rules and quirks.
+vcard::PersonaliseOptions personality_options(const std::string& family, const std::vector<std::string>& quirks);
+const vcard::CardMaterial& material_for(const std::string& family);
+vcard::CardState personality_state(const std::string& family, const std::vector<std::string>& quirks);
 
 }  // namespace akis::test

@@ -60,6 +60,7 @@ std::string to_json(const CardState& s) {
   for (auto& f : s.files) {
     json jf{{"path", to_hex(f.path)}, {"df", f.is_df}, {"read", access_name(f.read)},
             {"write", access_name(f.write)}, {"pin_ref", f.pin_ref}};
+    if (f.internal) jf["internal"] = true;
     if (f.is_df) jf["name"] = to_hex(f.df_name);
     else jf["data"] = to_hex(f.data);
     j["files"].push_back(jf);
@@ -68,6 +69,10 @@ std::string to_json(const CardState& s) {
   for (auto& p : s.pins) {
     json jp{{"ref", p.ref}, {"df", to_hex(p.df)}, {"value", to_hex(p.value)}, {"tries_left", p.tries_left},
             {"max_tries", p.max_tries}, {"min_len", p.min_len}, {"max_len", p.max_len}};
+    if (p.stored_len) {
+      jp["stored_len"] = p.stored_len;
+      jp["pad_char"] = p.pad_char;
+    }
     if (p.puk_ref) jp["puk_ref"] = *p.puk_ref;
     if (p.unblock_key) jp["unblock_key"] = *p.unblock_key;
     j["pins"].push_back(jp);
@@ -76,11 +81,12 @@ std::string to_json(const CardState& s) {
   for (auto& k : s.keys)
     j["keys"].push_back({{"ref", k.ref}, {"df", to_hex(k.df)}, {"type", k.type}, {"pkcs8", to_hex(k.pkcs8)},
                          {"pin_ref", k.pin_ref}, {"user_consent", k.user_consent}, {"sign", k.can_sign},
-                         {"decrypt", k.can_decrypt}});
+                         {"decrypt", k.can_decrypt}, {"path", to_hex(k.path)}});
   j["auth_keys"] = json::array();
   for (auto& a : s.auth_keys)
     j["auth_keys"].push_back(
         {{"ref", a.ref}, {"secret", to_hex(a.secret)}, {"tries_left", a.tries_left}, {"max_tries", a.max_tries}});
+  j["quirks"] = s.quirks;
   return j.dump(1);
 }
 
@@ -101,6 +107,7 @@ CardState from_json(const std::string& text) {
       f.read = access_from(jf.at("read").get<std::string>());
       f.write = access_from(jf.at("write").get<std::string>());
       f.pin_ref = jf.at("pin_ref").get<std::uint8_t>();
+      f.internal = jf.value("internal", false);
       if (f.is_df) f.df_name = from_hex(jf.at("name").get<std::string>());
       else f.data = from_hex(jf.at("data").get<std::string>());
       s.files.push_back(std::move(f));
@@ -114,6 +121,8 @@ CardState from_json(const std::string& text) {
       p.max_tries = jp.at("max_tries").get<int>();
       p.min_len = jp.at("min_len").get<std::size_t>();
       p.max_len = jp.at("max_len").get<std::size_t>();
+      p.stored_len = jp.value("stored_len", std::size_t{0});
+      p.pad_char = jp.value("pad_char", std::uint8_t{0xFF});
       if (jp.contains("puk_ref")) p.puk_ref = jp["puk_ref"].get<std::uint8_t>();
       if (jp.contains("unblock_key")) p.unblock_key = jp["unblock_key"].get<std::uint8_t>();
       s.pins.push_back(std::move(p));
@@ -128,6 +137,7 @@ CardState from_json(const std::string& text) {
       k.user_consent = jk.at("user_consent").get<bool>();
       k.can_sign = jk.at("sign").get<bool>();
       k.can_decrypt = jk.at("decrypt").get<bool>();
+      k.path = from_hex(jk.value("path", std::string{}));
       s.keys.push_back(std::move(k));
     }
     for (auto& ja : j.at("auth_keys")) {
@@ -138,6 +148,7 @@ CardState from_json(const std::string& text) {
       a.max_tries = ja.at("max_tries").get<int>();
       s.auth_keys.push_back(std::move(a));
     }
+    if (j.contains("quirks")) s.quirks = j["quirks"].get<std::vector<std::string>>();
     return s;
   } catch (const json::exception& e) {
     throw std::runtime_error(std::string("card state file: ") + e.what());

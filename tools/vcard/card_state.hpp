@@ -18,6 +18,7 @@ struct File {
   bool is_df = false;
   Bytes df_name;          // DFs only
   Bytes data;             // EFs only
+  bool internal = false;  // an internal EF holding a private key: never readable, selectable by its path
   Access read = Access::Always;
   Access write = Access::Never;
   std::uint8_t pin_ref = 0x81;  // the PIN that opens Access::Pin
@@ -30,6 +31,8 @@ struct PinObject {
   int tries_left = 3;
   int max_tries = 3;
   std::size_t min_len = 6, max_len = 12;
+  std::size_t stored_len = 0;                // > 0: the card compares values padded to this length
+  std::uint8_t pad_char = 0xFF;
   std::optional<std::uint8_t> puk_ref;       // pre-2011: this PUK unblocks it
   std::optional<std::uint8_t> unblock_key;   // post-2011: this EXTERNAL AUTHENTICATE key authorises unblock
 };
@@ -37,6 +40,7 @@ struct PinObject {
 struct KeyObject {
   std::uint8_t ref = 1;
   Bytes df;
+  Bytes path;             // the internal EF holding it (the PrKDF's path); empty: addressed by reference only
   std::string type;       // "rsa" or "ec"
   Bytes pkcs8;            // the private key; never leaves the card through any command
   std::uint8_t pin_ref = 0x81;
@@ -62,6 +66,7 @@ struct CardState {
   std::vector<PinObject> pins;
   std::vector<KeyObject> keys;
   std::vector<AuthKey> auth_keys;
+  std::vector<std::string> quirks;  // personality on top of the family (quirks.hpp)
 
   File* file(ByteView path);
   PinObject* pin(std::uint8_t ref);

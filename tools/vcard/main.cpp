@@ -9,6 +9,7 @@
 
 #include "card_state.hpp"
 #include "personalise.hpp"
+#include "quirks.hpp"
 #include "vpcd_link.hpp"
 
 namespace {
@@ -57,6 +58,11 @@ int main(int argc, char** argv) {
   pers->add_option("--ca-dir", po.ca_dir, "test CA directory (ca-cert.pem, ca-key.pem); created when missing");
   pers->add_option("--issuer-master", po.issuer_master_file, "issuer unblock master key file (hex); created when missing");
   pers->add_option("--serial", po.serial_hex, "card serial, 12 bytes hex");
+  std::vector<std::string> quirk_names;
+  for (auto& q : all_quirks()) quirk_names.push_back(q.name);
+  pers->add_option("--quirk", po.quirks, "a real card's divergence to imitate (repeatable; see 'quirks')")
+      ->check(CLI::IsMember(quirk_names));
+  auto* list = app.add_subcommand("quirks", "list the quirks a card can be personalised with");
 
   std::string state_path;
   LinkOptions lo;
@@ -93,6 +99,12 @@ int main(int argc, char** argv) {
       VirtualCard card(load(state_path), state_path, co);
       return run_vpcd(card, lo, g_stop, g_inserted);
     }
+    if (*list) {
+      for (auto& q : all_quirks())
+        std::cout << q.name << (q.only_family ? std::string(" (family ") + q.only_family + " only)" : "")
+                  << (q.needs_ec ? " (needs --ec)" : "") << ": " << q.meaning << "\n";
+      return 0;
+    }
     if (*show) {
       CardState s = load(state_path);
       std::cout << "family " << s.family << "\nATR " << akis::to_hex(s.atr, ' ') << "\nserial "
@@ -101,6 +113,7 @@ int main(int argc, char** argv) {
         std::cout << "PIN " << std::hex << int(p.ref) << std::dec << ": " << p.tries_left << "/" << p.max_tries
                   << " tries" << (p.puk_ref ? ", PUK unblock" : p.unblock_key ? ", issuer unblock" : "") << "\n";
       for (auto& k : s.keys) std::cout << "key " << int(k.ref) << ": " << k.type << "\n";
+      for (auto& q : s.quirks) std::cout << "quirk " << q << "\n";
       return 0;
     }
   } catch (const std::exception& e) {

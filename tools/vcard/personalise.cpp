@@ -1,5 +1,8 @@
 #include "personalise.hpp"
 
+#include "pkcs15_layout.hpp"
+#include "quirks.hpp"
+
 #include <botan/asn1_obj.h>
 #include <botan/auto_rng.h>
 #include <botan/data_src.h>
@@ -28,10 +31,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const Bytes kMf = {0x3F, 0x00};
-const Bytes kAppDf = {0x3F, 0x00, 0x50, 0x15};
-const Bytes kAppName = {'P', 'K', 'C', 'S', '-', '1', '5'};
-
 // Illustrative policy OIDs under Turkey's arc (2.16.792); a real issuer's OIDs replace these.
 const char* kNesPolicy = "2.16.792.1.2.1.1.5.7.1.9";
 const char* kSealPolicy = "2.16.792.1.2.1.1.5.7.3.1";
@@ -51,29 +50,10 @@ void write_text(const fs::path& p, const std::string& s) {
 Bytes vec(const std::vector<uint8_t>& v) { return Bytes(v.begin(), v.end()); }
 Bytes vec(const Botan::secure_vector<uint8_t>& v) { return Bytes(v.begin(), v.end()); }
 
-// BIT STRING content with bit n (0 = most significant bit of the first byte) set for each n.
-std::vector<uint8_t> bits(std::initializer_list<int> set) {
-  int top = 0;
-  for (int b : set) top = std::max(top, b);
-  std::vector<uint8_t> out(static_cast<std::size_t>(top / 8 + 1), 0);
-  for (int b : set) out[static_cast<std::size_t>(b / 8)] |= static_cast<uint8_t>(0x80 >> (b % 8));
-  return out;
-}
-
-Botan::ASN1_String utf8(const std::string& s) { return Botan::ASN1_String(s, Botan::UTF8_STRING); }
-
-void encode_path(Botan::DER_Encoder& der, const Bytes& path) {
-  der.start_cons(Botan::SEQUENCE).encode(path.data(), path.size(), Botan::OCTET_STRING).end_cons();
-}
-
 struct Pair {
   std::string label;
   std::unique_ptr<Botan::Private_Key> key;
-  std::uint8_t key_ref = 0;
-  Bytes id;
   bool sign = true, decrypt = false, non_repudiation = false;
-  Bytes cert_der;
-  Bytes cert_path, pub_path;
 };
 
 struct Ca {
@@ -113,135 +93,6 @@ Bytes key_id(const Botan::Private_Key& k) {
   return Bytes(id.begin(), id.end());
 }
 
-Bytes build_odf() {
-  std::vector<uint8_t> out;
-  Botan::DER_Encoder der(out);
-  auto entry = [&](int tag, std::uint8_t fid_lo) {
-    Bytes p = kAppDf;
-    p.push_back(0x44), p.push_back(fid_lo);
-    der.start_cons(static_cast<Botan::ASN1_Tag>(tag), Botan::CONTEXT_SPECIFIC);
-    encode_path(der, p);
-    der.end_cons();
-  };
-  entry(0, 0x02);  // PrKDF
-  entry(1, 0x03);  // PuKDF
-  entry(4, 0x04);  // CDF
-  entry(8, 0x01);  // AODF
-  return vec(out);
-}
-
-Bytes build_token_info(const Bytes& serial, const std::string& label) {
-  std::vector<uint8_t> out;
-  Botan::DER_Encoder der(out);
-  std::string serial_text = Botan::hex_encode(serial.data(), serial.size());
-  der.start_cons(Botan::SEQUENCE)
-      .encode(static_cast<size_t>(0))
-      .encode(reinterpret_cast<const uint8_t*>(serial_text.data()), serial_text.size(), Botan::OCTET_STRING)
-      .encode(utf8("TÜBİTAK BİLGEM (virtual)"))
-      .add_object(static_cast<Botan::ASN1_Tag>(0), Botan::CONTEXT_SPECIFIC, label)
-      .encode(bits({1}), Botan::BIT_STRING)  // tokenflags: loginRequired
-      .end_cons();
-  return vec(out);
-}
-
-void encode_pin(Botan::DER_Encoder& der, const std::string& label, const Bytes& auth_id,
-                const Bytes& unblocker_auth_id, std::uint8_t ref, bool unblocking, size_t min_len, size_t max_len) {
-  der.start_cons(Botan::SEQUENCE);
-  der.start_cons(Botan::SEQUENCE).encode(utf8(label)).encode(bits({0}), Botan::BIT_STRING);  // private
-  if (!unblocker_auth_id.empty()) der.encode(unblocker_auth_id.data(), unblocker_auth_id.size(), Botan::OCTET_STRING);
-  der.end_cons();
-  der.start_cons(Botan::SEQUENCE).encode(auth_id.data(), auth_id.size(), Botan::OCTET_STRING).end_cons();
-  der.start_cons(static_cast<Botan::ASN1_Tag>(1), Botan::CONTEXT_SPECIFIC);
-  der.start_cons(Botan::SEQUENCE);
-  if (unblocking) der.encode(bits({1, 4, 6}), Botan::BIT_STRING);  // local, initialized, unblockingPin
-  else der.encode(bits({1, 4}), Botan::BIT_STRING);               // local, initialized
-  der.add_object(Botan::ENUMERATED, Botan::UNIVERSAL, static_cast<uint8_t>(1));  // ascii-numeric
-  der.encode(min_len).encode(max_len).encode(max_len);               // min, stored, max
-  der.encode(Botan::BigInt(ref), static_cast<Botan::ASN1_Tag>(0), Botan::CONTEXT_SPECIFIC);
-  der.end_cons().end_cons().end_cons();
-}
-
-std::size_t key_bits(const Botan::Private_Key& k) { return k.key_length(); }
-
-Botan::OID curve_oid(const Botan::Private_Key& k) {
-  return dynamic_cast<const Botan::EC_PrivateKey&>(k).domain().get_curve_oid();
-}
-
-Bytes build_key_df(const std::vector<Pair>& pairs, bool is_private, const Bytes& pin_auth_id, bool consent) {
-  std::vector<uint8_t> out;
-  Botan::DER_Encoder der(out);
-  for (auto& p : pairs) {
-    bool ec = p.key->algo_name() == "ECDSA";
-    if (ec) der.start_cons(static_cast<Botan::ASN1_Tag>(0), Botan::CONTEXT_SPECIFIC);
-    else der.start_cons(Botan::SEQUENCE);
-    // CommonObjectAttributes
-    der.start_cons(Botan::SEQUENCE).encode(utf8(p.label));
-    if (is_private) {
-      der.encode(bits({0}), Botan::BIT_STRING).encode(pin_auth_id.data(), pin_auth_id.size(), Botan::OCTET_STRING);
-      if (consent && p.non_repudiation) der.encode(static_cast<size_t>(1));  // userConsent
-    }
-    der.end_cons();
-    // CommonKeyAttributes: iD, usage, native, accessFlags, keyReference
-    std::vector<int> usage;
-    if (is_private) {
-      if (p.sign) usage.push_back(2);
-      if (p.decrypt) usage.push_back(1), usage.push_back(5);
-      if (p.non_repudiation) usage.push_back(9);
-    } else {
-      if (p.sign) usage.push_back(6);
-      if (p.decrypt) usage.push_back(0), usage.push_back(4);
-    }
-    std::vector<uint8_t> ub(2, 0);
-    for (int b : usage) ub[static_cast<std::size_t>(b / 8)] |= static_cast<uint8_t>(0x80 >> (b % 8));
-    der.start_cons(Botan::SEQUENCE)
-        .encode(p.id.data(), p.id.size(), Botan::OCTET_STRING)
-        .encode(ub, Botan::BIT_STRING);
-    if (is_private) {
-      der.encode(true);
-      der.encode(bits({0, 2}), Botan::BIT_STRING);  // sensitive, neverExtractable... (alwaysSensitive)
-      der.encode(static_cast<size_t>(p.key_ref));
-    }
-    der.end_cons();
-    // [1] type-specific attributes
-    der.start_cons(static_cast<Botan::ASN1_Tag>(1), Botan::CONTEXT_SPECIFIC).start_cons(Botan::SEQUENCE);
-    Bytes path = is_private ? kAppDf : p.pub_path;
-    if (is_private) path.push_back(0x00), path.push_back(p.key_ref);
-    encode_path(der, path);
-    if (ec) der.encode(curve_oid(*p.key));
-    else der.encode(key_bits(*p.key));
-    der.end_cons().end_cons();
-    der.end_cons();
-  }
-  return vec(out);
-}
-
-Bytes build_cdf(const std::vector<Pair>& pairs) {
-  std::vector<uint8_t> out;
-  Botan::DER_Encoder der(out);
-  for (auto& p : pairs) {
-    der.start_cons(Botan::SEQUENCE);
-    der.start_cons(Botan::SEQUENCE).encode(utf8(p.label)).end_cons();
-    der.start_cons(Botan::SEQUENCE).encode(p.id.data(), p.id.size(), Botan::OCTET_STRING).end_cons();
-    der.start_cons(static_cast<Botan::ASN1_Tag>(1), Botan::CONTEXT_SPECIFIC).start_cons(Botan::SEQUENCE);
-    encode_path(der, p.cert_path);
-    der.end_cons().end_cons();
-    der.end_cons();
-  }
-  return vec(out);
-}
-
-File ef(const Bytes& dir, std::uint16_t fid, Bytes data, Access write) {
-  File f;
-  f.path = dir;
-  f.path.push_back(static_cast<std::uint8_t>(fid >> 8));
-  f.path.push_back(static_cast<std::uint8_t>(fid));
-  f.data = std::move(data);
-  f.read = Access::Always;
-  f.write = write;
-  f.pin_ref = 0x81;
-  return f;
-}
-
 std::string random_digits(std::size_t n, Botan::RandomNumberGenerator& rng) {
   std::string s;
   while (s.size() < n) {
@@ -278,33 +129,49 @@ Bytes diversify_unblock_key(ByteView master, ByteView serial) {
   return vec(mac->final());
 }
 
-CardState personalise(const PersonaliseOptions& o) {
-  Botan::AutoSeeded_RNG rng;
-  CardState s;
-  s.family = o.family;
-  s.atr = atr_for_family(o.family);
-  if (o.serial_hex.empty()) {
-    s.serial.resize(12);
-    rng.randomize(s.serial.data(), s.serial.size());
-  } else {
-    s.serial = from_hex(o.serial_hex);
-    if (s.serial.size() != 12) throw std::runtime_error("serial must be 12 bytes");
-  }
-  s.life_cycle = 0xA5;
-  File mf;
-  mf.path = kMf;
-  mf.is_df = true;
-  s.files.push_back(mf);
+namespace {
 
-  if (!o.esign_app) {  // a national-ID-like card: same ATR family, another application
-    File df;
-    df.path = {0x3F, 0x00, 0x3D, 0x00};
-    df.is_df = true;
-    df.df_name = to_bytes("TCKK-ID");
-    s.files.push_back(df);
-    s.files.push_back(ef(df.path, 0x2F01, to_bytes("not an e-signature application"), Access::Never));
-    return s;
+void check_family(const PersonaliseOptions& o) {
+  atr_for_family(o.family);  // throws for an unknown family
+  // 2.5 cards add ECDSA (CARD.md); OpenSC's driver knew RSA-2048 only (1.0).
+  if (o.ec_key && o.family != "2x") throw std::runtime_error("EC keys exist only on 2.x cards (family 2x)");
+  check_quirks(o.family, o.quirks, o.ec_key);
+}
+
+// 1.0 cards (2007) predate the 2011 online unblock: they always have a PUK.
+bool has_puk(const PersonaliseOptions& o) { return o.pre2011 || o.family == "1.0"; }
+
+Bytes padded(const std::string& value, std::size_t stored_len, std::uint8_t pad) {
+  Bytes v = to_bytes(value);
+  if (stored_len > v.size()) v.resize(stored_len, pad);
+  return v;
+}
+
+}  // namespace
+
+CardMaterial make_material(const PersonaliseOptions& o) {
+  check_family(o);
+  Botan::AutoSeeded_RNG rng;
+  CardMaterial m;
+  if (o.serial_hex.empty()) {
+    m.serial.resize(12);
+    rng.randomize(m.serial.data(), m.serial.size());
+  } else {
+    m.serial = from_hex(o.serial_hex);
+    if (m.serial.size() != 12) throw std::runtime_error("serial must be 12 bytes");
   }
+  if (!has_puk(o)) {
+    Bytes master;
+    if (!o.issuer_master_file.empty() && fs::exists(o.issuer_master_file)) {
+      master = from_hex(read_text(o.issuer_master_file));
+    } else {
+      master.resize(32);
+      rng.randomize(master.data(), master.size());
+      if (!o.issuer_master_file.empty()) write_text(o.issuer_master_file, to_hex(master) + "\n");
+    }
+    m.unblock_key = diversify_unblock_key(master, m.serial);
+  }
+  if (!o.esign_app) return m;
 
   const std::string nid = o.national_id.empty() ? (o.seal ? random_digits(10, rng) : make_tc_kimlik_no()) : o.national_id;
   Ca ca = load_or_create_ca(o.ca_dir, rng);
@@ -337,11 +204,7 @@ CardState personalise(const PersonaliseOptions& o) {
   const auto now = std::chrono::system_clock::now();
   const auto not_before = now + std::chrono::hours(24) * o.valid_from_days;
   const auto not_after = not_before + std::chrono::hours(24) * o.valid_days;
-  std::uint8_t ref = 1;
-  std::uint16_t cert_fid = 0x2F10, pub_fid = 0x4B01;
   for (auto& p : pairs) {
-    p.key_ref = ref++;
-    p.id = key_id(*p.key);
     Botan::X509_Cert_Options co("", 0);
     co.country = "TR";
     co.serial_number = nid;
@@ -361,80 +224,111 @@ CardState personalise(const PersonaliseOptions& o) {
     auto req = Botan::X509::create_cert_req(co, *p.key, "SHA-256", rng);
     Botan::BigInt serial(rng, 64);
     auto cert = issuer.sign_request(req, rng, serial, Botan::X509_Time(not_before), Botan::X509_Time(not_after));
-    p.cert_der = vec(cert.BER_encode());
-    p.cert_path = kAppDf;
-    p.cert_path.push_back(static_cast<std::uint8_t>(cert_fid >> 8));
-    p.cert_path.push_back(static_cast<std::uint8_t>(cert_fid));
-    p.pub_path = kAppDf;
-    p.pub_path.push_back(static_cast<std::uint8_t>(pub_fid >> 8));
-    p.pub_path.push_back(static_cast<std::uint8_t>(pub_fid));
-    ++cert_fid;
-    ++pub_fid;
+    KeyMaterial k;
+    k.label = p.label;
+    k.pkcs8 = vec(Botan::PKCS8::BER_encode(*p.key));
+    k.id = key_id(*p.key);
+    k.sign = p.sign;
+    k.decrypt = p.decrypt;
+    k.non_repudiation = p.non_repudiation;
+    k.cert_der = vec(cert.BER_encode());
+    m.keys.push_back(std::move(k));
+  }
+  return m;
+}
+
+CardState build_card(const PersonaliseOptions& o, const CardMaterial& m) {
+  check_family(o);
+  CardState s;
+  s.family = o.family;
+  s.atr = atr_for_family(o.family);
+  s.serial = m.serial;
+  s.quirks = o.quirks;
+  s.life_cycle = 0xA5;
+  File mf;
+  mf.path = kMfPath;
+  mf.is_df = true;
+  s.files.push_back(mf);
+
+  if (!o.esign_app) {  // a national-ID-like card: same ATR family, another application
+    File df;
+    df.path = {0x3F, 0x00, 0x3D, 0x00};
+    df.is_df = true;
+    df.df_name = to_bytes("TCKK-ID");
+    s.files.push_back(df);
+    File info;
+    info.path = {0x3F, 0x00, 0x3D, 0x00, 0x2F, 0x01};
+    info.data = to_bytes("not an e-signature application");
+    s.files.push_back(info);
+    return s;
   }
 
-  File app;
-  app.path = kAppDf;
-  app.is_df = true;
-  app.df_name = kAppName;
-  s.files.push_back(app);
+  DirectoryOptions d;
+  d.family = o.family;
+  d.quirks = o.quirks;
+  d.pre2011 = has_puk(o);
+  d.always_authenticate = o.always_authenticate;
+  d.token_label = o.seal ? o.company : o.holder;
+  d.serial = m.serial;
+  std::vector<DirectoryKey> dir_keys;
+  std::uint8_t ref = 1;
+  for (auto& k : m.keys) {
+    DirectoryKey dk;
+    dk.label = k.label;
+    dk.pkcs8 = k.pkcs8;
+    dk.id = k.id;
+    dk.ref = ref++;
+    dk.sign = k.sign;
+    dk.decrypt = k.decrypt;
+    dk.non_repudiation = k.non_repudiation;
+    dk.cert_der = k.cert_der;
+    dir_keys.push_back(std::move(dk));
+  }
+  for (auto& f : build_application(d, dir_keys)) s.files.push_back(std::move(f));
 
-  const Bytes pin_auth = {0x01}, puk_auth = {0x02};
-  std::vector<uint8_t> aodf_bytes;
-  Botan::DER_Encoder aodf(aodf_bytes);
-  encode_pin(aodf, "PIN", pin_auth, o.pre2011 ? puk_auth : Bytes{}, 0x81, false, 6, 12);
-  if (o.pre2011) encode_pin(aodf, "PUK", puk_auth, {}, 0x82, true, 6, 12);
-
-  const std::string token_label = o.seal ? o.company : o.holder;
-  s.files.push_back(ef(kAppDf, 0x5031, build_odf(), Access::Never));
-  s.files.push_back(ef(kAppDf, 0x5032, build_token_info(s.serial, token_label), Access::Never));
-  s.files.push_back(ef(kAppDf, 0x4401, vec(aodf_bytes), Access::Never));
-  s.files.push_back(ef(kAppDf, 0x4402, build_key_df(pairs, true, pin_auth, o.always_authenticate), Access::Pin));
-  s.files.push_back(ef(kAppDf, 0x4403, build_key_df(pairs, false, pin_auth, false), Access::Pin));
-  s.files.push_back(ef(kAppDf, 0x4404, build_cdf(pairs), Access::Pin));
-  for (auto& p : pairs) {
-    s.files.push_back(ef(kAppDf, be16(p.cert_path, 4), p.cert_der, Access::Pin));
-    s.files.push_back(ef(kAppDf, be16(p.pub_path, 4), vec(p.key->subject_public_key()), Access::Never));
+  const std::uint8_t pin_ref = user_pin_ref(o.quirks);
+  for (auto& dk : dir_keys) {
     KeyObject k;
-    k.ref = p.key_ref;
-    k.df = kAppDf;
-    k.type = p.key->algo_name() == "RSA" ? "rsa" : "ec";
-    k.pkcs8 = vec(Botan::PKCS8::BER_encode(*p.key));
-    k.pin_ref = 0x81;
-    k.user_consent = o.always_authenticate && p.non_repudiation;
-    k.can_sign = p.sign;
-    k.can_decrypt = p.decrypt;
+    k.ref = dk.ref;
+    k.df = kAppPath;
+    k.path = key_file_path(dk.ref);
+    Botan::DataSource_Memory src(dk.pkcs8.data(), dk.pkcs8.size());
+    k.type = Botan::PKCS8::load_key(src)->algo_name() == "RSA" ? "rsa" : "ec";
+    k.pkcs8 = dk.pkcs8;
+    k.pin_ref = pin_ref;
+    k.user_consent = o.always_authenticate && dk.non_repudiation;
+    k.can_sign = dk.sign;
+    k.can_decrypt = dk.decrypt;
     s.keys.push_back(std::move(k));
   }
 
+  const std::size_t stored = pin_stored_length(o.quirks);
+  const std::size_t min_len = has_quirk(o.quirks, "pin-min-0") ? 1 : 6;
   PinObject pin;
-  pin.ref = 0x81;
-  pin.df = kAppDf;
-  pin.value = to_bytes(o.pin);
-  if (o.pre2011) {
-    pin.puk_ref = 0x82;
-    PinObject puk;
-    puk.ref = 0x82;
-    puk.df = kAppDf;
-    puk.value = to_bytes(o.puk);
+  pin.ref = pin_ref;
+  pin.df = kAppPath;
+  pin.stored_len = stored;
+  pin.min_len = min_len;
+  pin.value = padded(o.pin, stored, pin.pad_char);
+  if (has_puk(o)) {
+    pin.puk_ref = kPukRef;
+    PinObject puk = pin;
+    puk.ref = kPukRef;
+    puk.puk_ref.reset();
+    puk.value = padded(o.puk, stored, puk.pad_char);
     s.pins.push_back(pin);
     s.pins.push_back(puk);
   } else {
     pin.unblock_key = 0x01;
     s.pins.push_back(pin);
-    Bytes master;
-    if (!o.issuer_master_file.empty() && fs::exists(o.issuer_master_file)) {
-      master = from_hex(read_text(o.issuer_master_file));
-    } else {
-      master.resize(32);
-      rng.randomize(master.data(), master.size());
-      if (!o.issuer_master_file.empty()) write_text(o.issuer_master_file, to_hex(master) + "\n");
-    }
     AuthKey ak;
     ak.ref = 0x01;
-    ak.secret = diversify_unblock_key(master, s.serial);
+    ak.secret = m.unblock_key;
     s.auth_keys.push_back(std::move(ak));
   }
   return s;
 }
+
+CardState personalise(const PersonaliseOptions& o) { return build_card(o, make_material(o)); }
 
 }  // namespace akis::vcard

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "card_state.hpp"
 
@@ -27,9 +28,28 @@ struct PersonaliseOptions {
   std::string ca_dir;                 // holds ca-cert.pem / ca-key.pem; created when missing
   std::string issuer_master_file;     // post-2011: issuer master key (hex); created when missing
   std::string serial_hex;             // 12 bytes; random when empty
+  std::vector<std::string> quirks;    // personality on top of the family (quirks.hpp)
 };
 
-CardState personalise(const PersonaliseOptions& opts);
+// The slow part of personalising: key pairs made on the card, certificates from the test CA, the serial and
+// the issuer's unblock key. One material serves many cards that differ only in layout and quirks.
+struct KeyMaterial {
+  std::string label;
+  Bytes pkcs8;
+  Bytes id;                           // SHA-1 of the public key: CKA_ID
+  bool sign = true, decrypt = false, non_repudiation = false;
+  Bytes cert_der;                     // exactly the DER the card holds (before any padding quirk)
+};
+struct CardMaterial {
+  Bytes serial;
+  std::vector<KeyMaterial> keys;
+  Bytes unblock_key;                  // post-2011 only
+};
+CardMaterial make_material(const PersonaliseOptions& opts);
+// The fast part: files, PKCS#15 directory, PIN and key objects and the personality. `m` must come from
+// make_material with the same key options (family, pre2011, seal, ec, two keys).
+CardState build_card(const PersonaliseOptions& opts, const CardMaterial& m);
+CardState personalise(const PersonaliseOptions& opts);  // build_card(opts, make_material(opts))
 
 // The issuer's card-specific unblock key: HMAC-SHA256(master, "AKIS-UNLOCK-V1" || serial).
 // The unlock service derives the same key from the master and the serial (docs/unlock-protocol.md).

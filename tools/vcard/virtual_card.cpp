@@ -13,53 +13,18 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "akis/tlv.hpp"
+#include "card_util.hpp"
 
 namespace akis::vcard {
 
-namespace {
-constexpr std::uint16_t SW_OK = 0x9000, SW_WRONG_LENGTH = 0x6700, SW_SECURITY = 0x6982, SW_BLOCKED = 0x6983,
-                        SW_CONDITIONS = 0x6985, SW_NO_CURRENT_EF = 0x6986, SW_WRONG_DATA = 0x6A80,
-                        SW_FUNC_NOT_SUPPORTED = 0x6A81, SW_NOT_FOUND = 0x6A82, SW_WRONG_P1P2 = 0x6A86,
-                        SW_REF_NOT_FOUND = 0x6A88, SW_FILE_EXISTS = 0x6A89, SW_OFFSET = 0x6B00,
-                        SW_INS = 0x6D00, SW_CLA = 0x6E00, SW_AUTH_FAILED = 0x6300, SW_MEMORY = 0x6581;
-const Bytes kMf = {0x3F, 0x00};
+using namespace detail;
 
-bool same(ByteView a, ByteView b) { return std::equal(a.begin(), a.end(), b.begin(), b.end()); }
-bool starts_with(ByteView path, ByteView prefix) {
-  return path.size() >= prefix.size() && std::equal(prefix.begin(), prefix.end(), path.begin());
-}
-Bytes parent_of(ByteView path) { return Bytes(path.begin(), path.end() - 2); }
-Bytes child(ByteView dir, ByteView fid) {
-  Bytes p(dir.begin(), dir.end());
-  append(p, fid);
-  return p;
-}
-bool constant_time_equal(ByteView a, ByteView b) {
-  if (a.size() != b.size()) return false;
-  return Botan::constant_time_compare(a.data(), b.data(), a.size());
-}
-// Length-prefixed fields: len1 v1 len2 v2 ...
-std::optional<std::vector<Bytes>> split_lv(ByteView d, std::size_t count) {
-  std::vector<Bytes> out;
-  std::size_t pos = 0;
-  for (std::size_t i = 0; i < count; ++i) {
-    if (pos >= d.size()) return std::nullopt;
-    std::size_t n = d[pos++];
-    if (n > d.size() - pos) return std::nullopt;
-    out.emplace_back(d.begin() + static_cast<std::ptrdiff_t>(pos), d.begin() + static_cast<std::ptrdiff_t>(pos + n));
-    pos += n;
-  }
-  if (pos != d.size()) return std::nullopt;
-  return out;
-}
-}  // namespace
 
 Latency Latency::realistic() { return Latency{8.0, 90.0, 450.0}; }
 
 VirtualCard::VirtualCard(CardState state, std::string save_path, CardOptions opts)
     : state_(std::move(state)), save_path_(std::move(save_path)), opts_(opts),
-      rng_(std::make_unique<Botan::AutoSeeded_RNG>()) {
+      b_(behaviour_for(state_)), rng_(std::make_unique<Botan::AutoSeeded_RNG>()) {
   power_on();
 }
 
@@ -112,7 +77,11 @@ Bytes VirtualCard::process(ByteView apdu) {
   } else {
     Command c = std::move(*parsed);
     if (c.ins != 0xC0) pending_.clear();
-    if (c.cla & 0x10) {  // a chained part: keep it until the last part arrives
+    if (b_.secure_messaging) {  // a card that wants ISO 7816-4 secure messaging on every command
+      r.sw = c.ins == 0x20 ? SW_SECURITY : SW_SM_MISSING;
+    } else if ((c.cla & 0x10) && !b_.chaining) {
+      r.sw = SW_NO_CHAINING;
+    } else if (c.cla & 0x10) {  // a chained part: keep it until the last part arrives
       if (!chain_.empty() && chain_ins_ != c.ins) chain_.clear();
       chain_ins_ = c.ins;
       if (chain_.size() + c.data.size() > 4096) {
@@ -152,6 +121,11 @@ Bytes VirtualCard::respond(Reply r, const Command& c) {
   auto sw_bytes = [](std::uint16_t sw) {
     return Bytes{static_cast<std::uint8_t>(sw >> 8), static_cast<std::uint8_t>(sw)};
   };
+  if (r.sw == SW_END_OF_FILE) {  // a warning with data: the data fits one answer (read_binary makes sure)
+    Bytes out = std::move(r.data);
+    append(out, sw_bytes(r.sw));
+    return out;
+  }
   if (r.sw != SW_OK || r.data.empty()) return sw_bytes(r.sw);
   const std::size_t le = c.le.value_or(0);
   if (c.ins != 0xC0 && opts_.t0) {
@@ -163,7 +137,7 @@ Bytes VirtualCard::respond(Reply r, const Command& c) {
       return sw_bytes(static_cast<std::uint16_t>(0x6C00 | (r.data.size() & 0xFF)));
   }
   if (!c.le) return sw_bytes(SW_WRONG_LENGTH);  // data to return but the command expected none
-  std::size_t n = std::min({r.data.size(), opts_.max_data, le});
+  std::size_t n = std::min({r.data.size(), opts_.max_data, b_.max_response, le});
   Bytes out(r.data.begin(), r.data.begin() + static_cast<std::ptrdiff_t>(n));
   Bytes rest(r.data.begin() + static_cast<std::ptrdiff_t>(n), r.data.end());
   pending_ = std::move(rest);
@@ -199,6 +173,7 @@ VirtualCard::Reply VirtualCard::dispatch(const Command& c) {
     }
   }
   if (c.cla == 0x80) {
+    if (!b_.class80) return {{}, SW_CLA};
     switch (c.ins) {
       case 0x18: return list_files(c);
       case 0x1A: return logout();
@@ -215,105 +190,8 @@ VirtualCard::Reply VirtualCard::dispatch(const Command& c) {
   return {{}, SW_CLA};
 }
 
-Bytes VirtualCard::fci(const File& f) const {
-  Bytes body;
-  append(body, encode_tlv(0x83, ByteView(f.path).last(2)));
-  std::uint8_t sec = 0x02;  // valid
-  if (f.is_df) {
-    body.push_back(0x82), body.push_back(0x01), body.push_back(0x38);
-    append(body, encode_tlv(0x84, f.df_name));
-  } else {
-    Bytes size{static_cast<std::uint8_t>(f.data.size() >> 8), static_cast<std::uint8_t>(f.data.size())};
-    append(body, encode_tlv(0x80, size));
-    body.push_back(0x82), body.push_back(0x01), body.push_back(0x01);
-    if (f.read == Access::Pin) sec |= 0x04;
-    if (f.read != Access::Never) sec |= 0x10;
-    if (f.write != Access::Never) sec |= 0x20;
-  }
-  for (auto& p : state_.pins) {
-    if (p.puk_ref.has_value() || p.unblock_key.has_value() || p.ref == 0x81) {
-      if (!starts_with(f.path, p.df)) continue;
-      if (p.tries_left == p.max_tries - 1) sec |= 0x40;
-      if (p.tries_left == 1) sec |= 0x80;
-      break;
-    }
-  }
-  body.push_back(0x90), body.push_back(0x01), body.push_back(sec);
-  return encode_tlv(0x6F, body);
-}
-
-VirtualCard::Reply VirtualCard::select(const Command& c) {
-  if (c.p2 != 0x00 && c.p2 != 0x0C) return {{}, SW_WRONG_P1P2};
-  File* f = nullptr;
-  switch (c.p1) {
-    case 0x00:  // DF by FID: the MF, a child of the current DF, or a child of the MF
-      if (c.data.size() != 2) return {{}, SW_WRONG_DATA};
-      if (same(c.data, kMf)) f = state_.file(kMf);
-      else if ((f = state_.file(child(current_df_, c.data))) == nullptr) f = state_.file(child(kMf, c.data));
-      if (f && !f->is_df) f = nullptr;
-      break;
-    case 0x02:  // EF by FID in the current DF
-      if (c.data.size() != 2) return {{}, SW_WRONG_DATA};
-      f = state_.file(child(current_df_, c.data));
-      if (f && f->is_df) f = nullptr;
-      break;
-    case 0x04:  // DF by name
-      for (auto& cand : state_.files)
-        if (cand.is_df && !cand.df_name.empty() && same(cand.df_name, c.data)) f = &cand;
-      break;
-    case 0x08: {  // path from the MF; OpenSC's former driver sent a leading 3F00, ISO does not
-      if (c.data.empty() || c.data.size() % 2) return {{}, SW_WRONG_DATA};
-      ByteView p = c.data;
-      if (starts_with(p, kMf)) p = p.subspan(2);
-      f = state_.file(child(kMf, p));
-      break;
-    }
-    default: return {{}, SW_WRONG_P1P2};
-  }
-  if (!f) return {{}, SW_NOT_FOUND};
-  if (f->is_df) {
-    current_df_ = f->path;
-    current_ef_.clear();
-  } else {
-    current_df_ = parent_of(f->path);
-    current_ef_ = f->path;
-  }
-  if (c.p2 == 0x0C) return {};
-  return {fci(*f), SW_OK};
-}
-
 bool VirtualCard::access_ok(Access a, std::uint8_t pin_ref) const {
   return a == Access::Always || (a == Access::Pin && verified_.count(pin_ref));
-}
-
-VirtualCard::Reply VirtualCard::read_binary(const Command& c) {
-  if (c.p1 & 0x80) return {{}, SW_FUNC_NOT_SUPPORTED};  // short EF identifiers are not supported
-  File* f = current_ef_.empty() ? nullptr : state_.file(current_ef_);
-  if (!f) return {{}, SW_NO_CURRENT_EF};
-  if (!access_ok(f->read, f->pin_ref)) return {{}, SW_SECURITY};
-  if (!c.le) return {{}, SW_WRONG_LENGTH};
-  std::size_t off = static_cast<std::size_t>((c.p1 << 8) | c.p2);
-  if (off > f->data.size()) return {{}, SW_OFFSET};
-  std::size_t n = std::min(*c.le, f->data.size() - off);
-  if (n == 0) return {{}, SW_OFFSET};
-  return {Bytes(f->data.begin() + static_cast<std::ptrdiff_t>(off),
-                f->data.begin() + static_cast<std::ptrdiff_t>(off + n)),
-          SW_OK};
-}
-
-VirtualCard::Reply VirtualCard::update_binary(const Command& c) {
-  if (c.p1 & 0x80) return {{}, SW_FUNC_NOT_SUPPORTED};
-  File* f = current_ef_.empty() ? nullptr : state_.file(current_ef_);
-  if (!f) return {{}, SW_NO_CURRENT_EF};
-  if (!access_ok(f->write, f->pin_ref)) return {{}, SW_SECURITY};
-  if (c.data.empty()) return {{}, SW_WRONG_LENGTH};
-  std::size_t off = static_cast<std::size_t>((c.p1 << 8) | c.p2);
-  if (off > f->data.size()) return {{}, SW_OFFSET};
-  if (off + c.data.size() > 16384) return {{}, 0x6A84};  // not enough memory space
-  if (f->data.size() < off + c.data.size()) f->data.resize(off + c.data.size());
-  std::copy(c.data.begin(), c.data.end(), f->data.begin() + static_cast<std::ptrdiff_t>(off));
-  dirty_ = true;
-  return {};
 }
 
 bool VirtualCard::pin_visible(const PinObject& p) const { return same(p.df, current_df_); }
@@ -336,6 +214,7 @@ VirtualCard::Reply VirtualCard::verify(const Command& c) {
   PinObject* p = state_.pin(c.p2);
   if (!p || !pin_visible(*p)) return {{}, SW_REF_NOT_FOUND};
   if (c.data.empty()) {  // status only: never spends a try
+    if (!b_.pin_status) return {{}, SW_WRONG_LENGTH};
     if (p->tries_left == 0) return {{}, SW_BLOCKED};
     if (verified_.count(p->ref)) return {};
     return {{}, static_cast<std::uint16_t>(0x63C0 | p->tries_left)};
@@ -346,6 +225,10 @@ VirtualCard::Reply VirtualCard::verify(const Command& c) {
 
 namespace {
 bool pin_format_ok(const PinObject& p, ByteView v) {
+  if (p.stored_len) {  // padded to stored_len with pad_char
+    if (v.size() != p.stored_len) return false;
+    while (!v.empty() && v.back() == p.pad_char) v = v.first(v.size() - 1);
+  }
   if (v.size() < p.min_len || v.size() > p.max_len) return false;
   return std::all_of(v.begin(), v.end(), [](std::uint8_t b) { return b >= '0' && b <= '9'; });
 }
@@ -354,7 +237,7 @@ bool pin_format_ok(const PinObject& p, ByteView v) {
 VirtualCard::Reply VirtualCard::change_reference_data(const Command& c) {
   std::uint8_t ref;
   if (c.p1 == 0x02) ref = static_cast<std::uint8_t>(c.p2 | 0x80);
-  else if (c.p1 == 0x01) ref = c.p2;
+  else if (c.p1 == 0x01 || c.p1 == 0x00) ref = c.p2;
   else return {{}, SW_WRONG_P1P2};
   PinObject* p = state_.pin(ref);
   if (!p || !pin_visible(*p)) return {{}, SW_REF_NOT_FOUND};
@@ -373,18 +256,21 @@ VirtualCard::Reply VirtualCard::change_reference_data(const Command& c) {
 VirtualCard::Reply VirtualCard::reset_retry_counter(const Command& c) {
   PinObject* p = state_.pin(c.p2);
   if (!p || !pin_visible(*p)) return {{}, SW_REF_NOT_FOUND};
-  if (c.p1 == 0x00) {  // PUK and new PIN, each length-prefixed
+  if (c.p1 == 0x00) {  // ISO: PUK immediately followed by the new PIN, no length bytes
     if (!p->puk_ref) return {{}, SW_CONDITIONS};  // post-2011 card: no PUK
     PinObject* puk = state_.pin(*p->puk_ref);
     if (!puk) return {{}, SW_REF_NOT_FOUND};
-    auto parts = split_lv(c.data, 2);
-    if (!parts) return {{}, SW_WRONG_DATA};
     if (puk->tries_left == 0) return {{}, SW_BLOCKED};
-    if (!pin_format_ok(*p, (*parts)[1])) return {{}, SW_WRONG_DATA};
-    std::uint16_t sw = check_pin_value(*puk, (*parts)[0]);
+    // The card splits at its PUK's length: any other layout compares as a wrong PUK.
+    const std::size_t n = std::min(puk->value.size(), c.data.size());
+    Bytes given(c.data.begin(), c.data.begin() + static_cast<std::ptrdiff_t>(n));
+    Bytes fresh(c.data.begin() + static_cast<std::ptrdiff_t>(n), c.data.end());
+    std::uint16_t sw = check_pin_value(*puk, given);
+    secure_wipe(given.data(), given.size());
     if (sw != SW_OK) return {{}, sw};
     verified_.erase(puk->ref);  // the PUK opens this one reset, nothing else
-    p->value = (*parts)[1];
+    if (!pin_format_ok(*p, fresh)) return {{}, SW_WRONG_DATA};
+    p->value = fresh;
     p->tries_left = p->max_tries;
     verified_.erase(p->ref);
     dirty_ = true;
@@ -408,6 +294,7 @@ VirtualCard::Reply VirtualCard::manage_security_env(const Command& c) {
   if (c.p1 != 0xC3) return {{}, SW_WRONG_P1P2};
   KeyObject* k = state_.key(c.p2);
   if (!k || !same(k->df, current_df_)) return {{}, SW_REF_NOT_FOUND};
+  if (b_.key_path_select && !same(k->path, current_ef_)) return {{}, SW_REF_NOT_FOUND};  // select the key first
   current_key_ = k->ref;
   return {};
 }
@@ -425,7 +312,8 @@ VirtualCard::Reply VirtualCard::perform_security_operation(const Command& c) {
   const bool is_sign = c.p1 == 0x9E && c.p2 == 0x9A;
   const bool is_decipher = c.p1 == 0x80 && c.p2 == 0x86;
   if (!is_sign && !is_decipher) return {{}, SW_WRONG_P1P2};
-  KeyObject* k = current_key_ ? state_.key(*current_key_) : nullptr;
+  // The key from MSE, or else the key whose file is selected (a PrKDF without keyReference).
+  KeyObject* k = current_key_ ? state_.key(*current_key_) : key_at(current_ef_);
   if (!k) return {{}, SW_CONDITIONS};
   if (!verified_.count(k->pin_ref)) return {{}, SW_SECURITY};
   if (is_sign ? !k->can_sign : !k->can_decrypt) return {{}, SW_CONDITIONS};
@@ -455,9 +343,15 @@ VirtualCard::Reply VirtualCard::sign(KeyObject& k, ByteView input) {
     if (input.size() > 64) return {{}, SW_WRONG_LENGTH};
     padding = "Raw";  // the input is the hash; the output is r || s
   }
-  Botan::PK_Signer signer(key, *rng_, padding, Botan::IEEE_1363);
+  const bool der = k.type != "rsa" && b_.ecdsa_der;
+  Botan::PK_Signer signer(key, *rng_, padding, der ? Botan::DER_SEQUENCE : Botan::IEEE_1363);
   auto sig = signer.sign_message(input.data(), input.size(), *rng_);
-  return {Bytes(sig.begin(), sig.end()), SW_OK};
+  Bytes out(sig.begin(), sig.end());
+  if (k.type == "rsa" && b_.rsa_short_sig) {
+    auto nz = std::find_if(out.begin(), out.end(), [](std::uint8_t b) { return b != 0; });
+    out.erase(out.begin(), nz);
+  }
+  return {std::move(out), SW_OK};
 }
 
 VirtualCard::Reply VirtualCard::decipher(KeyObject& k, ByteView input) {
@@ -502,68 +396,6 @@ VirtualCard::Reply VirtualCard::external_authenticate(const Command& c) {
   k->tries_left = k->max_tries;
   for (auto& p : state_.pins)
     if (p.unblock_key && *p.unblock_key == k->ref) unblock_authorised_.insert(p.ref);
-  return {};
-}
-
-VirtualCard::Reply VirtualCard::get_data(const Command& c) {
-  if (c.p1 != 0x01) return {{}, SW_REF_NOT_FOUND};
-  if (c.p2 == 0x06) {
-    Bytes rec(0x4D, 0x00);
-    rec[0] = 0x01;
-    std::copy(state_.serial.begin(), state_.serial.end(), rec.begin() + 55);
-    return {std::move(rec), SW_OK};
-  }
-  if (c.p2 == 0x04) {
-    Bytes rec(10, 0x00);
-    rec[6] = state_.life_cycle;
-    return {std::move(rec), SW_OK};
-  }
-  return {{}, SW_REF_NOT_FOUND};
-}
-
-VirtualCard::Reply VirtualCard::list_files(const Command& c) {
-  if (c.p1 || c.p2) return {{}, SW_WRONG_P1P2};
-  Bytes out;
-  for (auto& f : state_.files) {
-    if (f.path.size() != current_df_.size() + 2 || !starts_with(f.path, current_df_)) continue;
-    Bytes rec(20, 0x00);
-    rec[0] = f.is_df ? 0x3D : 0x2F;
-    rec[1] = f.path[f.path.size() - 2];
-    rec[2] = f.path[f.path.size() - 1];
-    rec[3] = static_cast<std::uint8_t>(f.data.size() >> 8);
-    rec[4] = static_cast<std::uint8_t>(f.data.size());
-    append(out, rec);
-  }
-  return {std::move(out), SW_OK};
-}
-
-VirtualCard::Reply VirtualCard::create_file(const Command& c) {
-  if (c.p1 != 0x80) return {{}, SW_FUNC_NOT_SUPPORTED};  // transparent EFs only
-  if (c.data.size() != 2) return {{}, SW_WRONG_DATA};
-  if (!verified_.count(0x81)) return {{}, SW_SECURITY};
-  Bytes path = child(current_df_, c.data);
-  if (state_.file(path)) return {{}, SW_FILE_EXISTS};
-  File f;
-  f.path = path;
-  f.read = Access::Always;
-  f.write = Access::Pin;
-  f.pin_ref = 0x81;
-  state_.files.push_back(std::move(f));
-  current_ef_ = path;
-  dirty_ = true;
-  return {};
-}
-
-VirtualCard::Reply VirtualCard::delete_file(const Command& c) {
-  if (c.p1 != 0x02) return {{}, SW_WRONG_P1P2};
-  if (c.data.size() != 2) return {{}, SW_WRONG_DATA};
-  Bytes path = child(current_df_, c.data);
-  auto it = std::find_if(state_.files.begin(), state_.files.end(), [&](const File& f) { return same(f.path, path); });
-  if (it == state_.files.end() || it->is_df) return {{}, SW_NOT_FOUND};
-  if (!access_ok(it->write, it->pin_ref)) return {{}, SW_SECURITY};
-  state_.files.erase(it);
-  if (same(current_ef_, path)) current_ef_.clear();
-  dirty_ = true;
   return {};
 }
 

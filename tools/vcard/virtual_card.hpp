@@ -11,6 +11,7 @@
 
 #include "akis/apdu.hpp"
 #include "card_state.hpp"
+#include "quirks.hpp"
 
 namespace Botan {
 class Private_Key;
@@ -74,7 +75,8 @@ class VirtualCard {
   Reply delete_file(const Command& c);
   Reply logout();
 
-  Bytes fci(const File& f) const;
+  Bytes fci(const File& f, bool fcp) const;
+  KeyObject* key_at(ByteView path);  // the key whose internal EF is at `path`
   std::uint16_t check_pin_value(PinObject& pin, ByteView value);  // spends a try when wrong
   bool pin_visible(const PinObject& p) const;                      // local PIN of the current DF
   bool access_ok(Access a, std::uint8_t pin_ref) const;
@@ -88,6 +90,7 @@ class VirtualCard {
   CardState state_;
   std::string save_path_;
   CardOptions opts_;
+  Behaviour b_;  // family rules and quirks
   std::recursive_mutex mutex_;
   std::unique_ptr<Botan::RandomNumberGenerator> rng_;
   std::map<std::uint8_t, std::unique_ptr<Botan::Private_Key>> loaded_keys_;

@@ -1,0 +1,179 @@
+// Every personality of the virtual card (each family alone, each quirk alone) through the real pcscd and the
+// built PKCS#11 module loaded with dlopen: certificates (exact DER), login, signatures that OpenSSL verifies,
+// PIN change, a deliberately wrong PIN, blocking and unblocking with the PUK (C_Login(CKU_SO) + C_InitPIN).
+// After every step the card's own state file must show that no PIN or PUK try was spent except by the
+// deliberately wrong PINs.
+#include <dlfcn.h>
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+
+#include "ossl.hpp"
+#include "p11.hpp"
+#include "pcsc_fixture.hpp"
+#include "personality_support.hpp"
+#include "quirks.hpp"
+
+using namespace akis;
+using namespace akis::test;
+
+namespace {
+
+struct Case {
+  std::string family;
+  std::string quirk;  // empty: the family alone
+};
+
+std::vector<Case> all_cases() {
+  std::vector<Case> out = {{"1.0", ""}, {"1x", ""}, {"2x", ""}};
+  for (auto& q : vcard::all_quirks())
+    if (!q.only_family) out.push_back({"2x", q.name});
+  return out;
+}
+
+std::string case_name(const ::testing::TestParamInfo<Case>& info) {
+  std::string n = (info.param.family == "1.0" ? "v1_0" : "v" + info.param.family) + "_" +
+                  (info.param.quirk.empty() ? "plain" : info.param.quirk);
+  std::replace(n.begin(), n.end(), '-', '_');
+  return n;
+}
+
+class Personality : public PcscTest, public ::testing::WithParamInterface<Case> {
+ protected:
+  static void SetUpTestSuite() {
+    PcscTest::SetUpTestSuite();
+    module_ = new LoadedP11(AKIS_MODULE_PATH);
+  }
+  static void TearDownTestSuite() {
+    delete module_;
+    module_ = nullptr;
+    PcscTest::TearDownTestSuite();
+  }
+  void TearDown() override {
+    module_->f->C_Finalize(nullptr);
+    PcscTest::TearDown();
+  }
+  std::vector<std::string> quirks() const {
+    return GetParam().quirk.empty() ? std::vector<std::string>{} : std::vector<std::string>{GetParam().quirk};
+  }
+  static inline LoadedP11* module_ = nullptr;
+};
+
+TEST_P(Personality, WholeFlowSpendsNoTryButTheWrongPins) {
+  const auto& family = GetParam().family;
+  const auto& material = material_for(family);
+  const std::string state = insert_state(personality_state(family, quirks()));
+  P11Flow p(*module_->f);
+  auto tries = [&] { return read_tries(state); };
+  const Tries full{3, 3};
+
+  ASSERT_EQ(p.f.C_Initialize(nullptr), CKR_OK);
+  CK_SLOT_ID slot = 0;
+  ASSERT_TRUE(p.slot_with_token(slot)) << "no token for this card";
+  CK_TOKEN_INFO ti;
+  ASSERT_EQ(p.f.C_GetTokenInfo(slot, &ti), CKR_OK);
+  EXPECT_EQ(tries(), full) << "C_GetTokenInfo";
+  CK_SESSION_HANDLE h = 0;
+  ASSERT_EQ(p.f.C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, nullptr, nullptr, &h), CKR_OK);
+
+  // Certificates: exactly the DER the card was personalised with.
+  std::set<Bytes> expected, seen;
+  for (auto& k : material.keys) expected.insert(k.cert_der);
+  for (auto o : p.find(h, CKO_CERTIFICATE)) seen.insert(p.attr(h, o, CKA_VALUE));
+  EXPECT_EQ(seen, expected);
+
+  ASSERT_EQ(p.login(h, CKU_USER, "123456"), CKR_OK);
+  EXPECT_EQ(tries(), full) << "C_Login";
+
+  // Every private key signs; OpenSSL verifies with the certificate of the same CKA_ID.
+  std::size_t signed_keys = 0;
+  for (auto key : p.find(h, CKO_PRIVATE_KEY)) {
+    const Bytes id = p.attr(h, key, CKA_ID);
+    const MaterialKey km = find_material(material, id);
+    ASSERT_FALSE(km.cert_der.empty()) << "a private key without a certificate of the same CKA_ID";
+    std::vector<Bytes> messages = {to_bytes("kişilik matrisi imzası")};
+    if (km.rsa) messages.push_back(message_with_leading_zero_signature(km.pkcs8));
+    for (auto& msg : messages) {
+      Bytes sig;
+      ASSERT_EQ(p.sign(h, key, km.rsa ? CKM_SHA256_RSA_PKCS : CKM_ECDSA_SHA256, msg, sig), CKR_OK);
+      if (km.rsa) {
+        EXPECT_EQ(sig.size(), 256u) << "PKCS#11 RSA signatures have the modulus length";
+      }
+      EXPECT_TRUE(verify_with_cert(km.cert_der, msg, sig, "SHA256", km.rsa ? "pkcs1" : "ecdsa-raw"));
+    }
+    ++signed_keys;
+  }
+  EXPECT_EQ(signed_keys, material.keys.size());
+  EXPECT_EQ(tries(), full) << "signing";
+
+  // PIN change; the new PIN works.
+  EXPECT_EQ(p.set_pin(h, "123456", "24680135"), CKR_OK);
+  EXPECT_EQ(tries(), full) << "C_SetPIN";
+  EXPECT_EQ(p.f.C_Logout(h), CKR_OK);
+  EXPECT_EQ(p.login(h, CKU_USER, "24680135"), CKR_OK);
+  EXPECT_EQ(tries(), full) << "login with the new PIN";
+  EXPECT_EQ(p.f.C_Logout(h), CKR_OK);
+
+  // One deliberately wrong PIN costs exactly one try; the right one restores the counter.
+  EXPECT_EQ(p.login(h, CKU_USER, "000000"), CKR_PIN_INCORRECT);
+  EXPECT_EQ(tries(), (Tries{2, 3})) << "one wrong PIN";
+  EXPECT_EQ(p.login(h, CKU_USER, "24680135"), CKR_OK);
+  EXPECT_EQ(tries(), full);
+  EXPECT_EQ(p.f.C_Logout(h), CKR_OK);
+
+  // Block the PIN with three wrong ones, unblock with the PUK, log in with the PIN set by C_InitPIN.
+  EXPECT_EQ(p.login(h, CKU_USER, "000000"), CKR_PIN_INCORRECT);
+  EXPECT_EQ(p.login(h, CKU_USER, "000000"), CKR_PIN_INCORRECT);
+  CK_RV third = p.login(h, CKU_USER, "000000");
+  EXPECT_TRUE(third == CKR_PIN_INCORRECT || third == CKR_PIN_LOCKED) << std::hex << third;
+  EXPECT_EQ(tries(), (Tries{0, 3})) << "three wrong PINs";
+  EXPECT_EQ(p.login(h, CKU_USER, "24680135"), CKR_PIN_LOCKED);
+  EXPECT_EQ(tries(), (Tries{0, 3})) << "a blocked PIN";
+  ASSERT_EQ(p.login(h, CKU_SO, "87654321"), CKR_OK);
+  EXPECT_EQ(p.init_pin(h, "97531864"), CKR_OK);
+  EXPECT_EQ(p.f.C_Logout(h), CKR_OK);
+  EXPECT_EQ(tries(), full) << "unblock";
+  EXPECT_EQ(p.login(h, CKU_USER, "97531864"), CKR_OK);
+  EXPECT_EQ(tries(), full) << "login after unblock";
+  EXPECT_EQ(p.f.C_CloseSession(h), CKR_OK);
+}
+
+INSTANTIATE_TEST_SUITE_P(Matrix, Personality, ::testing::ValuesIn(all_cases()), case_name);
+
+// A 1.x card that wants secure messaging: the module cannot speak it; it must say so without sending the PIN
+// (a VERIFY answered 69 82 must not be retried) and spend no try.
+class SecureMessaging : public PcscTest {};
+
+TEST_F(SecureMessaging, RefusedWithoutSpendingATry) {
+  const std::string trace = temp_dir() + "/sm-trace.log";
+  const std::string state = insert_state(personality_state("1x", {"secure-messaging"}), 35963, {"--trace", trace});
+  LoadedP11 module(AKIS_MODULE_PATH);
+  P11Flow p(*module.f);
+  ASSERT_EQ(p.f.C_Initialize(nullptr), CKR_OK);
+  CK_SLOT_ID slots[4];
+  CK_ULONG n = 4;
+  ASSERT_EQ(p.f.C_GetSlotList(CK_FALSE, slots, &n), CKR_OK);
+  bool any_login_ok = false;
+  for (CK_ULONG i = 0; i < n; ++i) {
+    CK_TOKEN_INFO ti;
+    CK_RV rv = p.f.C_GetTokenInfo(slots[i], &ti);
+    EXPECT_TRUE(rv == CKR_OK || rv == CKR_TOKEN_NOT_RECOGNIZED || rv == CKR_TOKEN_NOT_PRESENT ||
+                rv == CKR_DEVICE_ERROR)
+        << std::hex << rv;
+    CK_SESSION_HANDLE h = 0;
+    if (p.f.C_OpenSession(slots[i], CKF_SERIAL_SESSION, nullptr, nullptr, &h) != CKR_OK) continue;
+    any_login_ok |= p.login(h, CKU_USER, "123456") == CKR_OK;
+    p.f.C_CloseSession(h);
+  }
+  EXPECT_FALSE(any_login_ok);
+  p.f.C_Finalize(nullptr);
+  EXPECT_EQ(read_tries(state), (Tries{3, 3}));
+  std::ifstream in(trace);
+  std::size_t verifies = 0;
+  for (std::string line; std::getline(in, line);)
+    if (line.find("00 20 00") != std::string::npos && line.find("redacted") != std::string::npos) ++verifies;
+  EXPECT_LE(verifies, 1u) << "a VERIFY answered 69 82 was sent again";
+}
+
+}  // namespace
