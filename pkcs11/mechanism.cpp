@@ -216,13 +216,17 @@ Bytes unpad_decrypted(const Mechanism& m, const Object& key, ByteView block) {
   const std::size_t k = modulus_bytes(key);
   if (block.size() != k) fail(CKR_DEVICE_ERROR);
   if (m.spec->kind == Kind::RsaX509) return Bytes(block.begin(), block.end());
+  // No padded block fits in fewer than 11 bytes (00 02, eight padding bytes, 00): a key whose certificate
+  // gives a tiny or empty modulus deciphers nothing, and the block's first byte is never read beyond it.
+  if (k < 11 || k > 0x10000) fail(CKR_ENCRYPTED_DATA_INVALID);
+  const ByteView em = block.subspan(1);  // after the leading 00
   Bytes out(k);
   int n = -1;
   if (m.spec->kind == Kind::RsaPkcs) {
-    n = RSA_padding_check_PKCS1_type_2(out.data(), static_cast<int>(k), block.data() + 1, static_cast<int>(k - 1),
+    n = RSA_padding_check_PKCS1_type_2(out.data(), static_cast<int>(k), em.data(), static_cast<int>(em.size()),
                                        static_cast<int>(k));
   } else if (m.spec->kind == Kind::RsaOaep) {
-    n = RSA_padding_check_PKCS1_OAEP_mgf1(out.data(), static_cast<int>(k), block.data() + 1, static_cast<int>(k - 1),
+    n = RSA_padding_check_PKCS1_OAEP_mgf1(out.data(), static_cast<int>(k), em.data(), static_cast<int>(em.size()),
                                           static_cast<int>(k), m.oaep_label.data(),
                                           static_cast<int>(m.oaep_label.size()), m.pss_hash, m.mgf1);
   }
