@@ -27,6 +27,7 @@ const char* to_string(Err e) {
     case Err::Malformed: return "malformed card response";
     case Err::Pcsc: return "PC/SC error";
     case Err::InvalidArgument: return "invalid argument";
+    case Err::SecureMessagingRequired: return "this card version needs secure messaging, not supported yet";
   }
   return "unknown error";
 }

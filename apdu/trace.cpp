@@ -87,5 +87,8 @@ void command(const std::string& reader, const Command& c, ByteView encoded) {
 void response(const std::string& reader, const Command& c, const Response& r) {
   if (enabled()) emit(format_response(reader, c, r));
 }
+void note(const std::string& line) {
+  if (enabled()) emit("# " + line);
+}
 
 }  // namespace akis::trace

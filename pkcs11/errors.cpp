@@ -27,6 +27,7 @@ CK_RV to_rv(const CardError& e) {
     case Err::Malformed:
     case Err::Pcsc: return CKR_DEVICE_ERROR;
     case Err::InvalidArgument: return CKR_ARGUMENTS_BAD;
+    case Err::SecureMessagingRequired: return CKR_DEVICE_ERROR;  // listed for every function; the log says why
   }
   return CKR_GENERAL_ERROR;
 }

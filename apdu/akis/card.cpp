@@ -4,66 +4,110 @@
 
 #include "akis/error.hpp"
 #include "akis/tlv.hpp"
+#include "akis/trace.hpp"
 
 namespace akis {
 
 Card::Card(std::unique_ptr<Transport> transport)
-    : transport_(std::move(transport)), channel_(*transport_), cmds_(channel_),
+    : transport_(std::move(transport)), channel_(*transport_), cmds_(channel_, family_of_atr(transport_->atr())),
       reader_(transport_->name()), atr_(transport_->atr()) {}
 
 const CardProfile& Card::profile() {
   std::lock_guard lock(mutex_);
   if (!profile_) {
     Transaction tx(*transport_);
+    cmds_.transaction_started();
     profile_ = read_profile(cmds_, atr_);
   }
   return *profile_;
 }
 
 namespace {
-const Bytes& cached_file(std::map<Bytes, Bytes>& cache, AkisCommands& cmds, const Bytes& path) {
-  auto it = cache.find(path);
-  if (it != cache.end()) return it->second;
-  Bytes data = cmds.read_file(cmds.select_path(path));
-  return cache.emplace(path, std::move(data)).first->second;
+// Direct values (no path) are cached under a key no path can have (paths have an even length).
+Bytes cache_key(const CertInfo& c) {
+  if (!c.path.empty()) return c.path;
+  Bytes k{0x00};
+  append(k, c.id);
+  return k;
 }
 }  // namespace
 
 const Bytes& Card::certificate(const CertInfo& cert) {
-  return locked([&](AkisCommands& c) -> const Bytes& { return cached_file(file_cache_, c, cert.path); });
+  return locked([&](AkisCommands& c) -> const Bytes& {
+    Bytes key = cache_key(cert);
+    auto it = file_cache_.find(key);
+    if (it != file_cache_.end()) return it->second;
+    Bytes der = cert.path.empty() ? cert.value : trim_to_der(c.read_file(c.select_object(cert.path)));
+    return file_cache_.emplace(key, std::move(der)).first->second;
+  });
 }
 
 const Bytes& Card::public_key(const KeyInfo& pub) {
-  return locked([&](AkisCommands& c) -> const Bytes& { return cached_file(file_cache_, c, pub.path); });
+  return locked([&](AkisCommands& c) -> const Bytes& {
+    auto it = file_cache_.find(pub.path);
+    if (it != file_cache_.end()) return it->second;
+    Bytes data = c.read_file(c.select_object(pub.path));  // an empty path: FileNotFound
+    return file_cache_.emplace(pub.path, std::move(data)).first->second;
+  });
 }
 
 PinStatus Card::pin_status(const PinInfo& pin) {
-  return locked([&](AkisCommands& c) { return in_application([&] { return c.pin_status(pin.reference); }); });
+  return locked([&](AkisCommands& c) {
+    if (!c.family().pin_probe_read_only) return PinStatus{false, false, -1, true};  // nothing sent
+    c.select_application();
+    return c.pin_status(pin.reference);
+  });
 }
 
 void Card::verify(const PinInfo& pin, const Secret& value) {
-  locked([&](AkisCommands& c) { in_application([&] { c.verify(pin.reference, value); }); });
+  Secret encoded = encode_pin(pin, value);
+  locked([&](AkisCommands& c) {
+    c.select_application();
+    c.verify(pin.reference, encoded);
+  });
 }
 
 void Card::change_pin(const PinInfo& pin, const Secret& old_pin, const Secret& new_pin) {
-  locked([&](AkisCommands& c) { in_application([&] { c.change_pin(pin.reference, old_pin, new_pin); }); });
+  Secret old_encoded = encode_pin(pin, old_pin), new_encoded = encode_pin(pin, new_pin);
+  locked([&](AkisCommands& c) {
+    c.select_application();
+    c.change_pin(pin.reference, old_encoded, new_encoded);
+  });
 }
 
 void Card::unblock_with_puk(const PinInfo& pin, const Secret& puk, const Secret& new_pin) {
-  locked([&](AkisCommands& c) { in_application([&] { c.unblock_with_puk(pin.reference, puk, new_pin); }); });
+  const CardProfile& p = profile();
+  const PinInfo* puk_info = p.puk();
+  if (!puk_info || family().puk_unblock == PukUnblock::None)
+    throw CardError(Err::NotSupported, "this card has no PUK unblock");
+  Secret puk_encoded = encode_pin(*puk_info, puk), new_encoded = encode_pin(pin, new_pin);
+  // One transaction: no other program can use the verified PUK in between.
+  locked([&](AkisCommands& c) {
+    c.select_application();
+    c.verify(puk_info->reference, puk_encoded);
+    c.unblock_authorised(pin.reference, new_encoded);
+  });
+}
+
+void Card::unblock_authorised(const PinInfo& pin, const Secret& new_pin) {
+  Secret encoded = encode_pin(pin, new_pin);
+  locked([&](AkisCommands& c) {
+    c.select_application();
+    c.unblock_authorised(pin.reference, encoded);
+  });
 }
 
 void Card::unblock_online(const PinInfo& pin, std::uint8_t auth_key_ref,
                           const std::function<Bytes(const Bytes&)>& authorise, const Secret& new_pin) {
+  Secret encoded = encode_pin(pin, new_pin);
   // The challenge, the authentication and the reset run in one transaction: no other program can
   // consume the challenge or the authorisation in between.
   locked([&](AkisCommands& c) {
-    in_application([&] {
-      Bytes challenge = c.get_challenge(8);
-      Bytes cryptogram = authorise(challenge);
-      c.external_authenticate(auth_key_ref, cryptogram);
-      c.unblock_authorised(pin.reference, new_pin);
-    });
+    c.select_application();
+    Bytes challenge = c.get_challenge(8);
+    Bytes cryptogram = authorise(challenge);
+    c.external_authenticate(auth_key_ref, cryptogram);
+    c.unblock_authorised(pin.reference, encoded);
   });
 }
 
@@ -71,21 +115,44 @@ void Card::logout() {
   locked([&](AkisCommands& c) { c.logout(); });
 }
 
+Bytes Card::read_serial() {
+  return locked([&](AkisCommands& c) { return read_card_serial(c); });
+}
+
+void Card::select_key(AkisCommands& c, const KeyInfo& key) {
+  c.select_application();
+  bool path_selected = false;
+  if (c.family().select_key_path && !key.path.empty()) {
+    // The key's file or DF, as OpenSC's driver selected it before MSE. A path that names nothing on this card is
+    // not an error while the reference alone addresses the key.
+    try {
+      c.select_object(key.path);
+      path_selected = true;
+    } catch (const CardError& e) {
+      if (e.code() != Err::FileNotFound || !key.has_key_reference) throw;
+      trace::note("key path " + to_hex(key.path) + " not on the card: MSE with the key reference only");
+      c.select_application();
+    }
+  }
+  if (key.has_key_reference) {
+    c.select_key(key.key_reference);
+  } else if (!path_selected) {
+    throw CardError(Err::ReferenceNotFound, "PKCS#15: the key has neither a reference nor a path");
+  }
+}
+
 Bytes Card::sign(const KeyInfo& key, ByteView input) {
-  return locked([&](AkisCommands& c) {
-    return in_application([&] {
-      c.select_key(key.key_reference);
-      return c.compute_signature(input);
-    });
+  Bytes sig = locked([&](AkisCommands& c) {
+    select_key(c, key);
+    return c.compute_signature(input);
   });
+  return normalise_signature(key, std::move(sig));
 }
 
 Bytes Card::decipher(const KeyInfo& key, ByteView cryptogram) {
   return locked([&](AkisCommands& c) {
-    return in_application([&] {
-      c.select_key(key.key_reference);
-      return c.decipher(cryptogram);
-    });
+    select_key(c, key);
+    return c.decipher(cryptogram);
   });
 }
 
@@ -102,6 +169,32 @@ const Bytes& first_cdf(const CardProfile& p) {
   if (p.cdf_paths.empty()) throw CardError(Err::NotSupported, "the card has no certificate directory (CDF)");
   return p.cdf_paths.front();
 }
+
+// Selects the DF that holds the file at `path` (the application for a bare FID).
+void select_parent(AkisCommands& c, const Bytes& path) {
+  if (path.size() <= 2) c.select_application();
+  else c.select_object(Bytes(path.begin(), path.end() - 2));
+}
+
+// A free FID for a new certificate EF in the current DF: LIST FILES where the family has it, else SELECT.
+std::uint16_t free_fid(AkisCommands& c) {
+  std::vector<std::uint16_t> taken;
+  if (c.family().list_files) {
+    for (auto& f : c.list_files()) taken.push_back(f.fid);
+    for (std::uint16_t candidate = 0x2F10; candidate < 0x2F40; ++candidate)
+      if (std::find(taken.begin(), taken.end(), candidate) == taken.end()) return candidate;
+    return 0;
+  }
+  for (std::uint16_t candidate = 0x2F10; candidate < 0x2F40; ++candidate) {
+    try {
+      c.select_ef(candidate);
+    } catch (const CardError& e) {
+      if (e.code() == Err::FileNotFound) return candidate;
+      throw;
+    }
+  }
+  return 0;
+}
 }  // namespace
 
 CertInfo Card::add_certificate(const std::string& label, ByteView id, bool authority, ByteView der) {
@@ -109,21 +202,18 @@ CertInfo Card::add_certificate(const std::string& label, ByteView id, bool autho
   return locked([&](AkisCommands& c) {
     CardProfile& p = *profile_;
     const Bytes& cdf_path = first_cdf(p);
-    Bytes app(cdf_path.begin(), cdf_path.end() - 2);  // the DF holding the CDF
-    c.select_path(app);
-    std::vector<std::uint16_t> taken;
-    for (auto& f : c.list_files()) taken.push_back(f.fid);
-    std::uint16_t fid = 0;
-    for (std::uint16_t candidate = 0x2F10; candidate < 0x2F40 && !fid; ++candidate)
-      if (std::find(taken.begin(), taken.end(), candidate) == taken.end()) fid = candidate;
+    // The new EF goes next to the CDF (its DF's path, or nothing for a CDF named by its FID alone).
+    Bytes app(cdf_path.begin(), cdf_path.end() - std::min<std::ptrdiff_t>(2, std::ssize(cdf_path)));
+    select_parent(c, cdf_path);
+    std::uint16_t fid = free_fid(c);
     if (!fid) throw CardError(Err::MemoryFailure, "no free certificate file on the card");
-    CertInfo info{label, Bytes(id.begin(), id.end()), authority, app};
+    CertInfo info{label, Bytes(id.begin(), id.end()), authority, app, {}};
     info.path.push_back(static_cast<std::uint8_t>(fid >> 8));
     info.path.push_back(static_cast<std::uint8_t>(fid));
     c.create_ef(fid);
     c.update_binary(0, der);
     // Append the description after the CDF's last object.
-    Bytes cdf = c.read_file(c.select_path(cdf_path));
+    Bytes cdf = c.read_file(c.select_object(cdf_path));
     c.update_binary(used_length(cdf), encode_cdf_entry(info));
     file_cache_[info.path] = Bytes(der.begin(), der.end());
     p.certificates.push_back(info);
@@ -133,10 +223,11 @@ CertInfo Card::add_certificate(const std::string& label, ByteView id, bool autho
 
 void Card::remove_certificate(const CertInfo& cert) {
   profile();
+  if (cert.path.size() < 2) throw CardError(Err::NotSupported, "this certificate is not in a file of its own");
   locked([&](AkisCommands& c) {
     CardProfile& p = *profile_;
     const Bytes& cdf_path = first_cdf(p);
-    Bytes cdf = c.read_file(c.select_path(cdf_path));
+    Bytes cdf = c.read_file(c.select_object(cdf_path));
     Bytes kept;
     for (auto& e : parse_tlvs(cdf)) {
       auto parsed = parse_cdf(e.whole);
@@ -144,11 +235,13 @@ void Card::remove_certificate(const CertInfo& cert) {
       append(kept, e.whole);
     }
     kept.resize(std::max(kept.size(), used_length(cdf)), 0x00);  // the file keeps its size: pad the end
-    c.update_binary(0, kept);
-    c.select_path(Bytes(cert.path.begin(), cert.path.end() - 2));
+    // The file goes first: a DELETE FILE the card refuses leaves the CDF as it was.
+    select_parent(c, cert.path);
     c.delete_ef(be16(cert.path, cert.path.size() - 2));
     file_cache_.erase(cert.path);
     std::erase_if(p.certificates, [&](const CertInfo& x) { return x.path == cert.path; });
+    c.select_object(cdf_path);
+    c.update_binary(0, kept);
   });
 }
 

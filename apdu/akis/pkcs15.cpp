@@ -24,10 +24,49 @@ std::uint32_t bits(const Tlv& t) {
   return out;
 }
 
-Bytes path_of(const Tlv& path_seq) {
+Bytes path_of(const Tlv& path_seq, bool may_be_empty = false) {
   auto p = path_seq.find(0x04);
-  if (!p || p->value.empty() || p->value.size() % 2) bad("bad Path");
+  if (!p || p->value.size() % 2 || (p->value.empty() && !may_be_empty)) bad("bad Path");
   return p->bytes();
+}
+
+bool is_path(const Tlv& t) {
+  if (t.tag != 0x30) return false;
+  auto kids = t.children();
+  return !kids.empty() && kids[0].tag == 0x04;
+}
+
+// Bit length of an unsigned big-endian INTEGER.
+std::size_t bit_length(ByteView v) {
+  std::size_t i = 0;
+  while (i < v.size() && v[i] == 0) ++i;
+  if (i == v.size()) return 0;
+  std::size_t n = (v.size() - i - 1) * 8;
+  for (std::uint8_t b = v[i]; b; b >>= 1) ++n;
+  return n;
+}
+
+// Explicit ECParameters (X9.62): SEQUENCE { version, fieldID SEQUENCE { fieldType, prime }, curve, base, order, ...}
+std::size_t explicit_curve_bits(const Tlv& params) {
+  auto kids = params.children();
+  if (kids.size() < 2 || kids[0].tag != 0x02 || kids[1].tag != 0x30) bad("EC parameters");
+  auto field = kids[1].children();
+  if (field.size() < 2 || field[1].tag != 0x02) bad("EC field");
+  return bit_length(field[1].value);
+}
+
+template <class F>
+void each_object(ByteView df, const char* what, std::vector<std::string>* skipped, F&& f) {
+  std::size_t n = 0;
+  for (auto& e : parse_tlvs(df)) {
+    ++n;
+    try {
+      f(e);
+    } catch (const CardError& err) {
+      if (err.code() != Err::Malformed) throw;
+      if (skipped) skipped->push_back(std::string(what) + " object " + std::to_string(n) + ": " + err.what());
+    }
+  }
 }
 
 struct Common {
@@ -56,7 +95,7 @@ std::size_t curve_bits(ByteView oid) {
 
 // privateRSAKey / publicRSAKey (SEQUENCE) and privateECKey / publicECKey ([0]) share one layout:
 // CommonObjectAttributes, CommonKeyAttributes, optional [0] class attributes, [1] type attributes.
-KeyInfo parse_key(const Tlv& entry, bool is_private) {
+KeyInfo parse_key(const Tlv& entry) {
   KeyInfo k;
   k.type = entry.tag == 0xA0 ? KeyType::Ec : KeyType::Rsa;
   auto parts = entry.children();
@@ -71,28 +110,39 @@ KeyInfo parse_key(const Tlv& entry, bool is_private) {
     auto v = ref->as_uint();
     if (v > 0xFF) bad("key reference out of range");
     k.key_reference = static_cast<std::uint8_t>(v);
-  } else if (is_private) {
-    bad("private key without keyReference");
+  } else {
+    k.has_key_reference = false;  // named by its path only
   }
   const Tlv& typed = parts.back();
   if (typed.tag != 0xA1) bad("key type attributes");
   auto inner = need(typed, 0x30, "key attributes");
-  k.path = path_of(need(inner, 0x30, "key path"));
-  if (k.type == KeyType::Rsa) {
-    auto ml = need(inner, 0x02, "modulusLength");
-    k.bits = static_cast<std::size_t>(ml.as_uint());
-  } else if (auto oid = inner.find(0x06)) {
-    k.bits = curve_bits(oid->value);
+  bool have_path = false;
+  for (auto& f : inner.children()) {
+    if (!have_path && is_path(f)) {
+      k.path = path_of(f, true);
+      have_path = true;
+    } else if (f.tag == 0x02 && k.type == KeyType::Rsa && !k.bits) {
+      k.bits = static_cast<std::size_t>(f.as_uint());
+    } else if (f.tag == 0x06 && k.type == KeyType::Ec) {
+      k.bits = curve_bits(f.value);
+    } else if (f.tag == 0x30 && k.type == KeyType::Ec) {
+      k.bits = explicit_curve_bits(f);
+    }
   }
+  if (!have_path) bad("missing key path");
+  if (k.type == KeyType::Rsa && !k.bits) bad("missing modulusLength");
   return k;
 }
 
-std::vector<KeyInfo> parse_keys(ByteView df, bool is_private) {
+std::vector<KeyInfo> parse_keys(ByteView df, const char* what, std::vector<std::string>* skipped) {
   std::vector<KeyInfo> out;
-  for (auto& e : parse_tlvs(df)) {
-    if (e.tag != 0x30 && e.tag != 0xA0) continue;  // other key types are skipped, not fatal
-    out.push_back(parse_key(e, is_private));
-  }
+  each_object(df, what, skipped, [&](const Tlv& e) {
+    if (e.tag != 0x30 && e.tag != 0xA0) {  // other key types
+      if (skipped) skipped->push_back(std::string(what) + ": key type with tag " + std::to_string(e.tag) + " not used");
+      return;
+    }
+    out.push_back(parse_key(e));
+  });
   return out;
 }
 
@@ -126,6 +176,7 @@ TokenInfo parse_token_info(ByteView data) {
       for (auto b : f.value)
         if (b < 0x20 || b > 0x7E) printable = false;
       ti.serial = printable ? f.as_string() : to_hex(f.value);
+      ti.serial_bytes = f.bytes();
     } else if (f.tag == 0x0C) {
       ti.manufacturer = f.as_string();
     } else if (f.tag == 0x80) {
@@ -135,10 +186,10 @@ TokenInfo parse_token_info(ByteView data) {
   return ti;
 }
 
-std::vector<PinInfo> parse_aodf(ByteView data) {
+std::vector<PinInfo> parse_aodf(ByteView data, std::vector<std::string>* skipped) {
   std::vector<PinInfo> out;
-  for (auto& e : parse_tlvs(data)) {
-    if (e.tag != 0x30) continue;  // only PIN objects (other authentication types are skipped)
+  each_object(data, "AODF", skipped, [&](const Tlv& e) {
+    if (e.tag != 0x30) return;  // only PIN objects (other authentication types are left out)
     auto parts = e.children();
     if (parts.size() < 3 || parts[0].tag != 0x30 || parts[1].tag != 0x30 || parts[2].tag != 0xA1)
       bad("PIN object layout");
@@ -148,31 +199,59 @@ std::vector<PinInfo> parse_aodf(ByteView data) {
     auto attrs = need(parts[2], 0x30, "PinAttributes");
     std::uint32_t flags = bits(need(attrs, 0x03, "pinFlags"));
     p.local = flags & (1u << 1);
+    p.needs_padding = flags & (1u << 5);
     p.unblocking = flags & (1u << 6);
+    if (auto t = attrs.find(0x0A)) {
+      auto v = t->as_uint();
+      if (v > 4) bad("unknown pinType");
+      p.type = static_cast<PinType>(v);
+    }
     std::vector<Tlv> ints;
     for (auto& f : attrs.children())
       if (f.tag == 0x02) ints.push_back(f);
     if (ints.size() < 2) bad("PIN lengths");
     p.min_length = static_cast<std::size_t>(ints[0].as_uint());
-    p.max_length = ints.size() >= 3 ? static_cast<std::size_t>(ints[2].as_uint())
-                                    : static_cast<std::size_t>(ints[1].as_uint());
-    auto ref = need(attrs, 0x80, "pinReference");
-    auto v = ref.as_uint();
-    if (v > 0xFF) bad("PIN reference out of range");
-    p.reference = static_cast<std::uint8_t>(v);
-    if (p.min_length == 0 || p.max_length < p.min_length || p.max_length > 64) bad("PIN length range");
+    p.stored_length = static_cast<std::size_t>(ints[1].as_uint());
+    p.max_length = ints.size() >= 3 ? static_cast<std::size_t>(ints[2].as_uint()) : p.stored_length;
+    if (auto ref = attrs.find(0x80)) {  // pinReference [0] DEFAULT 0
+      auto v = ref->as_uint();
+      if (v > 0xFF) bad("PIN reference out of range");
+      p.reference = static_cast<std::uint8_t>(v);
+    }
+    if (auto pad = attrs.find(0x04)) {
+      if (pad->value.size() != 1) bad("padChar size");
+      p.pad_char = pad->value[0];
+    }
+    if (p.max_length == 0 || p.max_length < p.min_length || p.max_length > 64 || p.stored_length > 64)
+      bad("PIN length range");
     out.push_back(std::move(p));
-  }
+  });
   return out;
 }
 
-std::vector<KeyInfo> parse_prkdf(ByteView data) { return parse_keys(data, true); }
-std::vector<KeyInfo> parse_pukdf(ByteView data) { return parse_keys(data, false); }
+std::vector<KeyInfo> parse_prkdf(ByteView data, std::vector<std::string>* skipped) {
+  return parse_keys(data, "PrKDF", skipped);
+}
+std::vector<KeyInfo> parse_pukdf(ByteView data, std::vector<std::string>* skipped) {
+  return parse_keys(data, "PuKDF", skipped);
+}
 
-std::vector<CertInfo> parse_cdf(ByteView data) {
+namespace {
+// A certificate given in the CDF itself: [0] around the DER (explicit), or [0] replacing its SEQUENCE tag
+// (implicit), or the bare SEQUENCE.
+Bytes direct_certificate(const Tlv& t) {
+  if (t.tag == 0x30) return Bytes(t.whole.begin(), t.whole.end());
+  auto kids = t.children();
+  if (kids.size() == 1 && kids[0].tag == 0x30 && kids[0].whole.size() == t.value.size())
+    return Bytes(kids[0].whole.begin(), kids[0].whole.end());
+  return encode_tlv(0x30, t.value);
+}
+}  // namespace
+
+std::vector<CertInfo> parse_cdf(ByteView data, std::vector<std::string>* skipped) {
   std::vector<CertInfo> out;
-  for (auto& e : parse_tlvs(data)) {
-    if (e.tag != 0x30) continue;  // only X.509 certificates
+  each_object(data, "CDF", skipped, [&](const Tlv& e) {
+    if (e.tag != 0x30) return;  // only X.509 certificates
     auto parts = e.children();
     if (parts.size() < 3 || parts[0].tag != 0x30 || parts[1].tag != 0x30 || parts.back().tag != 0xA1)
       bad("certificate entry layout");
@@ -180,9 +259,17 @@ std::vector<CertInfo> parse_cdf(ByteView data) {
     c.label = common_object(parts[0]).label;
     c.id = need(parts[1], 0x04, "certificate iD").bytes();
     if (auto a = parts[1].find(0x01)) c.authority = a->as_bool();
-    c.path = path_of(need(need(parts.back(), 0x30, "certificate attributes"), 0x30, "certificate path"));
+    auto attrs = need(parts.back(), 0x30, "certificate attributes").children();
+    if (attrs.empty()) bad("certificate value");
+    if (is_path(attrs[0])) {
+      c.path = path_of(attrs[0]);
+    } else if (attrs[0].tag == 0x30 || attrs[0].tag == 0xA0) {
+      c.value = direct_certificate(attrs[0]);
+    } else {
+      bad("certificate value");
+    }
     out.push_back(std::move(c));
-  }
+  });
   return out;
 }
 

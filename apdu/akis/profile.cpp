@@ -3,10 +3,10 @@
 #include <algorithm>
 
 #include "akis/error.hpp"
+#include "akis/tlv.hpp"
+#include "akis/trace.hpp"
 
 namespace akis {
-
-const Bytes kPkcs15DfName = {'P', 'K', 'C', 'S', '-', '1', '5'};
 
 const PinInfo* CardProfile::user_pin() const {
   for (auto& p : pins)
@@ -32,51 +32,148 @@ const KeyInfo* CardProfile::public_key_for(ByteView id) const {
   return nullptr;
 }
 
-bool has_esign_application(AkisCommands& cmds) {
-  try {
-    cmds.select_name(kPkcs15DfName);
-    return true;
-  } catch (const CardError& e) {
-    if (e.code() == Err::FileNotFound || e.code() == Err::WrongParameters || e.code() == Err::NotSupported)
-      return false;
-    throw;
+namespace {
+// TokenInfo's serialNumber as the card serial: hex text (how the virtual card and many issuers write it) is
+// decoded, so both sources give the same bytes; anything else is taken as stored.
+Bytes serial_from(const TokenInfo& ti) {
+  const std::string& s = ti.serial;
+  bool hex = !s.empty() && s.size() % 2 == 0 &&
+             s.find_first_not_of("0123456789ABCDEFabcdef") == std::string::npos;
+  return hex && ti.serial_bytes == to_bytes(s) ? from_hex(s) : ti.serial_bytes;
+}
+}  // namespace
+
+bool has_esign_application(AkisCommands& cmds) { return cmds.find_application().has_value(); }
+
+Bytes read_card_serial(AkisCommands& cmds) {
+  if (cmds.family().get_data_serial) {
+    try {
+      return cmds.serial_number();
+    } catch (const CardError& e) {
+      if (e.code() == Err::CardRemoved || e.code() == Err::CardReset || e.code() == Err::Pcsc ||
+          e.code() == Err::SecureMessagingRequired)
+        throw;
+      trace::note(std::string("no card serial from GET DATA (") + e.what() + "): TokenInfo's serialNumber instead");
+    }
   }
+  cmds.select_application();
+  return serial_from(parse_token_info(cmds.read_file(cmds.select_ef(0x5032))));
 }
 
 namespace {
-Bytes read_ef_at(AkisCommands& cmds, ByteView path) { return cmds.read_file(cmds.select_path(path)); }
+template <class T>
+void read_directory(AkisCommands& cmds, const std::vector<Bytes>& paths, std::vector<T>& into,
+                    std::vector<std::string>& skipped, std::vector<T> (*parse)(ByteView, std::vector<std::string>*),
+                    const char* what) {
+  for (auto& path : paths) {
+    try {
+      auto v = parse(cmds.read_file(cmds.select_object(path)), &skipped);
+      into.insert(into.end(), v.begin(), v.end());
+    } catch (const CardError& e) {
+      if (e.code() != Err::FileNotFound && e.code() != Err::Malformed) throw;
+      skipped.push_back(std::string(what) + " " + to_hex(path) + ": " + e.what());
+    }
+  }
+}
 }  // namespace
 
 CardProfile read_profile(AkisCommands& cmds, ByteView atr) {
   CardProfile p;
   p.atr = classify_atr(atr);
-  p.card_serial = cmds.serial_number();
-  p.life_cycle = cmds.life_cycle();
-  if (!has_esign_application(cmds))
+  const Family& fam = cmds.family();
+  if (!cmds.find_application())
     throw CardError(Err::FileNotFound, "the card has no e-signature (PKCS#15) application");
+  if (fam.get_data_life_cycle) {
+    try {
+      p.life_cycle = cmds.life_cycle();
+    } catch (const CardError& e) {
+      if (e.code() == Err::CardRemoved || e.code() == Err::CardReset || e.code() == Err::Pcsc) throw;
+      trace::note(std::string("life cycle unknown: ") + e.what());
+    }
+  }
   // ODF (5031) and TokenInfo (5032) sit in the application DF (ISO/IEC 7816-15 default identifiers).
+  cmds.select_application();
   Bytes odf_data = cmds.read_file(cmds.select_ef(0x5031));
   p.token = parse_token_info(cmds.read_file(cmds.select_ef(0x5032)));
+  p.card_serial = serial_from(p.token);
+  if (fam.get_data_serial) {
+    try {
+      p.card_serial = cmds.serial_number();
+    } catch (const CardError& e) {
+      if (e.code() == Err::CardRemoved || e.code() == Err::CardReset || e.code() == Err::Pcsc) throw;
+      trace::note(std::string("card serial from TokenInfo (GET DATA: ") + e.what() + ")");
+    }
+  }
   OdfEntries odf = parse_odf(odf_data);
-  for (auto& path : odf.aodf) {
-    auto v = parse_aodf(read_ef_at(cmds, path));
-    p.pins.insert(p.pins.end(), v.begin(), v.end());
-  }
-  for (auto& path : odf.prkdf) {
-    auto v = parse_prkdf(read_ef_at(cmds, path));
-    p.private_keys.insert(p.private_keys.end(), v.begin(), v.end());
-  }
-  for (auto& path : odf.pukdf) {
-    auto v = parse_pukdf(read_ef_at(cmds, path));
-    p.public_keys.insert(p.public_keys.end(), v.begin(), v.end());
-  }
+  read_directory(cmds, odf.aodf, p.pins, p.skipped, &parse_aodf, "AODF");
+  read_directory(cmds, odf.prkdf, p.private_keys, p.skipped, &parse_prkdf, "PrKDF");
+  read_directory(cmds, odf.pukdf, p.public_keys, p.skipped, &parse_pukdf, "PuKDF");
   p.cdf_paths = odf.cdf;
-  for (auto& path : odf.cdf) {
-    auto v = parse_cdf(read_ef_at(cmds, path));
-    p.certificates.insert(p.certificates.end(), v.begin(), v.end());
-  }
+  read_directory(cmds, odf.cdf, p.certificates, p.skipped, &parse_cdf, "CDF");
+  for (auto& s : p.skipped) trace::note("skipped: " + s);
   if (!p.user_pin()) throw CardError(Err::Malformed, "PKCS#15: no user PIN in the AODF");
   return p;
+}
+
+Bytes trim_to_der(ByteView file) {
+  try {
+    std::size_t used = 0;
+    Tlv t = parse_tlv(file, used);
+    if (t.tag == 0x30 && used <= file.size()) return Bytes(file.begin(), file.begin() + static_cast<std::ptrdiff_t>(used));
+  } catch (const CardError&) {
+  }
+  return Bytes(file.begin(), file.end());  // not DER: handed on as it is, for the caller to reject
+}
+
+Secret encode_pin(const PinInfo& pin, const Secret& value) {
+  ByteView v = value.bytes();
+  Bytes out;
+  auto digits_only = [&] {
+    for (auto b : v)
+      if (b < '0' || b > '9') throw CardError(Err::InvalidArgument, "PIN: this card stores digits only");
+  };
+  switch (pin.type) {
+    case PinType::AsciiNumeric:
+      digits_only();
+      [[fallthrough]];
+    case PinType::Utf8:
+      out.assign(v.begin(), v.end());
+      break;
+    case PinType::Bcd:
+      digits_only();
+      for (std::size_t i = 0; i < v.size(); i += 2) {
+        std::uint8_t lo = i + 1 < v.size() ? (v[i + 1] & 0x0F) : (pin.pad_char & 0x0F);
+        out.push_back(static_cast<std::uint8_t>(((v[i] & 0x0F) << 4) | lo));
+      }
+      break;
+    case PinType::Iso9564_1:  // ISO 9564-1 format 2: 2L, BCD digits, F fill, 8 bytes
+      digits_only();
+      if (v.size() < 4 || v.size() > 14) throw CardError(Err::InvalidArgument, "PIN: length for ISO 9564-1 format");
+      out.assign(8, 0xFF);
+      out[0] = static_cast<std::uint8_t>(0x20 | v.size());
+      for (std::size_t i = 0; i < v.size(); ++i) {
+        std::uint8_t& b = out[1 + i / 2];
+        b = i % 2 ? static_cast<std::uint8_t>((b & 0xF0) | (v[i] & 0x0F))
+                  : static_cast<std::uint8_t>(((v[i] & 0x0F) << 4) | 0x0F);
+      }
+      break;
+    case PinType::HalfNibbleBcd:  // one digit per byte, high nibble F
+      digits_only();
+      for (auto b : v) out.push_back(static_cast<std::uint8_t>(0xF0 | (b & 0x0F)));
+      break;
+  }
+  if (pin.needs_padding && pin.type != PinType::Iso9564_1) {
+    // storedLength counts bytes, or digits for BCD (ISO/IEC 7816-15 PinAttributes).
+    std::size_t stored = pin.type == PinType::Bcd ? (pin.stored_length + 1) / 2 : pin.stored_length;
+    if (stored && out.size() > stored) {
+      secure_wipe(out.data(), out.size());
+      throw CardError(Err::InvalidArgument, "PIN: longer than the card stores");
+    }
+    out.resize(std::max(out.size(), stored), pin.pad_char);
+  }
+  Secret s{ByteView(out)};
+  secure_wipe(out.data(), out.size());
+  return s;
 }
 
 }  // namespace akis

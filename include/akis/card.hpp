@@ -23,23 +23,36 @@ class Card {
   const Bytes& atr() const { return atr_; }
   AtrInfo atr_info() const { return classify_atr(atr_); }
 
+  const Family& family() const { return cmds_.family(); }
+
   // Read once per insertion; later calls return the cached profile.
   const CardProfile& profile();
-  // DER certificate / SubjectPublicKeyInfo, read once and cached (public content).
+  // DER certificate (cut to its outer length: fixed-size files are padded) / SubjectPublicKeyInfo,
+  // read once and cached (public content).
   const Bytes& certificate(const CertInfo& cert);
   const Bytes& public_key(const KeyInfo& pub);
 
+  // Every PIN and key operation selects the application first (another program may have moved the current DF)
+  // and sends PINs encoded as the AODF says (encode_pin).
+  // The counter, without spending a try; `unknown` set (nothing sent) where the family's probe is not known to
+  // be read-only or the card refuses it.
   PinStatus pin_status(const PinInfo& pin);
   void verify(const PinInfo& pin, const Secret& value);
   void change_pin(const PinInfo& pin, const Secret& old_pin, const Secret& new_pin);
+  // ISO sequence: VERIFY of the PUK (its own reference), then RESET RETRY COUNTER 00 2C 02 <PIN ref> <new PIN>.
+  // A wrong PUK stops after the VERIFY (CardError WrongPin with the PUK's tries left).
   void unblock_with_puk(const PinInfo& pin, const Secret& puk, const Secret& new_pin);
+  // RESET RETRY COUNTER with the new PIN only, once the PUK was verified (C_Login(CKU_SO) + C_InitPIN).
+  void unblock_authorised(const PinInfo& pin, const Secret& new_pin);
   // Issuer-authorised unblock: `authorise` gets the card's challenge and returns the issuer's cryptogram.
   // The new PIN never leaves this process; the cryptogram is bound to the challenge and the card serial.
   void unblock_online(const PinInfo& pin, std::uint8_t auth_key_ref,
                       const std::function<Bytes(const Bytes& challenge)>& authorise, const Secret& new_pin);
   void logout();
 
-  // MSE + PSO on the key. The caller has verified the PIN (or the card answers SecurityStatus).
+  // [SELECT key path] + MSE + PSO on the key. The caller has verified the PIN (or the card answers
+  // SecurityStatus). Signatures come back normalised: ECDSA as r||s (the card may answer DER), RSA left-padded to
+  // the modulus length.
   Bytes sign(const KeyInfo& key, ByteView input);
   Bytes decipher(const KeyInfo& key, ByteView cryptogram);
   Bytes random(std::size_t len);
@@ -47,14 +60,17 @@ class Card {
   // Writes a certificate to a new EF and describes it in the CDF (the card wants the user PIN verified).
   // The cached profile follows; returns the new description.
   CertInfo add_certificate(const std::string& label, ByteView id, bool authority, ByteView der);
-  // Removes the certificate's CDF entry and deletes its EF.
+  // Deletes the certificate's EF, then (only once that succeeded) removes its CDF entry.
   void remove_certificate(const CertInfo& cert);
+  // The card serial: GET DATA where the family has it, else TokenInfo's serialNumber (read_card_serial).
+  Bytes read_serial();
 
   // Runs `fn` under this card's lock and a PC/SC transaction.
   template <class F>
   decltype(auto) locked(F&& fn) {
     std::lock_guard lock(mutex_);
     Transaction tx(*transport_);
+    cmds_.transaction_started();
     return fn(cmds_);
   }
 
@@ -63,18 +79,7 @@ class Card {
   Transport& transport() { return *transport_; }
 
  private:
-  // Runs a PIN/key command; when the card answers "reference not found" because another program left
-  // another DF selected, selects the application and tries once more.
-  template <class F>
-  decltype(auto) in_application(F&& fn) {
-    try {
-      return fn();
-    } catch (const CardError& e) {
-      if (e.code() != Err::ReferenceNotFound) throw;
-      cmds_.select_name(kPkcs15DfName);
-      return fn();
-    }
-  }
+  void select_key(AkisCommands& c, const KeyInfo& key);
 
   std::unique_ptr<Transport> transport_;
   Channel channel_;

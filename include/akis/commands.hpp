@@ -5,8 +5,13 @@
 #include <vector>
 
 #include "akis/channel.hpp"
+#include "akis/family.hpp"
 
 namespace akis {
+
+// The PKCS#15 application: DF name "PKCS-15" (the tail of the AID) and the full AID (ISO/IEC 7816-15).
+extern const Bytes kPkcs15DfName;
+extern const Bytes kPkcs15Aid;
 
 // The proprietary security byte under tag 90 of the FCI (OpenSC's former AKİS driver).
 namespace fci_security {
@@ -17,11 +22,15 @@ constexpr std::uint8_t kEncrypted = 0x01, kValid = 0x02, kPinNeeded = 0x04, kNew
 struct FileInfo {
   std::uint16_t fid = 0;
   bool is_df = false;
-  std::size_t size = 0;            // EF size (tag 80), 0 for DFs
+  bool has_size = false;           // tag 80/81 present: otherwise READ BINARY goes on until the card says "end"
+  std::size_t size = 0;            // EF size (tag 80/81), clamped to what READ BINARY can reach; 0 for DFs
+  bool has_security = false;       // AKİS's proprietary tag 90 present
   std::uint8_t security = 0;       // tag 90
   Bytes df_name;                   // tag 84
 };
-FileInfo parse_fci(ByteView fci);  // throws CardError(Malformed)
+// The highest offset READ BINARY / UPDATE BINARY can name (15-bit offset in P1 P2).
+constexpr std::size_t kMaxFileOffset = 0x7FFF;
+FileInfo parse_fci(ByteView fci);  // throws CardError(Malformed); tags 80/81 and 90 are optional
 
 struct ListedFile {
   std::uint16_t fid = 0;
@@ -32,32 +41,59 @@ struct PinStatus {
   bool verified = false;
   bool blocked = false;
   int tries_left = -1;  // -1 when the card does not say
+  bool unknown = false; // no status: the family's VERIFY-without-data is not known to be read-only, or refused
+};
+
+// Where the PKCS#15 application was found (apdu/akis/discovery.cpp).
+struct Application {
+  Discovery how = Discovery::DfName;
+  Bytes df_name;  // selected by name when not empty
+  Bytes path;     // absolute path from the MF (3F00 ...) when known
 };
 
 enum class LifeCycle { Admin, User, Other };
 
+// The card's commands, as the card's family row allows them (include/akis/family.hpp): a card whose ATR is not
+// in the AKİS table never gets a class-80 or proprietary command (CardError NotSupported, nothing sent).
 class AkisCommands {
  public:
-  explicit AkisCommands(Channel& ch) : ch_(ch) {}
+  // The family comes from the transport's ATR.
+  explicit AkisCommands(Channel& ch);
+  AkisCommands(Channel& ch, const Family& fam) : ch_(ch), family_(&fam) {}
+
+  const Family& family() const { return *family_; }
 
   FileInfo select_df(std::uint16_t fid);
   FileInfo select_ef(std::uint16_t fid);
-  // Path from the MF, without the MF's own 3F00 (ISO 7816-4 P1=08). A leading 3F00 is dropped.
+  // Path from the MF (ISO 7816-4 P1=08), given with or without the MF's own 3F00. Sent without it (ISO) or with
+  // it, whichever the card accepts (the family's row says which to try first; the card's answer is remembered).
   FileInfo select_path(ByteView path);
   FileInfo select_name(ByteView df_name);
-  // Reads `len` bytes from `offset` of the current EF in chunks the card accepts.
+  // A PKCS#15 path (ISO/IEC 7816-15): absolute when it starts with 3F00, a file of the application when it is one
+  // FID, otherwise relative to the application DF (tried from the MF too: cards write it either way).
+  FileInfo select_object(ByteView path);
+
+  // The PKCS#15 application, found once (discovery) and selected again the same way.
+  std::optional<Application> find_application();  // nullopt: no PKCS#15 application on this card
+  FileInfo select_application();                   // throws CardError(FileNotFound) when there is none
+  const std::optional<Application>& application() const { return app_; }
+  // Called at the start of every transaction: another program may have moved the current DF in between.
+  void transaction_started() { in_app_ = false; }
+
+  // Reads `len` bytes from `offset` of the current EF. Le adapts to the card (67 00, 6C xx); a short answer
+  // does not end the read while `len` is not reached, unless the card says "end" (62 82, 6B 00, no data).
   Bytes read_binary(std::size_t offset, std::size_t len);
-  // Reads a whole EF whose size the FCI gave.
-  Bytes read_file(const FileInfo& fi) { return read_binary(0, fi.size); }
+  // Reads a whole EF: its FCI size, or until the card says "end" when the FCI gives none.
+  Bytes read_file(const FileInfo& fi);
   void update_binary(std::size_t offset, ByteView data);
 
-  // PIN references are the card's (0x81 user PIN, 0x82 PUK in our profile).
+  // PIN references are the card's (0x81 user PIN, 0x82 PUK in our profile). Values are sent as given: the
+  // Card facade encodes them as the AODF says (encode_pin).
   void verify(std::uint8_t ref, const Secret& pin);
-  PinStatus pin_status(std::uint8_t ref);  // VERIFY without data: never spends a try
+  PinStatus pin_status(std::uint8_t ref);  // VERIFY without data: sent only on families where it is read-only
   void change_pin(std::uint8_t ref, const Secret& old_pin, const Secret& new_pin);
-  void unblock_with_puk(std::uint8_t ref, const Secret& puk, const Secret& new_pin);
-  // RESET RETRY COUNTER with the new PIN only: after the issuer's EXTERNAL AUTHENTICATE opened it,
-  // or after the PUK was verified (PKCS#11 C_Login(CKU_SO) + C_InitPIN, so the PUK is never kept).
+  // RESET RETRY COUNTER 00 2C 02 with the new PIN only: after the issuer's EXTERNAL AUTHENTICATE opened it,
+  // or after the PUK was verified (ISO 7816-4; the `akis pin unblock` sequence and C_Login(CKU_SO) + C_InitPIN).
   void unblock_authorised(std::uint8_t ref, const Secret& new_pin);
 
   void select_key(std::uint8_t key_ref);           // MSE 00 22 C3 ref
@@ -66,10 +102,11 @@ class AkisCommands {
   Bytes get_challenge(std::size_t len = 8);
   void external_authenticate(std::uint8_t key_ref, ByteView cryptogram);
 
-  Bytes serial_number();            // GET DATA 01 06, bytes 55..66
-  LifeCycle life_cycle();           // GET DATA 01 04, byte 6
+  Bytes serial_number();            // GET DATA 01 06, bytes 55..66 (NotSupported off the family table)
+  LifeCycle life_cycle();           // GET DATA 01 04, byte 6 (NotSupported off the family table)
   std::vector<ListedFile> list_files();
-  void logout();
+  // LOGOUT 80 1A on families that have it; returns false (nothing sent) elsewhere.
+  bool logout();
   // Transparent EF in the current DF (it becomes the current EF), and its deletion.
   void create_ef(std::uint16_t fid);
   void delete_ef(std::uint16_t fid);
@@ -78,7 +115,20 @@ class AkisCommands {
 
  private:
   FileInfo select(std::uint8_t p1, ByteView data, const char* what);
+  // transmit + the family's secure-messaging rule + check_sw.
+  Response send(const Command& c, const char* what, bool is_verify = false);
+  Bytes send_ok(const Command& c, const char* what, bool is_verify = false);
+  void require(bool allowed, const char* what) const;  // the family row gates proprietary commands
+  FileInfo select_path_as(ByteView path_without_mf, bool with_mf);
+
   Channel& ch_;
+  const Family* family_;
+  std::optional<Application> app_;
+  bool app_searched_ = false;
+  std::optional<bool> path_with_mf_;  // learnt from the card's answers
+  std::size_t read_le_ = 0;           // largest Le the card accepted for READ BINARY (0: not learnt yet)
+  bool needs_sm_ = false;             // the card answered a plain command with a secure-messaging status
+  bool in_app_ = false;               // the application DF is the current DF (in this transaction)
 };
 
 }  // namespace akis

@@ -29,6 +29,7 @@ enum class Err {
   Malformed,             // the card's answer does not follow the protocol
   Pcsc,                  // any other PC/SC failure
   InvalidArgument,       // a caller passed something the card layer cannot send
+  SecureMessagingRequired,// 6987/6988 (6982 on VERIFY) on a family that may use ISO secure messaging: unsupported
 };
 
 const char* to_string(Err e);

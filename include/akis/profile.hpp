@@ -7,19 +7,12 @@
 #include <vector>
 
 #include "akis/commands.hpp"
+#include "akis/family.hpp"
 
 namespace akis {
 
-enum class AtrFamily { Unknown, V1_0, V1_x, V2_x };
-struct AtrInfo {
-  AtrFamily family = AtrFamily::Unknown;
-  std::string version;  // the version bytes of the ATR in hex ("532282"); empty for v1.0. Opaque: shown, not parsed
-};
-AtrInfo classify_atr(ByteView atr);
-const char* to_string(AtrFamily f);
-
-// The PKCS#15 application's DF name (the tail of AID A0 00 00 00 63 50 4B 43 53 2D 31 35; CARD.md).
-extern const Bytes kPkcs15DfName;
+// ISO/IEC 7816-15 PinType.
+enum class PinType { Bcd = 0, AsciiNumeric = 1, Utf8 = 2, HalfNibbleBcd = 3, Iso9564_1 = 4 };
 
 struct PinInfo {
   std::string label;
@@ -28,7 +21,15 @@ struct PinInfo {
   std::size_t min_length = 0, max_length = 0;
   bool unblocking = false;  // this is a PUK
   bool local = true;
+  // How the card wants the PIN's bytes (AODF pinType, storedLength, padChar, pinFlags needs-padding).
+  PinType type = PinType::AsciiNumeric;
+  std::size_t stored_length = 0;
+  std::uint8_t pad_char = 0x00;
+  bool needs_padding = false;
 };
+// The bytes VERIFY / CHANGE / RESET RETRY COUNTER carry for `value` (what the user typed).
+// Throws CardError(InvalidArgument) when the value cannot be encoded (not digits for BCD, longer than stored).
+Secret encode_pin(const PinInfo& pin, const Secret& value);
 
 enum class KeyType { Rsa, Ec };
 
@@ -46,27 +47,30 @@ struct KeyInfo {
   KeyType type = KeyType::Rsa;
   std::uint32_t usage = 0;
   std::uint8_t key_reference = 0;
-  std::size_t bits = 0;   // modulus length, or field size for EC
+  bool has_key_reference = true;  // false: the PrKDF names the key by its path only
+  std::size_t bits = 0;   // modulus length, or field size for EC (0 when neither a known curve nor explicit params)
   int user_consent = 0;   // > 0: a PIN verification for every use (CKA_ALWAYS_AUTHENTICATE)
-  Bytes path;             // where the key lives (private) or its public value file (public)
+  Bytes path;             // where the key lives (private) or its public value file (public); may be empty
 };
 
 struct CertInfo {
   std::string label;
   Bytes id;
   bool authority = false;
-  Bytes path;
+  Bytes path;             // empty when the CDF carries the certificate as a direct value
+  Bytes value;            // the certificate itself, when given directly in the CDF
 };
 
 struct TokenInfo {
   std::string serial;       // TokenInfo serialNumber, as text
+  Bytes serial_bytes;       // the same, as stored
   std::string manufacturer;
   std::string label;
 };
 
 struct CardProfile {
   AtrInfo atr;
-  Bytes card_serial;        // GET DATA serial (12 bytes)
+  Bytes card_serial;        // GET DATA serial (12 bytes); TokenInfo's serialNumber when GET DATA is unavailable
   LifeCycle life_cycle = LifeCycle::Other;
   TokenInfo token;
   std::vector<PinInfo> pins;
@@ -74,6 +78,7 @@ struct CardProfile {
   std::vector<KeyInfo> public_keys;
   std::vector<CertInfo> certificates;
   std::vector<Bytes> cdf_paths;  // where certificate descriptions are written
+  std::vector<std::string> skipped;  // PKCS#15 objects left out (malformed or unknown), one line each
 
   const PinInfo* user_pin() const;
   const PinInfo* puk() const;   // nullptr on cards unblocked online by the issuer (post-2011)
@@ -81,25 +86,36 @@ struct CardProfile {
   const KeyInfo* public_key_for(ByteView id) const;
 };
 
-// PKCS#15 file parsers (pure functions over file contents; unit-tested and fuzzed).
+// PKCS#15 file parsers (pure functions over file contents; unit-tested and fuzzed). The directory parsers skip
+// a malformed or unknown object, adding a line to `skipped` when given, and keep the others.
 struct OdfEntries {
   std::vector<Bytes> prkdf, pukdf, cdf, aodf;
 };
 OdfEntries parse_odf(ByteView odf);
 TokenInfo parse_token_info(ByteView ti);
-std::vector<PinInfo> parse_aodf(ByteView aodf);
-std::vector<KeyInfo> parse_prkdf(ByteView prkdf);
-std::vector<KeyInfo> parse_pukdf(ByteView pukdf);
-std::vector<CertInfo> parse_cdf(ByteView cdf);
+std::vector<PinInfo> parse_aodf(ByteView aodf, std::vector<std::string>* skipped = nullptr);
+std::vector<KeyInfo> parse_prkdf(ByteView prkdf, std::vector<std::string>* skipped = nullptr);
+std::vector<KeyInfo> parse_pukdf(ByteView pukdf, std::vector<std::string>* skipped = nullptr);
+std::vector<CertInfo> parse_cdf(ByteView cdf, std::vector<std::string>* skipped = nullptr);
 // One CDF entry (x509Certificate) for a certificate stored in a transparent EF.
 Bytes encode_cdf_entry(const CertInfo& cert);
 // Bytes of `file` that hold TLV objects (the rest is 00/FF padding).
 std::size_t used_length(ByteView file);
 
-// True when the card answers to the PKCS#15 application (an e-signature card, not e.g. an ID card).
+// A signature as PKCS#11 gives it: ECDSA as r||s of the field size (the card may answer a DER SEQUENCE of two
+// INTEGERs), RSA left-padded with zeros to the modulus length (the card may strip leading zero bytes).
+Bytes normalise_signature(const KeyInfo& key, Bytes sig);
+
+// The certificate's DER: `file` cut to the outer SEQUENCE's length (fixed-size files are padded).
+Bytes trim_to_der(ByteView file);
+
+// True when the card has the PKCS#15 application (an e-signature card, not e.g. an ID card): discovery
+// (apdu/akis/discovery.cpp) in the order the family's row says; the application found is remembered.
 bool has_esign_application(AkisCommands& cmds);
 // Reads the whole profile: one pass over the directory files, done once per insertion.
 // Throws CardError(FileNotFound) when the card has no e-signature application.
 CardProfile read_profile(AkisCommands& cmds, ByteView atr);
+// The card's serial: GET DATA on families that have it, else TokenInfo's serialNumber (selects the application).
+Bytes read_card_serial(AkisCommands& cmds);
 
 }  // namespace akis

@@ -22,5 +22,7 @@ std::string format_command(const std::string& reader, const Command& c, ByteView
 std::string format_response(const std::string& reader, const Command& c, const Response& r);
 void command(const std::string& reader, const Command& c, ByteView encoded);
 void response(const std::string& reader, const Command& c, const Response& r);
+// A remark of the card layer between the APDUs ("# skipped PrKDF object: ..."): what it adapted to and why.
+void note(const std::string& line);
 
 }  // namespace akis::trace

@@ -109,12 +109,15 @@ TEST_P(Commands, BlockThenUnblockWithPuk) {
   for (int i = 0; i < 3; ++i) EXPECT_EQ(code_of([&] { cmds_->verify(0x81, Secret("999999")); }), Err::WrongPin);
   EXPECT_TRUE(cmds_->pin_status(0x81).blocked);
   EXPECT_EQ(code_of([&] { cmds_->verify(0x81, Secret("123456")); }), Err::PinBlocked);
-  // Wrong PUK spends a PUK try, the PIN stays blocked.
-  EXPECT_EQ(code_of([&] { cmds_->unblock_with_puk(0x81, Secret("11111111"), Secret("654321")); }), Err::WrongPin);
+  // ISO unblock: VERIFY of the PUK, then RESET RETRY COUNTER P1=02 with the new PIN only.
+  // A wrong PUK spends a PUK try, the PIN stays blocked and the reset is refused.
+  EXPECT_EQ(code_of([&] { cmds_->verify(0x82, Secret("11111111")); }), Err::WrongPin);
   EXPECT_EQ(cmds_->pin_status(0x82).tries_left, 2);
-  cmds_->unblock_with_puk(0x81, Secret("87654321"), Secret("654321"));
+  EXPECT_EQ(code_of([&] { cmds_->unblock_authorised(0x81, Secret("654321")); }), Err::SecurityStatus);
+  cmds_->verify(0x82, Secret("87654321"));
+  cmds_->unblock_authorised(0x81, Secret("654321"));
   EXPECT_EQ(cmds_->pin_status(0x81).tries_left, 3);
-  EXPECT_EQ(cmds_->pin_status(0x82).tries_left, 3);
+  EXPECT_TRUE(cmds_->pin_status(0x82).verified);  // the PUK's counter is back to full, its status stays verified
   cmds_->verify(0x81, Secret("654321"));
 }
 
@@ -135,8 +138,7 @@ TEST_P(Commands, OnlineUnblockNeedsFreshIssuerCryptogram) {
   for (int i = 0; i < 3; ++i) cmds_->pin_status(0x81), code_of([&] { cmds_->verify(0x81, Secret("999999")); });
   ASSERT_TRUE(cmds_->pin_status(0x81).blocked);
   // No PUK on a post-2011 card.
-  EXPECT_EQ(code_of([&] { cmds_->unblock_with_puk(0x81, Secret("87654321"), Secret("654321")); }),
-            Err::ConditionsNotSatisfied);
+  EXPECT_EQ(code_of([&] { cmds_->verify(0x82, Secret("87654321")); }), Err::ReferenceNotFound);
   // Without the issuer's authorisation the reset is refused.
   EXPECT_EQ(code_of([&] { cmds_->unblock_authorised(0x81, Secret("654321")); }), Err::SecurityStatus);
   std::ifstream in(test::issuer_master_path());
