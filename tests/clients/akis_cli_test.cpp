@@ -1,9 +1,11 @@
 // The `akis` command through real pcscd and the virtual card, in English and Turkish. Assertions are on
 // what the card holds afterwards (its state file), not only on what the tool prints.
+#include <algorithm>
 #include <future>
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "akis/profile.hpp"
 #include "host_env.hpp"
 #include "pcsc_fixture.hpp"
 #include "pty.hpp"
@@ -271,3 +273,35 @@ TEST_F(AkisCli, LastTryConfirmationAskedOnTheTerminal) {
 }
 
 }  // namespace
+
+// A certificate label that is not UTF-8 (card data is not ours to choose): `akis info --json` still answers,
+// with U+FFFD for the invalid bytes, and the text output shows the rest of the card.
+TEST_F(AkisCli, InfoJsonWithALabelThatIsNotUtf8) {
+  vcard::CardState s = card_state(Variant::Post2011);
+  auto ends_with = [](const Bytes& path, const Bytes& tail) {
+    return path.size() >= tail.size() && std::equal(tail.begin(), tail.end(), path.end() - static_cast<long>(tail.size()));
+  };
+  const vcard::File* odf = nullptr;
+  for (auto& f : s.files)
+    if (!f.is_df && ends_with(f.path, {0x50, 0x31})) odf = &f;
+  ASSERT_NE(odf, nullptr);
+  Bytes cdf_path = parse_odf(odf->data).cdf.at(0);
+  bool patched = false;
+  for (auto& f : s.files) {
+    if (f.is_df || !ends_with(f.path, cdf_path)) continue;
+    Bytes label = to_bytes(parse_cdf(f.data).at(0).label);
+    auto at = std::search(f.data.begin(), f.data.end(), label.begin(), label.end());
+    ASSERT_NE(at, f.data.end());
+    at[0] = 0xFF;  // never valid in UTF-8
+    patched = true;
+  }
+  ASSERT_TRUE(patched);
+  insert_state(s);
+  auto r = akis("info --json");
+  ASSERT_EQ(r.rc, 0) << r.out;
+  auto j = json::parse(r.out);
+  std::string label = j["certificates"][0]["label"];
+  EXPECT_EQ(label.rfind("\xEF\xBF\xBD", 0), 0u) << label;
+  EXPECT_EQ(j["certificates"][0]["holder"], "AYŞE GÜL YILDIRIM");
+  EXPECT_EQ(akis("info").rc, 0);
+}

@@ -1,8 +1,11 @@
 // The `akis` message catalogue and certificate summaries.
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include "cards.hpp"
 #include "cert_summary.hpp"
+#include "cli.hpp"
 #include "messages.hpp"
 
 using namespace akis;
@@ -47,4 +50,12 @@ TEST(CertSummary, DaysUntil) {
   EXPECT_EQ(days_until(0, 86400 * 3), -3);
   EXPECT_EQ(days_until(100, 0), 0);
   EXPECT_EQ(iso_date(0), "1970-01-01");
+}
+
+TEST(JsonOutput, TextThatIsNotUtf8ComesOutReplaced) {
+  nlohmann::json j{{"label", std::string("ab\xFF\xC3(cd")}, {"ok", "İmza"}};
+  std::string text = json_text(j);
+  auto back = nlohmann::json::parse(text);
+  EXPECT_EQ(back["label"], "ab\xEF\xBF\xBD\xEF\xBF\xBD(cd");
+  EXPECT_EQ(back["ok"], "İmza");
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <memory>
+#include <nlohmann/json_fwd.hpp>
 #include <stdexcept>
 #include <string>
 
@@ -36,6 +37,9 @@ struct OpenedCard {
 // The card in --reader, or the first reader that holds an AKİS e-signature card.
 OpenedCard open_card(const Options& o);
 std::string family_name(const AtrInfo& a);
+// The text of --json output. Card data that is not UTF-8 (a label, a reader name) comes out with U+FFFD in
+// place of each invalid sequence: the JSON writer would otherwise throw and the command fail.
+std::string json_text(const nlohmann::json& j);
 
 int cmd_readers(const Options& o);
 int cmd_info(const Options& o);

@@ -13,6 +13,8 @@ namespace akis::cli {
 
 using nlohmann::json;
 
+std::string json_text(const json& j) { return j.dump(2, ' ', false, json::error_handler_t::replace); }
+
 int cmd_readers(const Options& o) {
   json out = json::array();
   try {
@@ -61,7 +63,7 @@ int cmd_readers(const Options& o) {
   } catch (const CardError& e) {
     fail_with(e);
   }
-  if (o.json) std::cout << out.dump(2) << "\n";
+  if (o.json) std::cout << json_text(out) << "\n";
   return kOk;
 }
 
@@ -160,7 +162,7 @@ int cmd_info(const Options& o) {
                             msg(M::DaysLeft, std::max(0L, left)) + ")");
       if (!warning.empty()) text << "  " << warning << "\n";
     }
-    std::cout << (o.json ? j.dump(2) + "\n" : text.str());
+    std::cout << (o.json ? json_text(j) + "\n" : text.str());
   } catch (const CardError& e) {
     fail_with(e);
   }
