@@ -130,8 +130,24 @@ bool Context::wait_for_change(const std::vector<ReaderState>& known, std::chrono
 
 void Context::cancel() { SCardCancel(ctx_); }
 
-PcscTransport::PcscTransport(std::shared_ptr<Context> ctx, std::string reader)
-    : ctx_(std::move(ctx)), reader_(std::move(reader)) {
+namespace {
+// Codes of a handle whose pcscd has gone away (restarted, or stopped): the handle will never work again.
+bool service_lost(LONG rc) {
+  return rc == SCARD_E_NO_SERVICE || rc == SCARD_E_SERVICE_STOPPED || rc == SCARD_F_COMM_ERROR ||
+         rc == SCARD_E_INVALID_HANDLE;
+}
+}  // namespace
+
+PcscTransport::PcscTransport(std::shared_ptr<Context> ctx, std::string reader, ContextSource contexts)
+    : ctx_(std::move(ctx)), contexts_(std::move(contexts)), reader_(std::move(reader)) {
+  connect();
+}
+
+PcscTransport::~PcscTransport() {
+  if (card_) SCardDisconnect(card_, SCARD_LEAVE_CARD);
+}
+
+void PcscTransport::connect() {
   SCARDHANDLE h = 0;
   DWORD proto = 0;
   LONG rc = SCardConnect(ctx_->handle(), reader_.c_str(), SCARD_SHARE_SHARED, SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1,
@@ -143,8 +159,25 @@ PcscTransport::PcscTransport(std::shared_ptr<Context> ctx, std::string reader)
   refresh_atr();
 }
 
-PcscTransport::~PcscTransport() {
-  if (card_) SCardDisconnect(card_, SCARD_LEAVE_CARD);
+void PcscTransport::revive_if_service_lost(long rc) {
+  if (!contexts_ || !service_lost(static_cast<LONG>(rc))) return;
+  std::shared_ptr<Context> fresh = contexts_(ctx_.get());  // throws NoService while pcscd is down
+  if (card_) SCardDisconnect(card_, SCARD_LEAVE_CARD);  // fails on the dead handle; frees it client-side
+  card_ = 0;
+  tx_depth_ = 0;  // the old transaction went with the old service
+  ctx_ = std::move(fresh);
+  try {
+    connect();
+  } catch (const CardError& e) {
+    if (e.code() == Err::NoService) throw;
+    throw CardError(Err::CardRemoved, std::string("after a PC/SC service restart: ") + e.what());
+  }
+  throw CardError(Err::CardReset, "the PC/SC service was restarted; connected to the card again");
+}
+
+Bytes PcscTransport::atr() const {
+  std::lock_guard lock(mutex_);
+  return atr_;
 }
 
 void PcscTransport::refresh_atr() {
@@ -157,14 +190,16 @@ void PcscTransport::refresh_atr() {
 }
 
 Bytes PcscTransport::transmit(ByteView apdu) {
+  std::lock_guard lock(mutex_);
   const SCARD_IO_REQUEST* pci = protocol_ == SCARD_PROTOCOL_T0 ? SCARD_PCI_T0 : SCARD_PCI_T1;
   Bytes out(65536 + 2);
   DWORD len = static_cast<DWORD>(out.size());
   LONG rc = SCardTransmit(card_, pci, apdu.data(), static_cast<DWORD>(apdu.size()), nullptr, out.data(), &len);
   if (rc == SCARD_W_RESET_CARD) {
-    reconnect(false);
+    reconnect_locked(false);
     throw CardError(Err::CardReset, "the card was reset by another program");
   }
+  revive_if_service_lost(rc);
   if (rc == SCARD_E_NO_SMARTCARD) rc = SCARD_W_REMOVED_CARD;
   if (rc != SCARD_S_SUCCESS || len < 2) {
     // A reader driver may report a lost card as a communication failure or an empty answer:
@@ -194,28 +229,44 @@ bool PcscTransport::card_gone() {
 }
 
 void PcscTransport::begin_transaction() {
+  std::lock_guard lock(mutex_);
+  if (tx_depth_ > 0) {  // this process already holds the card: a nested transaction
+    ++tx_depth_;
+    return;
+  }
   LONG rc = SCardBeginTransaction(card_);
   if (rc == SCARD_W_RESET_CARD) {
-    reconnect(false);
+    reconnect_locked(false);
     rc = SCardBeginTransaction(card_);
     if (rc == SCARD_S_SUCCESS) {
       SCardEndTransaction(card_, SCARD_LEAVE_CARD);
       throw CardError(Err::CardReset, "the card was reset by another program");
     }
   }
+  revive_if_service_lost(rc);
   if (rc == SCARD_E_NO_SMARTCARD) rc = SCARD_W_REMOVED_CARD;
   if (rc != SCARD_S_SUCCESS) fail(rc, "SCardBeginTransaction");
+  tx_depth_ = 1;
 }
 
 void PcscTransport::end_transaction() {
+  std::lock_guard lock(mutex_);
+  if (tx_depth_ == 0) return;  // lost with a service restart
+  if (--tx_depth_ > 0) return;
   LONG rc = SCardEndTransaction(card_, SCARD_LEAVE_CARD);
   if (rc != SCARD_S_SUCCESS && rc != SCARD_W_RESET_CARD) fail(rc, "SCardEndTransaction");
 }
 
 void PcscTransport::reconnect(bool reset) {
+  std::lock_guard lock(mutex_);
+  reconnect_locked(reset);
+}
+
+void PcscTransport::reconnect_locked(bool reset) {
   DWORD proto = 0;
   LONG rc = SCardReconnect(card_, SCARD_SHARE_SHARED, SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1,
                            reset ? SCARD_RESET_CARD : SCARD_LEAVE_CARD, &proto);
+  revive_if_service_lost(rc);
   if (rc == SCARD_E_NO_SMARTCARD) rc = SCARD_W_REMOVED_CARD;
   if (rc != SCARD_S_SUCCESS) fail(rc, "SCardReconnect");
   protocol_ = proto;

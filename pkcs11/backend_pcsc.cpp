@@ -16,24 +16,38 @@ class PcscBackend final : public Backend {
     std::lock_guard lock(mutex_);
     for (int attempt = 0; attempt < 2; ++attempt) {
       try {
-        if (!ctx_ || !ctx_->valid()) ctx_ = std::make_shared<pcsc::Context>();
-        return ctx_->states();
+        return current_locked(nullptr)->states();
       } catch (const CardError& e) {
         log::debug("PC/SC: %s", e.what());
-        ctx_.reset();  // pcscd restarted or gone: a new context next time
+        retire_locked();  // pcscd restarted or gone: a new context next time
       }
     }
     return {};
   }
 
   std::unique_ptr<Transport> connect(const std::string& reader) override {
+    auto source = [this](const pcsc::Context* dead) {
+      std::lock_guard lock(mutex_);
+      return current_locked(dead);
+    };
     std::shared_ptr<pcsc::Context> ctx;
     {
       std::lock_guard lock(mutex_);
-      if (!ctx_ || !ctx_->valid()) ctx_ = std::make_shared<pcsc::Context>();
-      ctx = ctx_;
+      ctx = current_locked(nullptr);
     }
-    return std::make_unique<pcsc::PcscTransport>(ctx, reader);
+    try {
+      return std::make_unique<pcsc::PcscTransport>(ctx, reader, source);
+    } catch (const CardError& e) {
+      if (e.code() != Err::NoService) throw;
+      std::lock_guard lock(mutex_);  // the context died with its pcscd: once more on a new one
+      ctx = current_locked(ctx.get());
+    }
+    return std::make_unique<pcsc::PcscTransport>(ctx, reader, source);
+  }
+
+  unsigned long generation() const override {
+    std::lock_guard lock(mutex_);
+    return generation_;
   }
 
   bool wait_for_change(const std::vector<pcsc::ReaderState>& known, std::chrono::milliseconds timeout) override {
@@ -75,7 +89,19 @@ class PcscBackend final : public Backend {
   }
 
  private:
-  std::mutex mutex_;
+  // The shared context, renewed when there is none or when it is the one a caller found dead.
+  std::shared_ptr<pcsc::Context> current_locked(const pcsc::Context* dead) {
+    if (ctx_ && ctx_.get() == dead) retire_locked();
+    if (!ctx_) {
+      ctx_ = std::make_shared<pcsc::Context>();  // throws NoService while pcscd is down
+      ++generation_;
+    }
+    return ctx_;
+  }
+  void retire_locked() { ctx_.reset(); }
+
+  mutable std::mutex mutex_;
+  unsigned long generation_ = 0;
   std::shared_ptr<pcsc::Context> ctx_;
   std::shared_ptr<pcsc::Context> wait_ctx_;
   bool cancelled_ = false;

@@ -4,6 +4,7 @@
 
 #include "errors.hpp"
 #include "module.hpp"
+#include "return_codes.hpp"
 
 using namespace akis;
 using namespace akis::p11;
@@ -116,10 +117,10 @@ EXPORT CK_RV C_GetSlotInfo(CK_SLOT_ID slotID, CK_SLOT_INFO_PTR pInfo) {
 }
 
 EXPORT CK_RV C_GetTokenInfo(CK_SLOT_ID slotID, CK_TOKEN_INFO_PTR pInfo) {
-  return with_module("C_GetTokenInfo", [&](Module& m) {
+  return conform("C_GetTokenInfo", with_module("C_GetTokenInfo", [&](Module& m) {
     if (!pInfo) fail(CKR_ARGUMENTS_BAD);
     *pInfo = m.token_info(slotID);
-  });
+  }));
 }
 
 EXPORT CK_RV C_GetMechanismList(CK_SLOT_ID slotID, CK_MECHANISM_TYPE_PTR pList, CK_ULONG_PTR pulCount) {
@@ -188,10 +189,11 @@ EXPORT CK_RV C_SetOperationState(CK_SESSION_HANDLE, CK_BYTE_PTR, CK_ULONG, CK_OB
 }
 
 EXPORT CK_RV C_Login(CK_SESSION_HANDLE h, CK_USER_TYPE userType, CK_UTF8CHAR_PTR pPin, CK_ULONG ulPinLen) {
-  return with_module("C_Login", [&](Module& m) {
+  return conform("C_Login", with_module("C_Login", [&](Module& m) {
     if (!pPin) fail(CKR_ARGUMENTS_BAD);  // no protected authentication path on these readers
+    if (ulPinLen > 64) fail(CKR_PIN_INCORRECT);  // longer than any PIN: never sent
     m.login(h, userType, secret(pPin, ulPinLen));
-  });
+  }));
 }
 
 EXPORT CK_RV C_Logout(CK_SESSION_HANDLE h) {

@@ -97,21 +97,23 @@ Module::Module(const CK_C_INITIALIZE_ARGS* args, std::unique_ptr<Backend> backen
 Module::~Module() = default;
 
 void Module::finalize() {
+  std::vector<std::shared_ptr<Token>> logged_in;
   {
     std::lock_guard g(lock_);
     finalized_ = true;
     sessions_.clear();
     for (auto& [id, s] : slots_) {
-      if (s.token && s.token->login() != Login::None) {
-        try {
-          s.token->logout_card();  // the application ends: it is logged out, on the card too
-        } catch (const std::exception&) {
-        }
-      }
+      if (s.token && s.token->login() != Login::None) logged_in.push_back(s.token);
       s.token.reset();
     }
   }
   backend_->cancel_wait();
+  for (auto& t : logged_in) {  // the application ends: it is logged out, on the card too (outside the lock)
+    try {
+      t->log_out();
+    } catch (const std::exception&) {
+    }
+  }
 }
 
 CK_INFO Module::info() {
@@ -128,6 +130,11 @@ CK_INFO Module::info() {
 
 void Module::refresh_locked() {
   auto states = backend_->readers();
+  // A new PC/SC context (pcscd restarted): its event counters start afresh. A card still present keeps its
+  // token; the token's transport reconnects at its next command and re-validates the card (Token::io).
+  unsigned long generation = backend_->generation();
+  bool rebase = generation != generation_;
+  generation_ = generation;
   for (auto& [id, s] : slots_) s.reader_present = false;
   for (auto& st : states) {
     Slot* slot = nullptr;
@@ -141,6 +148,10 @@ void Module::refresh_locked() {
       slot = &slots_.emplace(s.id, std::move(s)).first->second;
     }
     slot->reader_present = true;
+    if (rebase && st.present) {
+      if (slot->token || slot->unrecognized) slot->token_event = st.event_count;
+      slot->reported.event_count = st.event_count;
+    }
     slot->state = st;
     if (!st.present || st.event_count != slot->token_event) {
       if (slot->token || slot->unrecognized) drop_token_locked(*slot);
@@ -200,7 +211,12 @@ std::shared_ptr<Token> Module::token_for(CK_SLOT_ID id) {
     next_object_ += 1 << 20;  // room for the card's objects and the certificates written to it later
   }
   try {
-    token = std::make_shared<Token>(backend_->connect(reader), id, first);
+    try {
+      token = std::make_shared<Token>(backend_->connect(reader), id, first);
+    } catch (const CardError& e) {
+      if (e.code() != Err::CardReset) throw;
+      token = std::make_shared<Token>(backend_->connect(reader), id, first);  // reset by another program meanwhile
+    }
   } catch (const CardError& e) {
     if (e.code() == Err::FileNotFound || e.code() == Err::NotSupported) unrecognized = true;
     else if (e.code() == Err::NoCard || e.code() == Err::CardRemoved) fail(CKR_TOKEN_NOT_PRESENT);

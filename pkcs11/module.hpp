@@ -119,6 +119,8 @@ class Module {
   const Object& object_of(Session& s, CK_OBJECT_HANDLE h);
   std::optional<Operation>& op_slot(Session& s, Op op);
   template <class F>
+  decltype(auto) watching_removal(const std::shared_ptr<Token>& t, F&& fn);
+  template <class F>
   decltype(auto) with_card(Session& s, F&& fn);
 
   StateLock lock_;
@@ -129,19 +131,24 @@ class Module {
   CK_SESSION_HANDLE next_session_ = 1;
   CK_OBJECT_HANDLE next_object_ = 1;
   bool finalized_ = false;
+  unsigned long generation_ = 0;  // the backend's context generation the slots' event counters belong to
 };
 
-// Runs card I/O for a session; a removed card closes every session of its slot, and a card that lost
-// its security state (reset, or logged out by another program) drops the application's login.
+// Runs `fn`; a removed card closes every session of the token's slot.
 template <class F>
-decltype(auto) Module::with_card(Session& s, F&& fn) {
+decltype(auto) Module::watching_removal(const std::shared_ptr<Token>& t, F&& fn) {
   try {
-    return s.token->io(std::forward<F>(fn));
+    return fn();
   } catch (const CardError& e) {
-    if (e.code() == Err::CardRemoved || e.code() == Err::NoCard) card_gone(s.token);
-    if (e.code() == Err::SecurityStatus || e.code() == Err::CardReset) s.token->set_login(Login::None);
+    if (e.code() == Err::CardRemoved || e.code() == Err::NoCard) card_gone(t);
     throw;
   }
+}
+
+// Runs card I/O for a session (Token::io: a reset drops the login, a removal closes the sessions).
+template <class F>
+decltype(auto) Module::with_card(Session& s, F&& fn) {
+  return watching_removal(s.token, [&]() -> decltype(auto) { return s.token->io(fn); });
 }
 
 // The initialised module of this process, or nullptr (also in a forked child that has not called

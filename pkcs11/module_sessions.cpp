@@ -50,9 +50,8 @@ void Module::close_session(CK_SESSION_HANDLE h) {
   }
   // The last session of the token: the application is logged out (also on the card).
   if (t->login() != Login::None) {
-    t->set_login(Login::None);
     try {
-      t->logout_card();
+      watching_removal(t, [&] { t->log_out(); });
     } catch (const CardError&) {
     }
   }
@@ -89,6 +88,9 @@ CK_SESSION_INFO Module::session_info(CK_SESSION_HANDLE h) {
 }
 
 namespace {
+bool pin_format_ok(const PinInfo& pin, const Secret& value) {
+  return value.size() >= pin.min_length && value.size() <= pin.max_length && value.all_digits();
+}
 void check_pin_format(const PinInfo& pin, const Secret& value) {
   if (value.size() < pin.min_length || value.size() > pin.max_length) fail(CKR_PIN_LEN_RANGE);
   if (!value.all_digits()) fail(CKR_PIN_INVALID);
@@ -100,18 +102,26 @@ void Module::login(CK_SESSION_HANDLE h, CK_USER_TYPE user, const Secret& pin) {
   std::lock_guard sl(s->mutex);
   Token& t = *s->token;
   const PinInfo* user_pin = t.profile().user_pin();
+  // A PIN the card's policy rules out is never sent (no try spent). C_Login may not return
+  // CKR_PIN_LEN_RANGE or CKR_PIN_INVALID: it is an incorrect PIN.
   if (user == CKU_CONTEXT_SPECIFIC) {
     Operation* op = s->sign ? &*s->sign : s->decrypt ? &*s->decrypt : nullptr;
     if (!op) fail(CKR_OPERATION_NOT_INITIALIZED);
-    if (t.login() != Login::User) fail(CKR_USER_NOT_LOGGED_IN);
-    check_pin_format(*user_pin, pin);
-    with_card(*s, [&](Card& c) { c.verify(*user_pin, pin); });
+    if (t.login() != Login::User) fail(CKR_OPERATION_NOT_INITIALIZED);
+    if (!pin_format_ok(*user_pin, pin)) fail(CKR_PIN_INCORRECT);
+    try {
+      with_card(*s, [&](Card& c) { c.verify(*user_pin, pin); });
+    } catch (const CardError&) {
+      t.pin_state_changed();
+      throw;
+    }
     op->context_login = true;
     t.pin_state_changed();
     return;
   }
   if (user != CKU_USER && user != CKU_SO) fail(CKR_USER_TYPE_INVALID);
-  if (t.login() == (user == CKU_USER ? Login::User : Login::SO)) fail(CKR_USER_ALREADY_LOGGED_IN);
+  const Login who = user == CKU_USER ? Login::User : Login::SO;
+  if (t.login() == who) fail(CKR_USER_ALREADY_LOGGED_IN);
   if (t.login() != Login::None) fail(CKR_USER_ANOTHER_ALREADY_LOGGED_IN);
   const PinInfo* pi = user_pin;
   if (user == CKU_SO) {
@@ -121,30 +131,20 @@ void Module::login(CK_SESSION_HANDLE h, CK_USER_TYPE user, const Secret& pin) {
     for (auto& [sh, other] : sessions_)
       if (other->token == s->token && !(other->flags & CKF_RW_SESSION)) fail(CKR_SESSION_READ_ONLY_EXISTS);
   }
-  check_pin_format(*pi, pin);
-  login_registry::enter(t.profile().card_serial);  // before the VERIFY: see login_registry.hpp
-  try {
-    with_card(*s, [&](Card& c) { c.verify(*pi, pin); });
-  } catch (const CardError&) {
-    login_registry::leave_is_last(t.profile().card_serial);
-    t.pin_state_changed();
-    throw;
-  }
-  t.pin_state_changed();
-  t.set_login(user == CKU_USER ? Login::User : Login::SO);
+  if (!pin_format_ok(*pi, pin)) fail(CKR_PIN_INCORRECT);
+  watching_removal(s->token, [&] { t.log_in(who, *pi, pin); });
 }
 
 void Module::logout(CK_SESSION_HANDLE h) {
   auto s = session(h);
   std::lock_guard sl(s->mutex);
   if (s->token->login() == Login::None) fail(CKR_USER_NOT_LOGGED_IN);
-  s->token->set_login(Login::None);
   {
     std::lock_guard g(lock_);
     for (auto& [sh, other] : sessions_)
       if (other->token == s->token) other->find.reset();
   }
-  with_card(*s, [&](Card&) { s->token->logout_card(); });
+  watching_removal(s->token, [&] { s->token->log_out(); });
 }
 
 void Module::init_pin(CK_SESSION_HANDLE h, const Secret& pin) {

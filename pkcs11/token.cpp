@@ -4,6 +4,7 @@
 
 #include "errors.hpp"
 #include "log.hpp"
+#include "akis/family.hpp"
 #include "login_registry.hpp"
 
 namespace akis::p11 {
@@ -77,14 +78,84 @@ void Token::remove_certificate(CK_OBJECT_HANDLE h) {
   objects_.remove_if([&](const Object& o) { return o.handle == h; });
 }
 
-void Token::logout_card() {
-  login_registry::enter(profile_->card_serial);  // (re)registered so that leaving below is exact
-  io([&](Card& c) {
-    c.locked([&](AkisCommands& cmds) {
-      if (login_registry::leave_is_last(profile_->card_serial)) cmds.logout();
-    });
-  });
+Token::~Token() {
+  if (login_ != Login::None) forget_login();  // dropped without a logout (removal, pcscd gone)
+}
+
+bool Token::counters_readable() const { return family(profile_->atr.family).pin_probe_read_only; }
+
+void Token::verify_registered(const PinInfo& pin, const Secret& value) {
+  const Bytes& serial = profile_->card_serial;
+  // One PC/SC transaction: no other process changes the card's security state or the registry in between.
+  Transaction tx(card_.transport());
+  if (counters_readable() && !card_.pin_status(pin).verified) login_registry::clear(serial);  // stale entries
+  login_registry::enter(serial);
+  try {
+    card_.verify(pin, value);
+  } catch (...) {
+    login_registry::leave_is_last(serial);
+    throw;
+  }
+}
+
+void Token::log_in(Login who, const PinInfo& pin, const Secret& value) {
+  std::lock_guard serial(login_mutex_);  // a login under way in another thread finishes first
+  if (login_ == who) throw Rv{CKR_USER_ALREADY_LOGGED_IN};
+  if (login_ != Login::None) throw Rv{CKR_USER_ANOTHER_ALREADY_LOGGED_IN};
+  for (int attempt = 0;; ++attempt) {
+    try {
+      verify_registered(pin, value);
+      break;
+    } catch (const CardError& e) {
+      // A reset is reported before the VERIFY goes out (pcscd refuses the old handle): log in once more.
+      bool reset = e.code() == Err::CardReset;
+      if (reset) after_reset();
+      if (reset && attempt == 0) continue;
+      pin_state_changed();
+      throw;
+    }
+  }
   pin_state_changed();
+  login_ = who;
+}
+
+void Token::log_out() {
+  std::lock_guard serial(login_mutex_);
+  if (login_ == Login::None) return;
+  login_ = Login::None;
+  pin_state_changed();
+  const Bytes& card_serial = profile_->card_serial;
+  try {
+    io([&](Card& c) {
+      Transaction tx(c.transport());  // leaving the registry and the LOGOUT: one step for other processes
+      bool last = login_registry::leave_is_last(card_serial);
+      if (last || !counters_readable()) c.logout();
+    });
+  } catch (const CardError& e) {
+    login_registry::leave_is_last(card_serial);
+    if (e.code() == Err::CardReset) return;  // a reset logged the card out already
+    throw;
+  }
+}
+
+void Token::forget_login() {
+  login_ = Login::None;
+  login_registry::leave_is_last(profile_->card_serial);
+}
+
+void Token::check_login_still_on_card() {
+  if (login_ == Login::None || !counters_readable()) return;
+  const PinInfo* pin = login_ == Login::SO ? profile_->puk() : profile_->user_pin();
+  try {
+    if (pin && !card_.pin_status(*pin).verified) {
+      forget_login();
+      pin_state_changed();
+      log::info("slot %lu: the card is no longer logged in (logged out outside this module)",
+                static_cast<unsigned long>(slot_));
+    }
+  } catch (const CardError&) {
+    // The answer to the operation itself is what the caller reports.
+  }
 }
 
 void Token::pin_state_changed() {
@@ -93,12 +164,40 @@ void Token::pin_state_changed() {
 }
 
 void Token::after_reset() {
-  // Transport already reconnected. Same card? Compare the serial; a different card is a removal.
-  Bytes serial = card_.locked([](AkisCommands& c) { return c.serial_number(); });
-  if (serial != profile_->card_serial) throw CardError(Err::CardRemoved, "another card is in the reader");
-  login_ = Login::None;
+  // The transport has reconnected. Still the same card? A different one counts as a removal.
+  if (family(profile_->atr.family).get_data_serial && profile_->card_serial.size() == 12) {
+    Bytes serial = card_.locked([](AkisCommands& c) { return c.serial_number(); });
+    if (serial != profile_->card_serial) throw CardError(Err::CardRemoved, "another card is in the reader");
+  }
+  forget_login();
   pin_state_changed();
-  log::info("slot %lu: card reset by another program; login dropped", static_cast<unsigned long>(slot_));
+  log::info("slot %lu: card reset (by another program or a pcscd restart); login dropped",
+            static_cast<unsigned long>(slot_));
+}
+
+Token::PinCounters Token::counters() {
+  {
+    std::lock_guard lock(pin_mutex_);
+    if (pins_.valid && std::chrono::steady_clock::now() - pins_.read_at < std::chrono::seconds(2)) return pins_;
+  }
+  // Card I/O outside pin_mutex_: the reset path takes it (pin_state_changed).
+  PinCounters fresh;
+  fresh.valid = true;
+  if (counters_readable()) {
+    try {
+      const PinInfo* puk = profile_->puk();
+      fresh.user = io_retrying([&](Card& c) { return c.pin_status(*profile_->user_pin()); });
+      if (puk) fresh.so = io_retrying([&](Card& c) { return c.pin_status(*puk); });
+      fresh.known = true;
+    } catch (const CardError& e) {
+      if (e.code() == Err::CardRemoved || e.code() == Err::NoCard || e.code() == Err::NoService) throw;
+      log::info("slot %lu: PIN counters not readable (%s)", static_cast<unsigned long>(slot_), e.what());
+    }
+  }
+  fresh.read_at = std::chrono::steady_clock::now();
+  std::lock_guard lock(pin_mutex_);
+  pins_ = fresh;
+  return pins_;
 }
 
 CK_TOKEN_INFO Token::info() {
@@ -115,23 +214,16 @@ CK_TOKEN_INFO Token::info() {
   ti.flags = CKF_RNG | CKF_LOGIN_REQUIRED | CKF_USER_PIN_INITIALIZED | CKF_TOKEN_INITIALIZED;
   const PinInfo* user = profile_->user_pin();
   const PinInfo* puk = profile_->puk();
-  {
-    std::lock_guard lock(pin_mutex_);
-    auto now = std::chrono::steady_clock::now();
-    if (!pins_.valid || now - pins_.read_at > std::chrono::seconds(2)) {
-      pins_.user = io([&](Card& c) { return c.pin_status(*user); });
-      if (puk) pins_.so = io([&](Card& c) { return c.pin_status(*puk); });
-      pins_.read_at = now;
-      pins_.valid = true;
-    }
+  PinCounters pins = counters();
+  if (pins.known) {
     auto flags = [](const PinStatus& st, int max, CK_FLAGS low, CK_FLAGS final_try, CK_FLAGS locked) -> CK_FLAGS {
       if (st.blocked) return locked;
       if (st.tries_left == 1) return low | final_try;
       if (st.tries_left >= 0 && st.tries_left < max) return low;
       return 0;
     };
-    ti.flags |= flags(pins_.user, 3, CKF_USER_PIN_COUNT_LOW, CKF_USER_PIN_FINAL_TRY, CKF_USER_PIN_LOCKED);
-    if (puk) ti.flags |= flags(pins_.so, 3, CKF_SO_PIN_COUNT_LOW, CKF_SO_PIN_FINAL_TRY, CKF_SO_PIN_LOCKED);
+    ti.flags |= flags(pins.user, 3, CKF_USER_PIN_COUNT_LOW, CKF_USER_PIN_FINAL_TRY, CKF_USER_PIN_LOCKED);
+    if (puk) ti.flags |= flags(pins.so, 3, CKF_SO_PIN_COUNT_LOW, CKF_SO_PIN_FINAL_TRY, CKF_SO_PIN_LOCKED);
   }
   ti.ulMaxSessionCount = CK_EFFECTIVELY_INFINITE;
   ti.ulSessionCount = CK_UNAVAILABLE_INFORMATION;

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
+#include <mutex>
 #include <memory>
 #include <string>
 #include <vector>
@@ -42,14 +44,23 @@ class Context {
   long ctx_ = 0;
 };
 
+// Where a transport gets a new context when pcscd was restarted under it: returns a working context
+// other than `dead` (the backend's shared one, renewed if it is `dead`). Throws CardError(NoService).
+using ContextSource = std::function<std::shared_ptr<Context>(const Context* dead)>;
+
 // A shared connection to the card in one reader.
+// Transactions nest: only the outermost begin/end reach pcscd, so a caller can hold one across several
+// Card operations (the login registry does) while each operation still opens its own.
+// When the PC/SC service is lost (pcscd restarted), the transport connects again through `contexts` and
+// reports CardReset: the card was powered down, its security state is gone, the caller re-validates.
 class PcscTransport final : public Transport {
  public:
-  PcscTransport(std::shared_ptr<Context> ctx, std::string reader);  // throws CardError(NoCard/...)
+  PcscTransport(std::shared_ptr<Context> ctx, std::string reader,
+                ContextSource contexts = {});  // throws CardError(NoCard/...)
   ~PcscTransport() override;
 
   Bytes transmit(ByteView apdu) override;
-  Bytes atr() const override { return atr_; }
+  Bytes atr() const override;
   void begin_transaction() override;
   void end_transaction() override;
   void reconnect(bool reset) override;
@@ -58,13 +69,21 @@ class PcscTransport final : public Transport {
   int protocol() const { return static_cast<int>(protocol_); }
 
  private:
+  void connect();
+  void reconnect_locked(bool reset);
   void refresh_atr();
   bool card_gone();  // after a failed exchange: true when the card has left the reader
+  // `rc` says the service (pcscd) is gone: reconnect on a new context, then throw CardReset (or the reason
+  // it failed). Returns when `rc` is not such a code.
+  void revive_if_service_lost(long rc);
   std::shared_ptr<Context> ctx_;
+  ContextSource contexts_;
   std::string reader_;
   long card_ = 0;
   unsigned long protocol_ = 0;
   Bytes atr_;
+  mutable std::recursive_mutex mutex_;  // the handle (replaced by a revival) and the transaction depth
+  int tx_depth_ = 0;
 };
 
 // Text for a PC/SC return code ("SCARD_E_NO_SERVICE").

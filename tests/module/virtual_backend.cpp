@@ -1,5 +1,7 @@
 #include "virtual_backend.hpp"
 
+#include <thread>
+
 namespace akis::test {
 
 class VirtualReaderTransport final : public Transport {
@@ -19,7 +21,9 @@ class VirtualReaderTransport final : public Transport {
       }
       card = it->second.card;
       ++r_.commands_;
+      if (apdu.size() > 5 && apdu[1] == 0x20) ++r_.verifies_;
     }
+    if (auto d = r_.delay_.load(); d.count() > 0) std::this_thread::sleep_for(d);
     return card->process(apdu);
   }
   Bytes atr() const override {
@@ -82,6 +86,8 @@ void VirtualReaders::clear() {
   readers_.clear();
   cancelled_ = false;
   commands_ = 0;
+  verifies_ = 0;
+  delay_ = std::chrono::milliseconds(0);
 }
 
 std::vector<pcsc::ReaderState> VirtualReaders::states() {

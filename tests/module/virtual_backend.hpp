@@ -2,6 +2,7 @@
 // module runs; transports of a removed card fail as PC/SC ones do.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <map>
 #include <mutex>
@@ -21,6 +22,8 @@ class VirtualReaders {
   void remove(const std::string& reader);
   void reset_card(const std::string& reader);  // another program resets the card
   void clear();
+  // Every command takes this long (so that calls from several threads overlap as they do on a real card).
+  void set_command_delay(std::chrono::milliseconds d) { delay_ = d; }
 
   // Backend side
   std::vector<pcsc::ReaderState> states();
@@ -28,6 +31,7 @@ class VirtualReaders {
   bool wait(const std::vector<pcsc::ReaderState>& known, std::chrono::milliseconds timeout);
   void cancel();
   std::size_t commands() const { return commands_; }
+  std::size_t verifies() const { return verifies_; }  // VERIFY commands carrying a PIN (each may spend a try)
 
  private:
   struct Reader {
@@ -43,6 +47,8 @@ class VirtualReaders {
   bool cancelled_ = false;
   unsigned long change_ = 0;
   std::size_t commands_ = 0;
+  std::size_t verifies_ = 0;
+  std::atomic<std::chrono::milliseconds> delay_{std::chrono::milliseconds(0)};
 };
 
 std::unique_ptr<p11::Backend> make_virtual_backend();

@@ -36,13 +36,13 @@ class Pcscd {
  public:
   explicit Pcscd(const std::string& work_dir);
   ~Pcscd();
+  void start();  // after stop(): a pcscd package upgrade is a stop, a pause and a start
   void restart();
   void stop();
   static const char* kReader0;
   static const char* kReader1;
 
  private:
-  void start();
   std::string dir_;
   Process proc_;
 };
