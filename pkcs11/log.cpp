@@ -36,16 +36,21 @@ void vwrite(Level l, const char* fmt, va_list ap) {
   std::fflush(out);
 }
 
-// Config file: AKIS_PKCS11_CONF or /etc/akis/pkcs11.conf. Keys: log_level, log_file, apdu_trace.
 void read_config(std::string& level, std::string& file, std::string& trace) {
-  const char* path = std::getenv("AKIS_PKCS11_CONF");
-  std::ifstream in(path && *path ? path : "/etc/akis/pkcs11.conf");
-  auto settings = parse_config(in);
+  auto settings = read_settings();
   level = settings["log_level"];
   file = settings["log_file"];
   trace = settings["apdu_trace"];
 }
 }  // namespace
+
+// Config file: AKIS_PKCS11_CONF or /etc/akis/pkcs11.conf. Keys: log_level, log_file, apdu_trace,
+// allow_certificate_writes.
+std::map<std::string, std::string> read_settings() {
+  const char* path = std::getenv("AKIS_PKCS11_CONF");
+  std::ifstream in(path && *path ? path : "/etc/akis/pkcs11.conf");
+  return parse_config(in);
+}
 
 std::map<std::string, std::string> parse_config(std::istream& in) {
   std::map<std::string, std::string> out;

@@ -13,6 +13,8 @@ void configure();  // reads the environment and the config file; called by C_Ini
 Level level();
 // The configuration file's settings: "key = value" lines, '#' comments; the last value of a key wins.
 std::map<std::string, std::string> parse_config(std::istream& in);
+// The configuration file's settings, read now (AKIS_PKCS11_CONF or /etc/akis/pkcs11.conf; none when missing).
+std::map<std::string, std::string> read_settings();
 void error(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 void info(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 void debug(const char* fmt, ...) __attribute__((format(printf, 1, 2)));

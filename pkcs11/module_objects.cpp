@@ -5,8 +5,21 @@
 #include <cstring>
 
 #include "errors.hpp"
+#include "log.hpp"
 
 namespace akis::p11 {
+
+namespace {
+// Writing to a real card is off unless the configuration file says `allow_certificate_writes = yes`: a program
+// that merely imports a certificate into "every token" must not change someone's signature card.
+void require_writes_allowed(const char* what) {
+  auto settings = log::read_settings();
+  const std::string& v = settings["allow_certificate_writes"];
+  if (v == "yes" || v == "true" || v == "1") return;
+  log::info("%s: certificate writes are off (allow_certificate_writes = yes in the configuration file)", what);
+  fail(CKR_TOKEN_WRITE_PROTECTED);
+}
+}  // namespace
 
 // Objects
 
@@ -96,6 +109,7 @@ CK_OBJECT_HANDLE Module::create_object(CK_SESSION_HANDLE h, const CK_ATTRIBUTE* 
   auto facts = inspect_certificate(der);
   if (!facts) fail(CKR_ATTRIBUTE_VALUE_INVALID);
   if (!(s->flags & CKF_RW_SESSION)) fail(CKR_SESSION_READ_ONLY);
+  require_writes_allowed("C_CreateObject");
   if (s->token->login() != Login::User) fail(CKR_USER_NOT_LOGGED_IN);
   Bytes id;
   if (const CK_ATTRIBUTE* a = attribute(tmpl, n, CKA_ID)) {
@@ -120,6 +134,22 @@ void Module::destroy_object(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh) {
   const Object& o = object_of(*s, oh);
   if (!o.get_bool(CKA_DESTROYABLE)) fail(CKR_ACTION_PROHIBITED);
   if (!(s->flags & CKF_RW_SESSION)) fail(CKR_SESSION_READ_ONLY);
+  require_writes_allowed("C_DestroyObject");
+  // Never destroyed: the certificate of a private key on the card, and the issuer's certificate (a CA certificate
+  // that issued one of those).
+  const Token& t = *s->token;
+  const Bytes* id = o.get(CKA_ID);
+  const Bytes* subject = o.get(CKA_SUBJECT);
+  auto key_ids = t.find([](const Object& x) { return x.cls == CKO_PRIVATE_KEY; });
+  for (auto kh : key_ids) {
+    const Bytes* kid = t.object(kh)->get(CKA_ID);
+    if (id && kid && *kid == *id) fail(CKR_ACTION_PROHIBITED);
+    for (auto ch : t.find([&](const Object& x) { return x.cls == CKO_CERTIFICATE && kid && x.get(CKA_ID) &&
+                                                        *x.get(CKA_ID) == *kid; })) {
+      const Bytes* issuer = t.object(ch)->get(CKA_ISSUER);
+      if (subject && issuer && *issuer == *subject && t.object(ch) != &o) fail(CKR_ACTION_PROHIBITED);
+    }
+  }
   if (s->token->login() != Login::User) fail(CKR_USER_NOT_LOGGED_IN);
   with_card(*s, [&](Card&) { s->token->remove_certificate(oh); });
 }

@@ -115,17 +115,23 @@ TEST_F(Clients, Pkcs11ToolChangesThePinAndUnblocksWithThePuk) {
 
 TEST_F(Clients, Pkcs11ToolWritesAndDeletesACertificateOnTheCard) {
   std::string state = insert(Variant::Post2011);
-  sh("openssl x509 -in '" + ca_cert_path() + "' -outform DER -out ca.der");
-  sh(p11("--login --pin 123456 --write-object ca.der --type cert --id 99 --label 'Test Kök SM'"));
+  // A certificate of another card (no key of its own here, not the issuer's): one a holder may add and remove.
+  const Bytes other = material_for("1.0").keys.at(0).cert_der;
+  write("other.der", std::string(other.begin(), other.end()));
+  // Off by default: the card is left alone.
+  sh(p11("--login --pin 123456 --write-object other.der --type cert --id 99 --label 'Test Kök SM'"), 1);
+  write("pkcs11.conf", "allow_certificate_writes = yes\n");
+  const std::string conf = "AKIS_PKCS11_CONF=pkcs11.conf ";
+  sh(conf + p11("--login --pin 123456 --write-object other.der --type cert --id 99 --label 'Test Kök SM'"));
   EXPECT_NE(sh(p11("--list-objects --type cert")).find("Test Kök SM"), std::string::npos);
-  sh(p11("--read-object --type cert --id 99 -o back.der") + " && cmp back.der ca.der");
+  sh(p11("--read-object --type cert --id 99 -o back.der") + " && cmp back.der other.der");
   auto on_card = [&] {
     for (auto& f : vcard::load(state).files)
       if (f.path.size() == 6 && f.path[4] == 0x2F && f.path[5] == 0x11) return true;
     return false;
   };
   EXPECT_TRUE(on_card());  // written to a new EF of the card, not kept in memory
-  sh(p11("--login --pin 123456 --delete-object --type cert --id 99"));
+  sh(conf + p11("--login --pin 123456 --delete-object --type cert --id 99"));
   EXPECT_EQ(sh(p11("--list-objects --type cert")).find("Test Kök SM"), std::string::npos);
   EXPECT_FALSE(on_card());
 }

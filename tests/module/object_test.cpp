@@ -141,17 +141,52 @@ Bytes ca_der() {
   return out;
 }
 
+// Writes to the card need `allow_certificate_writes = yes` in the module's configuration file.
+void allow_certificate_writes(bool allow) {
+  const std::string conf = temp_dir() + "/pkcs11-writes.conf";
+  FILE* f = std::fopen(conf.c_str(), "w");
+  std::fputs(allow ? "allow_certificate_writes = yes\n" : "# writes off\n", f);
+  std::fclose(f);
+  ::setenv("AKIS_PKCS11_CONF", conf.c_str(), 1);
+}
+
+std::vector<CK_ATTRIBUTE> cert_template(const Bytes& der, const char* label, CK_OBJECT_CLASS& cls,
+                                        CK_CERTIFICATE_TYPE& type, CK_BBOOL& yes) {
+  return {attr(CKA_CLASS, &cls, sizeof cls), attr(CKA_CERTIFICATE_TYPE, &type, sizeof type), attr(CKA_TOKEN, &yes, 1),
+          attr(CKA_LABEL, label, std::strlen(label)), attr(CKA_VALUE, der.data(), der.size())};
+}
+
+TEST_F(P11, CertificateWritesAreOffUnlessConfigured) {
+  auto card = insert(Variant::Post2011);
+  allow_certificate_writes(false);
+  init();
+  Bytes der = ca_der();
+  CK_OBJECT_CLASS cls = CKO_CERTIFICATE;
+  CK_CERTIFICATE_TYPE type = CKC_X_509;
+  CK_BBOOL yes = CK_TRUE;
+  auto t = cert_template(der, "Kök SM", cls, type, yes);
+  CK_SESSION_HANDLE rw = open(true);
+  ASSERT_EQ(login(rw, "123456"), CKR_OK);
+  std::size_t files_before = card->state().files.size();
+  CK_OBJECT_HANDLE o = 0;
+  EXPECT_EQ(f->C_CreateObject(rw, t.data(), t.size(), &o), CKR_TOKEN_WRITE_PROTECTED);
+  auto certs = find_class(rw, CKO_CERTIFICATE);
+  ASSERT_EQ(certs.size(), 1u);
+  EXPECT_EQ(f->C_DestroyObject(rw, certs[0]), CKR_TOKEN_WRITE_PROTECTED);
+  EXPECT_EQ(card->state().files.size(), files_before);
+  ::unsetenv("AKIS_PKCS11_CONF");
+}
+
 TEST_F(P11, CertificatesAreWrittenToAndRemovedFromTheCard) {
   auto card = insert(Variant::Post2011);
+  allow_certificate_writes(true);
   init();
   Bytes der = ca_der();
   CK_OBJECT_CLASS cls = CKO_CERTIFICATE;
   CK_CERTIFICATE_TYPE type = CKC_X_509;
   CK_BBOOL yes = CK_TRUE;
   const char* label = "Kök SM";
-  std::vector<CK_ATTRIBUTE> t = {attr(CKA_CLASS, &cls, sizeof cls), attr(CKA_CERTIFICATE_TYPE, &type, sizeof type),
-                                 attr(CKA_TOKEN, &yes, 1), attr(CKA_LABEL, label, std::strlen(label)),
-                                 attr(CKA_VALUE, der.data(), der.size())};
+  std::vector<CK_ATTRIBUTE> t = cert_template(der, label, cls, type, yes);
   CK_OBJECT_HANDLE o = 0;
   CK_SESSION_HANDLE ro = open(false), rw = open(true);
   EXPECT_EQ(f->C_CreateObject(rw, t.data(), t.size(), &o), CKR_USER_NOT_LOGGED_IN);
@@ -172,31 +207,46 @@ TEST_F(P11, CertificatesAreWrittenToAndRemovedFromTheCard) {
   f->C_GetAttributeValue(rw, o, &c, 1);
   EXPECT_EQ(category, 2u);  // a CA certificate: authority
   EXPECT_EQ(find_class(rw, CKO_CERTIFICATE).size(), 2u);
+  // A certificate of another card (same CA, no key here): the one a holder may add and remove again.
+  const Bytes other = material_for("1.0").keys.at(0).cert_der;
+  auto t2 = cert_template(other, "başka", cls, type, yes);
+  CK_OBJECT_HANDLE o2 = 0;
+  ASSERT_EQ(f->C_CreateObject(rw, t2.data(), t2.size(), &o2), CKR_OK);
+  EXPECT_EQ(card->state().files.size(), files_before + 2);
 
-  // A new module instance reads it from the card.
+  // A new module instance reads them from the card.
   f->C_Finalize(nullptr);
   readers().remove(kReaderA);
   readers().insert(kReaderA, card);
   init();
   CK_SESSION_HANDLE h = open();
   auto certs = find_class(h, CKO_CERTIFICATE);
-  ASSERT_EQ(certs.size(), 2u);
-  CK_OBJECT_HANDLE stored = CK_INVALID_HANDLE;
-  for (auto x : certs)
-    if (get(h, x, CKA_VALUE) == der) stored = x;
+  ASSERT_EQ(certs.size(), 3u);
+  CK_OBJECT_HANDLE issuer = CK_INVALID_HANDLE, stored = CK_INVALID_HANDLE, own = CK_INVALID_HANDLE;
+  for (auto x : certs) {
+    Bytes v = get(h, x, CKA_VALUE);
+    (v == der ? issuer : v == other ? stored : own) = x;
+  }
+  ASSERT_NE(issuer, CK_INVALID_HANDLE);
   ASSERT_NE(stored, CK_INVALID_HANDLE);
-  // Keys cannot be destroyed; the certificate can, after login, in a read-write session.
+  ASSERT_NE(own, CK_INVALID_HANDLE);
+  // Keys cannot be destroyed, nor the certificate of a key, nor the issuer's certificate; the other certificate
+  // can, after login, in a read-write session.
   EXPECT_EQ(f->C_DestroyObject(h, stored), CKR_USER_NOT_LOGGED_IN);
   ASSERT_EQ(login(h, "123456"), CKR_OK);
   EXPECT_EQ(f->C_DestroyObject(h, private_key(h, CKK_RSA)), CKR_ACTION_PROHIBITED);
+  EXPECT_EQ(f->C_DestroyObject(h, own), CKR_ACTION_PROHIBITED);
+  EXPECT_EQ(f->C_DestroyObject(h, issuer), CKR_ACTION_PROHIBITED);
+  EXPECT_EQ(card->state().files.size(), files_before + 2);
   ASSERT_EQ(f->C_DestroyObject(h, stored), CKR_OK);
-  EXPECT_EQ(find_class(h, CKO_CERTIFICATE).size(), 1u);
-  EXPECT_EQ(card->state().files.size(), files_before);
+  EXPECT_EQ(find_class(h, CKO_CERTIFICATE).size(), 2u);
+  EXPECT_EQ(card->state().files.size(), files_before + 1);
   f->C_Finalize(nullptr);
   readers().remove(kReaderA);
   readers().insert(kReaderA, card);
   init();
-  EXPECT_EQ(find_class(open(), CKO_CERTIFICATE).size(), 1u);
+  EXPECT_EQ(find_class(open(), CKO_CERTIFICATE).size(), 2u);
+  ::unsetenv("AKIS_PKCS11_CONF");
 }
 
 }  // namespace
