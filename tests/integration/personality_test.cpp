@@ -1,4 +1,4 @@
-// Every personality of the virtual card (each family alone, each quirk alone) through the real pcscd and the
+// Every personality of the virtual card (each family alone, each quirk alone on every family) through the real pcscd and the
 // built PKCS#11 module loaded with dlopen: certificates (exact DER), login, signatures that OpenSSL verifies,
 // PIN change, a deliberately wrong PIN, blocking and unblocking with the PUK (C_Login(CKU_SO) + C_InitPIN).
 // After every step the card's own state file must show that no PIN or PUK try was spent except by the
@@ -23,18 +23,27 @@ namespace {
 struct Case {
   std::string family;
   std::string quirk;  // empty: the family alone
+  bool puk = true;    // false: a post-2011 card (unblocked online, no PUK)
 };
 
-std::vector<Case> all_cases() {
-  std::vector<Case> out = {{"1.0", ""}, {"1x", ""}, {"2x", ""}};
+void PrintTo(const Case& c, std::ostream* os) {
+  *os << c.family << (c.quirk.empty() ? "" : " + " + c.quirk) << (c.puk ? " (PUK)" : " (post-2011)");
+}
+
+// Each family alone (with and without a PUK), then each quirk alone on 2x.
+std::vector<Case> family_cases() {
+  return {{"1.0", "", true}, {"1x", "", true}, {"2x", "", true}, {"1x", "", false}, {"2x", "", false}};
+}
+std::vector<Case> quirk_cases(const std::string& family) {
+  std::vector<Case> out;
   for (auto& q : vcard::all_quirks())
-    if (!q.only_family) out.push_back({"2x", q.name});
+    if (!q.only_family && (family == "2x" || !q.needs_ec)) out.push_back({family, q.name, true});
   return out;
 }
 
 std::string case_name(const ::testing::TestParamInfo<Case>& info) {
   std::string n = (info.param.family == "1.0" ? "v1_0" : "v" + info.param.family) + "_" +
-                  (info.param.quirk.empty() ? "plain" : info.param.quirk);
+                  (info.param.quirk.empty() ? "plain" : info.param.quirk) + (info.param.puk ? "" : "_post2011");
   std::replace(n.begin(), n.end(), '-', '_');
   return n;
 }
@@ -62,11 +71,12 @@ class Personality : public PcscTest, public ::testing::WithParamInterface<Case> 
 
 TEST_P(Personality, WholeFlowSpendsNoTryButTheWrongPins) {
   const auto& family = GetParam().family;
-  const auto& material = material_for(family);
-  const std::string state = insert_state(personality_state(family, quirks()));
+  const bool puk = GetParam().puk;
+  const auto& material = material_for(family, puk);
+  const std::string state = insert_state(personality_state(family, quirks(), puk));
   P11Flow p(*module_->f);
   auto tries = [&] { return read_tries(state); };
-  const Tries full{3, 3};
+  const Tries full{3, puk ? 3 : -1};
 
   ASSERT_EQ(p.f.C_Initialize(nullptr), CKR_OK);
   CK_SLOT_ID slot = 0;
@@ -117,11 +127,17 @@ TEST_P(Personality, WholeFlowSpendsNoTryButTheWrongPins) {
 
   // One deliberately wrong PIN costs exactly one try; the right one restores the counter.
   EXPECT_EQ(p.login(h, CKU_USER, "000000"), CKR_PIN_INCORRECT);
-  EXPECT_EQ(tries(), (Tries{2, 3})) << "one wrong PIN";
+  EXPECT_EQ(tries(), (Tries{2, full.puk})) << "one wrong PIN";
   EXPECT_EQ(p.login(h, CKU_USER, "24680135"), CKR_OK);
   EXPECT_EQ(tries(), full);
   EXPECT_EQ(p.f.C_Logout(h), CKR_OK);
 
+  if (!puk) {  // no PUK: the SO cannot log in, and trying costs nothing
+    EXPECT_NE(p.login(h, CKU_SO, "87654321"), CKR_OK);
+    EXPECT_EQ(tries(), full) << "SO login on a card without a PUK";
+    EXPECT_EQ(p.f.C_CloseSession(h), CKR_OK);
+    return;
+  }
   // Block the PIN with three wrong ones, unblock with the PUK, log in with the PIN set by C_InitPIN.
   EXPECT_EQ(p.login(h, CKU_USER, "000000"), CKR_PIN_INCORRECT);
   EXPECT_EQ(p.login(h, CKU_USER, "000000"), CKR_PIN_INCORRECT);
@@ -139,7 +155,10 @@ TEST_P(Personality, WholeFlowSpendsNoTryButTheWrongPins) {
   EXPECT_EQ(p.f.C_CloseSession(h), CKR_OK);
 }
 
-INSTANTIATE_TEST_SUITE_P(Matrix, Personality, ::testing::ValuesIn(all_cases()), case_name);
+INSTANTIATE_TEST_SUITE_P(Families, Personality, ::testing::ValuesIn(family_cases()), case_name);
+INSTANTIATE_TEST_SUITE_P(Quirks, Personality, ::testing::ValuesIn(quirk_cases("2x")), case_name);
+INSTANTIATE_TEST_SUITE_P(QuirksOnV1_0, Personality, ::testing::ValuesIn(quirk_cases("1.0")), case_name);
+INSTANTIATE_TEST_SUITE_P(QuirksOn1x, Personality, ::testing::ValuesIn(quirk_cases("1x")), case_name);
 
 // A 1.x card that wants secure messaging: the module cannot speak it; it must say so without sending the PIN
 // (a VERIFY answered 69 82 must not be retried) and spend no try.

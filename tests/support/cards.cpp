@@ -57,8 +57,10 @@ const vcard::CardState& card_state(Variant v) {
   return it->second;
 }
 
-vcard::PersonaliseOptions personality_options(const std::string& family, const std::vector<std::string>& quirks) {
+vcard::PersonaliseOptions personality_options(const std::string& family, const std::vector<std::string>& quirks,
+                                              bool puk) {
   vcard::PersonaliseOptions o = options_for(Variant::Pre2011);
+  o.pre2011 = puk;
   o.family = family;
   o.second_rsa = false;
   o.ec_key = family == "2x";
@@ -66,17 +68,18 @@ vcard::PersonaliseOptions personality_options(const std::string& family, const s
   return o;
 }
 
-const vcard::CardMaterial& material_for(const std::string& family) {
+const vcard::CardMaterial& material_for(const std::string& family, bool puk) {
   static std::mutex m;
-  static std::map<std::string, vcard::CardMaterial> cache;
+  static std::map<std::pair<std::string, bool>, vcard::CardMaterial> cache;
   std::lock_guard lock(m);
-  auto it = cache.find(family);
-  if (it == cache.end()) it = cache.emplace(family, vcard::make_material(personality_options(family, {}))).first;
+  auto key = std::make_pair(family, puk);
+  auto it = cache.find(key);
+  if (it == cache.end()) it = cache.emplace(key, vcard::make_material(personality_options(family, {}, puk))).first;
   return it->second;
 }
 
-vcard::CardState personality_state(const std::string& family, const std::vector<std::string>& quirks) {
-  return vcard::build_card(personality_options(family, quirks), material_for(family));
+vcard::CardState personality_state(const std::string& family, const std::vector<std::string>& quirks, bool puk) {
+  return vcard::build_card(personality_options(family, quirks, puk), material_for(family, puk));
 }
 
 InProcessCard make_card(Variant v, bool t0, const std::string& save_path) {

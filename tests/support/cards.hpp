@@ -34,10 +34,13 @@ struct InProcessCard {
 };
 InProcessCard make_card(Variant v, bool t0 = false, const std::string& save_path = {});
 
-// Personalities (quirks.hpp): one key material per family, made once per test process (RSA-2048 on every
-// family, plus EC P-256 on 2x; PUK cards), and cards built from it with the family rules and quirks.
-vcard::PersonaliseOptions personality_options(const std::string& family, const std::vector<std::string>& quirks);
-const vcard::CardMaterial& material_for(const std::string& family);
-vcard::CardState personality_state(const std::string& family, const std::vector<std::string>& quirks);
+// Personalities (quirks.hpp): one key material per family and unblock kind, made once per test process
+// (RSA-2048 on every family, plus EC P-256 on 2x), and cards built from it with the family rules and quirks.
+// `puk`: a pre-2011 card with a PUK (1.0 cards always have one); false: unblocked online by the issuer.
+vcard::PersonaliseOptions personality_options(const std::string& family, const std::vector<std::string>& quirks,
+                                              bool puk = true);
+const vcard::CardMaterial& material_for(const std::string& family, bool puk = true);
+vcard::CardState personality_state(const std::string& family, const std::vector<std::string>& quirks,
+                                   bool puk = true);
 
 }  // namespace akis::test
