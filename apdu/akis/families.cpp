@@ -40,12 +40,15 @@ bool matches(ByteView atr, std::initializer_list<int> pattern) {
 
 using D = Discovery;
 constexpr std::array<Discovery, 4> kIsoOrder = {D::DfName, D::FullAid, D::EfDir, D::MfPath};
+// OpenSC's PKCS#15 binding (what the v1.0 driver relied on) ends at the default path 3F00/5015; the cheapest
+// first step on a card whose DF has no name.
+constexpr std::array<Discovery, 4> kPathFirst = {D::MfPath, D::EfDir, D::DfName, D::FullAid};
 
 //                 id               name         akis  serial life  list  logout create
 const Family kFamilies[] = {
     // v1.0: what OpenSC's card-akis.c (the card makers' code) sends: GET DATA serial and life cycle, LIST FILES,
     // LOGOUT, CREATE/DELETE; paths sent with their leading 3F00; the key's path selected before MSE.
-    {AtrFamily::V1_0, "AKIS v1.0", true, true, true, true, true, true, kIsoOrder, 4,
+    {AtrFamily::V1_0, "AKIS v1.0", true, true, true, true, true, true, kPathFirst, 4,
      /*path_with_mf_first=*/true, KeyRefScheme::PrkdfReference, /*select_key_path=*/true,
      PukUnblock::VerifyThenReset, /*pin_probe_read_only=*/false, /*may_need_secure_messaging=*/false},
     // 1.x: the same maker's command set assumed; some versions (reportedly 1.2) may want secure messaging.
