@@ -6,6 +6,8 @@ set -euo pipefail
 packages=(
   # build
   build-essential cmake pkg-config git
+  # fuzzing: clang with libFuzzer and the sanitizer runtimes
+  clang libclang-rt-14-dev
   # PC/SC stack and the vsmartcard virtual reader driver
   pcscd libpcsclite-dev vsmartcard-vpcd pcsc-tools
   # crypto: OpenSSL for the module and tools, Botan for the virtual card

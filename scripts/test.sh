@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: installs what is missing, builds with warnings as errors, runs unit, module,
-# integration and client tests; then the same suite in an AddressSanitizer + UBSan build.
+# integration and client tests; then the same suite in an AddressSanitizer + UBSan build; then a few
+# seconds of every fuzz target (clang, libFuzzer).
 # Tests start their own pcscd and virtual cards and stop them by PID.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,3 +27,8 @@ build build-asan -DCMAKE_BUILD_TYPE=Debug -DAKIS_SANITIZE=ON
 echo "== tests under sanitizers"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
    ctest --output-on-failure -j "$jobs" --timeout 600)
+
+echo "== fuzz build (clang, libFuzzer + ASan + UBSan) and a few seconds of every fuzz target"
+cmake -S "$root" -B "$root/build-fuzz" -DAKIS_WERROR=ON -DCMAKE_CXX_COMPILER=clang++ -DAKIS_FUZZ=ON -DAKIS_BUILD_TESTS=OFF >/dev/null
+cmake --build "$root/build-fuzz" -j "$jobs" --target fuzzers
+(cd build-fuzz && ctest -L fuzz --output-on-failure -j "$jobs")

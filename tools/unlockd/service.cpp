@@ -83,17 +83,23 @@ std::string cookie(const httplib::Request& req, const std::string& name) {
 
 }  // namespace
 
-Service::Service(ServiceOptions o) : o_(std::move(o)) {
+Service::Service(ServiceOptions o) : Service(std::move(o), nullptr) {}
+
+Service::Service(ServiceOptions o, std::unique_ptr<httplib::Server> server) : o_(std::move(o)) {
   fs::create_directories(o_.data_dir);
   store_ = std::make_unique<Store>(o_.data_dir + "/unlock.db");
   code_key_ = load_or_create_secret(o_.data_dir + "/server-secret.hex", 32);
-  if (o_.cert.empty()) {
-    o_.cert = o_.data_dir + "/tls-cert.pem";
-    o_.key = o_.data_dir + "/tls-key.pem";
-    if (!fs::exists(o_.cert) || !fs::exists(o_.key)) make_self_signed(o_.cert, o_.key);
+  if (!server) {
+    if (o_.cert.empty()) {
+      o_.cert = o_.data_dir + "/tls-cert.pem";
+      o_.key = o_.data_dir + "/tls-key.pem";
+      if (!fs::exists(o_.cert) || !fs::exists(o_.key)) make_self_signed(o_.cert, o_.key);
+    }
+    auto tls = std::make_unique<httplib::SSLServer>(o_.cert.c_str(), o_.key.c_str());
+    if (!tls->is_valid()) throw std::runtime_error("cannot load the TLS certificate " + o_.cert);
+    server = std::move(tls);
   }
-  server_ = std::make_unique<httplib::SSLServer>(o_.cert.c_str(), o_.key.c_str());
-  if (!server_->is_valid()) throw std::runtime_error("cannot load the TLS certificate " + o_.cert);
+  server_ = std::move(server);
   routes();
 }
 
@@ -172,7 +178,7 @@ void Service::routes() {
     return result;
   };
 
-  s.Post("/api/v1/unlock/check", [=, this](const httplib::Request& req, httplib::Response& res) {
+  s.Post("/api/v1/unlock/check", [=](const httplib::Request& req, httplib::Response& res) {
     json body = parse_body(req);
     std::string code = code_field(body);
     json out = in_tx([&] {

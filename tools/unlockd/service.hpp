@@ -9,7 +9,7 @@
 #include "store.hpp"
 
 namespace httplib {
-class SSLServer;
+class Server;
 }
 
 namespace akis::unlockd {
@@ -28,7 +28,10 @@ struct ServiceOptions {
 
 class Service {
  public:
-  explicit Service(ServiceOptions o);
+  explicit Service(ServiceOptions o);  // HTTPS on o.host:o.port
+  // The same routes on a server the caller made, without TLS material (the fuzz target feeds it
+  // requests from memory).
+  Service(ServiceOptions o, std::unique_ptr<httplib::Server> server);
   ~Service();
   // Binds and serves until stop(). Returns false when the port cannot be bound.
   bool run();
@@ -41,7 +44,7 @@ class Service {
   std::unique_ptr<Store> store_;
   std::mutex db_mutex_;  // one request's transaction at a time on the one connection
   Bytes code_key_;       // HMAC key for stored code hashes
-  std::unique_ptr<httplib::SSLServer> server_;
+  std::unique_ptr<httplib::Server> server_;
 };
 
 }  // namespace akis::unlockd
