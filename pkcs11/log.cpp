@@ -26,7 +26,7 @@ Level parse(const std::string& s) {
   return Level::Off;
 }
 
-void vwrite(Level l, const char* fmt, va_list ap) {
+__attribute__((format(printf, 2, 0))) void vwrite(Level l, const char* fmt, va_list ap) {
   if (static_cast<int>(l) > g_level.load()) return;
   std::lock_guard lock(g_mutex);
   std::FILE* out = g_out ? g_out : stderr;
