@@ -180,10 +180,14 @@ void select_parent(AkisCommands& c, const Bytes& path) {
 std::uint16_t free_fid(AkisCommands& c) {
   std::vector<std::uint16_t> taken;
   if (c.family().list_files) {
-    for (auto& f : c.list_files()) taken.push_back(f.fid);
-    for (std::uint16_t candidate = 0x2F10; candidate < 0x2F40; ++candidate)
-      if (std::find(taken.begin(), taken.end(), candidate) == taken.end()) return candidate;
-    return 0;
+    try {
+      for (auto& f : c.list_files()) taken.push_back(f.fid);
+      for (std::uint16_t candidate = 0x2F10; candidate < 0x2F40; ++candidate)
+        if (std::find(taken.begin(), taken.end(), candidate) == taken.end()) return candidate;
+      return 0;
+    } catch (const CardError& e) {
+      if (e.code() != Err::NotSupported) throw;  // LIST FILES refused: look file by file
+    }
   }
   for (std::uint16_t candidate = 0x2F10; candidate < 0x2F40; ++candidate) {
     try {

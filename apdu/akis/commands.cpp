@@ -315,7 +315,13 @@ std::vector<ListedFile> AkisCommands::list_files() {
 
 bool AkisCommands::logout() {
   if (!family_->akis || !family_->logout) return false;
-  send_ok(make(0x80, 0x1A, 0x00, 0x00), "LOGOUT");
+  try {
+    send_ok(make(0x80, 0x1A, 0x00, 0x00), "LOGOUT");
+  } catch (const CardError& e) {
+    if (e.code() != Err::NotSupported) throw;
+    trace::note("LOGOUT refused (6D 00 / 6E 00): the card keeps its security state until a reset");
+    return false;
+  }
   return true;
 }
 

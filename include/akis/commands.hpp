@@ -105,7 +105,8 @@ class AkisCommands {
   Bytes serial_number();            // GET DATA 01 06, bytes 55..66 (NotSupported off the family table)
   LifeCycle life_cycle();           // GET DATA 01 04, byte 6 (NotSupported off the family table)
   std::vector<ListedFile> list_files();
-  // LOGOUT 80 1A on families that have it; returns false (nothing sent) elsewhere.
+  // LOGOUT 80 1A on families that have it. False when nothing was logged out: not sent (a family without it) or
+  // refused as unknown (6D 00 / 6E 00); the card then keeps its security state until it is reset.
   bool logout();
   // Transparent EF in the current DF (it becomes the current EF), and its deletion.
   void create_ef(std::uint16_t fid);
