@@ -28,6 +28,12 @@ echo "== tests under sanitizers"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
    ctest --output-on-failure -j "$jobs" --timeout 600)
 
+echo "== ThreadSanitizer build: lock-order inversions and races in the module, in-process and through pcscd"
+cmake -S "$root" -B "$root/build-tsan" -DAKIS_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAKIS_TSAN=ON >/dev/null
+cmake --build "$root/build-tsan" -j "$jobs" --target module_tests fault_tests akis-pkcs11 akis-vcard
+(cd build-tsan && TSAN_OPTIONS="suppressions=$root/tests/tsan.supp halt_on_error=1 second_deadlock_stack=1" \
+   ctest --output-on-failure -j "$jobs" --timeout 600 -L 'module|faults' -E 'LoadedModule|ResetDropsTheLoginForEveryProcess')
+
 echo "== fuzz build (clang, libFuzzer + ASan + UBSan) and a few seconds of every fuzz target"
 cmake -S "$root" -B "$root/build-fuzz" -DAKIS_WERROR=ON -DCMAKE_CXX_COMPILER=clang++ -DAKIS_FUZZ=ON -DAKIS_BUILD_TESTS=OFF >/dev/null
 cmake --build "$root/build-fuzz" -j "$jobs" --target fuzzers

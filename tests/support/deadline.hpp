@@ -3,8 +3,12 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <cstdio>
 #include <cstdlib>
 #include <future>
@@ -12,6 +16,22 @@
 #include <thread>
 
 namespace akis::test {
+
+// Before the process ends on a hang: stop its children (pcscd, virtual cards), whose destructors will not
+// run, so that the next test finds the machine as it should.
+inline void kill_children() {
+  std::error_code ec;
+  for (auto& e : std::filesystem::directory_iterator("/proc", ec)) {
+    std::ifstream in(e.path() / "stat");
+    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto close = stat.rfind(')');
+    if (close == std::string::npos) continue;
+    char state = 0;
+    long ppid = 0;
+    if (std::sscanf(stat.c_str() + close + 1, " %c %ld", &state, &ppid) == 2 && ppid == ::getpid())
+      ::kill(static_cast<pid_t>(std::stol(e.path().filename().string())), SIGKILL);
+  }
+}
 
 template <class F>
 auto within(std::chrono::milliseconds limit, const std::string& what, F&& fn) {
@@ -24,6 +44,7 @@ auto within(std::chrono::milliseconds limit, const std::string& what, F&& fn) {
                  static_cast<long long>(limit.count()));
     ADD_FAILURE() << what << " hangs";
     std::fflush(nullptr);
+    kill_children();
     std::_Exit(3);
   }
   return result.get();
