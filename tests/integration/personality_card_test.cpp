@@ -79,7 +79,8 @@ TEST_P(QuirkOnCard, ChangesWhatTheCardAnswers) {
     return nullptr;
   }();
   ASSERT_NE(info, nullptr);
-  const std::string family = info->only_family ? info->only_family : "2x";
+  std::string family = info->only_family ? info->only_family : "2x";
+  family = family.substr(0, family.find(' '));  // the first family that can have it
   EXPECT_NE(transcript(family, {GetParam()}), transcript(family, {})) << GetParam() << " changes nothing";
 }
 

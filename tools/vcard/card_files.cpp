@@ -42,6 +42,7 @@ Bytes VirtualCard::fci(const File& f, bool fcp) const {
     }
   }
   if (b_.fci_security) body.push_back(0x90), body.push_back(0x01), body.push_back(sec);
+  if (b_.fci_extra_tags) append(body, from_hex("8A01058501" "00A504C1020000"));  // LCS operational, proprietary
   return encode_tlv(fcp ? 0x62 : 0x6F, body);
 }
 

@@ -176,6 +176,7 @@ CardMaterial make_material(const PersonaliseOptions& o) {
   const std::string nid = o.national_id.empty() ? (o.seal ? random_digits(10, rng) : make_tc_kimlik_no()) : o.national_id;
   Ca ca = load_or_create_ca(o.ca_dir, rng);
   Botan::X509_CA issuer(*ca.cert, *ca.key, "SHA-384", rng);
+  m.issuer_cert_der = vec(ca.cert->BER_encode());
 
   std::vector<Pair> pairs;
   {
@@ -270,6 +271,7 @@ CardState build_card(const PersonaliseOptions& o, const CardMaterial& m) {
   d.always_authenticate = o.always_authenticate;
   d.token_label = o.seal ? o.company : o.holder;
   d.serial = m.serial;
+  d.issuer_cert_der = m.issuer_cert_der;
   std::vector<DirectoryKey> dir_keys;
   std::uint8_t ref = 1;
   for (auto& k : m.keys) {

@@ -44,6 +44,7 @@ struct CardMaterial {
   Bytes serial;
   std::vector<KeyMaterial> keys;
   Bytes unblock_key;                  // post-2011 only
+  Bytes issuer_cert_der;              // the test CA's certificate (the issuer-cert quirk stores it)
 };
 CardMaterial make_material(const PersonaliseOptions& opts);
 // The fast part: files, PKCS#15 directory, PIN and key objects and the personality. `m` must come from

@@ -35,6 +35,8 @@ std::size_t pin_stored_length(const std::vector<std::string>& quirks) {
 
 namespace {
 
+const Bytes kIssuerCertPath = {0x3F, 0x00, 0x50, 0x15, 0x2F, 0x20};
+
 Bytes vec(const std::vector<uint8_t>& v) { return Bytes(v.begin(), v.end()); }
 
 // BIT STRING content with bit n (0 = most significant bit of the first byte) set for each n.
@@ -88,12 +90,13 @@ class Builder {
     out.push_back(app);
     if (q("app-by-efdir")) out.push_back(ef(with_fid(kMfPath, 0x2F00), ef_dir(), Access::Never));
     const std::uint8_t pin_ref = user_pin_ref(o_.quirks);
-    out.push_back(ef(with_fid(kAppPath, 0x5031), odf(), Access::Never));
-    out.push_back(ef(with_fid(kAppPath, 0x5032), token_info(), Access::Never));
-    out.push_back(ef(with_fid(kAppPath, 0x4401), aodf(), Access::Never));
-    out.push_back(ef(with_fid(kAppPath, 0x4402), key_df(true), Access::Pin));
-    out.push_back(ef(with_fid(kAppPath, 0x4403), key_df(false), Access::Pin));
-    out.push_back(ef(with_fid(kAppPath, 0x4404), cdf(), Access::Pin));
+    out.push_back(ef(with_fid(kAppPath, 0x5031), directory_file(odf()), Access::Never));
+    out.push_back(ef(with_fid(kAppPath, 0x5032), directory_file(token_info()), Access::Never));
+    out.push_back(ef(with_fid(kAppPath, 0x4401), directory_file(aodf()), Access::Never));
+    out.push_back(ef(with_fid(kAppPath, 0x4402), directory_file(key_df(true)), Access::Pin));
+    if (!q("no-pukdf")) out.push_back(ef(with_fid(kAppPath, 0x4403), directory_file(key_df(false)), Access::Pin));
+    out.push_back(ef(with_fid(kAppPath, 0x4404), directory_file(cdf()), Access::Pin));
+    if (q("issuer-cert")) out.push_back(ef(kIssuerCertPath, o_.issuer_cert_der, Access::Never));
     for (std::size_t i = 0; i < keys_.size(); ++i) {
       if (!q("cert-direct-value")) out.push_back(ef(cert_path(i), cert_file(keys_[i].cert_der), Access::Pin));
       out.push_back(ef(pub_path(i), vec(loaded_[i]->subject_public_key()), Access::Never));
@@ -117,6 +120,11 @@ class Builder {
         std::equal(kAppPath.begin(), kAppPath.end(), p.begin()))
       p.erase(p.begin(), p.begin() + static_cast<std::ptrdiff_t>(kAppPath.size()));
     der.start_cons(Botan::SEQUENCE).encode(p.data(), p.size(), Botan::OCTET_STRING).end_cons();
+  }
+
+  Bytes directory_file(Bytes content) const {  // fixed-size EFs: the unused rest is 00
+    if (q("directory-padded")) content.resize((content.size() / 256 + 1) * 256, 0x00);
+    return content;
   }
 
   Bytes cert_file(const Bytes& der) const {
@@ -147,7 +155,7 @@ class Builder {
       der.end_cons();
     };
     entry(0, 0x4402);  // PrKDF
-    entry(1, 0x4403);  // PuKDF
+    if (!q("no-pukdf")) entry(1, 0x4403);  // PuKDF
     entry(4, 0x4404);  // CDF
     entry(8, 0x4401);  // AODF
     return vec(out);
@@ -273,6 +281,16 @@ class Builder {
         der.start_cons(static_cast<Botan::ASN1_Tag>(0), Botan::CONTEXT_SPECIFIC).raw_bytes(k.cert_der).end_cons();
       else
         path(der, cert_path(i));
+      der.end_cons().end_cons();
+      der.end_cons();
+    }
+    if (q("issuer-cert")) {  // the issuer's certificate: authority, no key of this card
+      const Bytes id = {0xCA, 0x01};
+      der.start_cons(Botan::SEQUENCE);
+      der.start_cons(Botan::SEQUENCE).encode(utf8("AKİS Sanal Test Kök SM")).end_cons();
+      der.start_cons(Botan::SEQUENCE).encode(id.data(), id.size(), Botan::OCTET_STRING).encode(true).end_cons();
+      der.start_cons(static_cast<Botan::ASN1_Tag>(1), Botan::CONTEXT_SPECIFIC).start_cons(Botan::SEQUENCE);
+      path(der, kIssuerCertPath);
       der.end_cons().end_cons();
       der.end_cons();
     }

@@ -32,6 +32,7 @@ struct DirectoryOptions {
   bool always_authenticate = false;
   std::string token_label;
   Bytes serial;
+  Bytes issuer_cert_der;   // the CA certificate (issuer-cert)
 };
 
 // Facts the card's PIN and key objects must share with the directory.

@@ -39,9 +39,21 @@ const std::vector<QuirkInfo>& all_quirks() {
       {"pin-status-refused", nullptr, false, "VERIFY without data answers 67 00 (no retry counter)"},
       {"cla80-refused", nullptr, false, "class-80 commands (LIST FILES, LOGOUT, CREATE, DELETE) answer 6E 00"},
       {"ec-explicit-params", nullptr, true, "EC keys described with explicit curve parameters, not a named curve"},
+      {"fci-extra-tags", nullptr, false, "FCI also carries 8A (life cycle), 85 and a proprietary A5 template"},
+      {"issuer-cert", nullptr, false, "the CDF also lists the issuer's CA certificate (authority, no key) in 2F20"},
+      {"no-pukdf", nullptr, false, "no PuKDF: the ODF names no public key directory (keys from certificates)"},
+      {"directory-padded", nullptr, false, "ODF, TokenInfo, AODF, PrKDF, PuKDF, CDF are fixed-size EFs padded with 00"},
+      {"verify-empty-spends", "1.0 1x", false,
+       "VERIFY without data is compared as a wrong PIN and costs a try (ISO 7816-4:1995 had no status form)"},
       {"secure-messaging", "1x", false, "every plain command answers 69 88, VERIFY 69 82"},
   };
   return table;
+}
+
+bool quirk_allowed(const QuirkInfo& q, const std::string& family) {
+  if (!q.only_family) return true;
+  const std::string list = std::string(" ") + q.only_family + " ";
+  return list.find(" " + family + " ") != std::string::npos;
 }
 
 bool has_quirk(const std::vector<std::string>& quirks, const std::string& name) {
@@ -53,7 +65,7 @@ void check_quirks(const std::string& family, const std::vector<std::string>& qui
     auto& t = all_quirks();
     auto it = std::find_if(t.begin(), t.end(), [&](const QuirkInfo& i) { return q == i.name; });
     if (it == t.end()) throw std::runtime_error("unknown quirk '" + q + "'");
-    if (it->only_family && family != it->only_family)
+    if (!quirk_allowed(*it, family))
       throw std::runtime_error("quirk '" + q + "' exists only on family " + it->only_family);
     if (it->needs_ec && !has_ec_key) throw std::runtime_error("quirk '" + q + "' needs an EC key (--ec)");
   }
@@ -76,6 +88,8 @@ Behaviour behaviour_for(const CardState& s) {
   b.fci_security = !q("fci-no-security");
   b.fci_size = !q("fci-no-size");
   b.fcp_template = q("fcp-template");
+  b.fci_extra_tags = q("fci-extra-tags");
+  b.verify_empty_spends = q("verify-empty-spends");
   if (q("read-le-strict")) b.read_le_max = 0x80;
   b.read_6cxx = q("read-6cxx");
   b.read_6282 = q("read-6282");

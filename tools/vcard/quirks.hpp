@@ -13,11 +13,12 @@ struct CardState;
 
 struct QuirkInfo {
   const char* name;
-  const char* only_family;  // nullptr: every family
+  const char* only_family;  // nullptr: every family; else the families, space-separated
   bool needs_ec;            // meaningful only on a card with an EC key
   const char* meaning;
 };
 const std::vector<QuirkInfo>& all_quirks();
+bool quirk_allowed(const QuirkInfo& q, const std::string& family);
 bool has_quirk(const std::vector<std::string>& quirks, const std::string& name);
 // Throws std::runtime_error naming the problem: unknown quirk, wrong family, EC quirk without an EC key.
 void check_quirks(const std::string& family, const std::vector<std::string>& quirks, bool has_ec_key);
@@ -30,6 +31,7 @@ struct Behaviour {
   bool fci_security = true;      // proprietary tag 90 in every FCI
   bool fci_size = true;          // tag 80 in EF FCIs
   bool fcp_template = false;     // SELECT P2=00 answers an FCP template (62) instead of an FCI (6F)
+  bool fci_extra_tags = false;   // 8A, 85 and A5 in every FCI
   // READ BINARY
   std::size_t read_le_max = 256; // a larger Le is refused with 67 00 (read-le-strict: 0x80)
   bool read_6cxx = false;        // Le beyond the end: 6C xx with the bytes left
@@ -39,6 +41,7 @@ struct Behaviour {
   enum class GetData { Full, Refused, WrongP1P2, Short } get_data = GetData::Full;
   bool class80 = true;           // proprietary class-80 commands (LIST FILES, LOGOUT, CREATE, DELETE)
   bool pin_status = true;        // VERIFY without data reads the counter; false: 67 00
+  bool verify_empty_spends = false;  // VERIFY without data is a wrong PIN
   bool key_path_select = false;  // MSE needs the key's file selected first (6A 88 otherwise)
   bool ecdsa_der = false;        // ECDSA answered as a DER SEQUENCE of two INTEGERs
   bool rsa_short_sig = false;    // leading zero bytes of RSA signatures stripped

@@ -213,6 +213,10 @@ VirtualCard::Reply VirtualCard::verify(const Command& c) {
   if (c.p1 != 0x00) return {{}, SW_WRONG_P1P2};
   PinObject* p = state_.pin(c.p2);
   if (!p || !pin_visible(*p)) return {{}, SW_REF_NOT_FOUND};
+  if (c.data.empty() && b_.verify_empty_spends) {  // an old card compares "nothing" with the PIN
+    if (p->tries_left == 0) return {{}, SW_BLOCKED};
+    return {{}, check_pin_value(*p, c.data)};
+  }
   if (c.data.empty()) {  // status only: never spends a try
     if (!b_.pin_status) return {{}, SW_WRONG_LENGTH};
     if (p->tries_left == 0) return {{}, SW_BLOCKED};
