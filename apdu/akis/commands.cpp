@@ -140,7 +140,9 @@ FileInfo AkisCommands::select_path(ByteView path) {
   return fi;
 }
 
-Bytes AkisCommands::read_binary(std::size_t offset, std::size_t len) {
+Bytes AkisCommands::read_binary(std::size_t offset, std::size_t len) { return read(offset, len, false); }
+
+Bytes AkisCommands::read(std::size_t offset, std::size_t len, bool to_end) {
   if (len > kMaxFileOffset + 1) len = kMaxFileOffset + 1;  // never reserve what READ BINARY cannot reach
   Bytes out;
   out.reserve(std::min<std::size_t>(len, 4096));
@@ -159,7 +161,8 @@ Bytes AkisCommands::read_binary(std::size_t offset, std::size_t len) {
     if (r.sw != 0x9000 && r.sw != 0x6282) {
       // After a short answer, an error at the next offset is the card's way of saying "end of file".
       if (short_answer) break;
-      if (r.sw == 0x6B00 && !out.empty()) break;  // offset past the end
+      // Offset past the end: 6B 00, 6A 86, or 6C 00 ("0 bytes left", still there after the channel's re-send).
+      if ((to_end || !out.empty()) && (r.sw == 0x6B00 || r.sw == 0x6A86 || r.sw1() == 0x6C)) break;
       if (r.sw == 0x6700 && chunk > 1) {          // this Le is refused: ask for less from now on
         read_le_ = chunk > 0x80 ? 0x80 : chunk / 2;
         trace::note("READ BINARY: Le " + std::to_string(chunk) + " refused (67 00); Le " +
@@ -181,7 +184,7 @@ Bytes AkisCommands::read_binary(std::size_t offset, std::size_t len) {
 
 Bytes AkisCommands::read_file(const FileInfo& fi) {
   if (fi.has_size) return read_binary(0, fi.size);
-  return read_binary(0, kMaxFileOffset + 1);  // no size: until 62 82 / 6B 00 / no data
+  return read(0, kMaxFileOffset + 1, true);  // no size: until 62 82 / 6B 00 / no data
 }
 
 void AkisCommands::update_binary(std::size_t offset, ByteView data) {

@@ -121,6 +121,7 @@ class AkisCommands {
   Bytes send_ok(const Command& c, const char* what, bool is_verify = false);
   void require(bool allowed, const char* what) const;  // the family row gates proprietary commands
   FileInfo select_path_as(ByteView path_without_mf, bool with_mf);
+  Bytes read(std::size_t offset, std::size_t len, bool to_end);  // to_end: the length is only an upper bound
 
   Channel& ch_;
   const Family* family_;
