@@ -170,6 +170,37 @@ TEST_F(Faults, PcscdStoppedWhileTheApplicationKeepsCalling) {
   EXPECT_EQ(tries(), 3);
 }
 
+TEST_F(Faults, PcscdKilledAndStartedUnderABlockedWaitForSlotEvent) {
+  start();
+  CK_SESSION_HANDLE h = 0;
+  ASSERT_EQ(open(h), CKR_OK);
+  ASSERT_EQ(log_in(h), CKR_OK);
+  CK_SLOT_ID ev = 99;
+  while (f_->C_WaitForSlotEvent(CKF_DONT_BLOCK, &ev, nullptr) == CKR_OK) {
+  }
+  auto waiting = std::async(std::launch::async, [&] {
+    CK_SLOT_ID s = 99;
+    CK_RV rv = f_->C_WaitForSlotEvent(0, &s, nullptr);
+    return std::make_pair(rv, s);
+  });
+  std::this_thread::sleep_for(300ms);
+  pcscd_->kill();  // a crash: socket and PID file stay behind
+  std::this_thread::sleep_for(500ms);
+  pcscd_->start();
+  wait_for_card(Pcscd::kReader0, true);
+  // The wait does not hang on the dead service: it reports the slot, whose reader vanished with pcscd
+  // (its sessions are closed, as on a removal) or whose card is pulled after the restart.
+  cards_.back()->remove();
+  ASSERT_EQ(waiting.wait_for(kLimit), std::future_status::ready);
+  auto [rv, s] = waiting.get();
+  EXPECT_EQ(rv, CKR_OK);
+  EXPECT_EQ(s, slot());
+  cards_.back()->insert();
+  wait_for_card(Pcscd::kReader0, true);
+  EXPECT_TRUE(signs_again(h));
+  EXPECT_EQ(tries(), 3);
+}
+
 TEST_F(Faults, CardPulledAtEachStep) {
   start({"--latency-command-ms", "40"});
   // During the first load.

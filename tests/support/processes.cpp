@@ -129,6 +129,7 @@ void Pcscd::start() {
 }
 
 void Pcscd::stop() { proc_.stop(); }
+void Pcscd::kill() { proc_.kill_hard(); }
 
 void Pcscd::restart() {
   stop();

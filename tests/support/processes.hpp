@@ -39,6 +39,7 @@ class Pcscd {
   void start();  // after stop(): a pcscd package upgrade is a stop, a pause and a start
   void restart();
   void stop();
+  void kill();  // SIGKILL: pcscd crashes, leaving its socket and PID file behind
   static const char* kReader0;
   static const char* kReader1;
 
