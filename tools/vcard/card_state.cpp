@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <stdexcept>
+#include <utility>
 
 namespace akis::vcard {
 
@@ -25,6 +26,17 @@ Access access_from(const std::string& s) {
   if (s == "never") return Access::Never;
   if (s == "pin") return Access::Pin;
   throw std::runtime_error("unknown access rule '" + s + "'");
+}
+
+// An integer field in the range of T. nlohmann's get<T> converts 1e300 (undefined behaviour) or 300 (to a
+// uint8_t) without a word; a damaged state file must be refused instead.
+template <class T>
+T integer(const json& j, const char* key) {
+  const json& v = j.at(key);
+  if (v.is_number_unsigned() && std::in_range<T>(v.get<std::uint64_t>())) return static_cast<T>(v.get<std::uint64_t>());
+  if (v.is_number_integer() && !v.is_number_unsigned() && std::in_range<T>(v.get<std::int64_t>()))
+    return static_cast<T>(v.get<std::int64_t>());
+  throw std::runtime_error(std::string("card state file: '") + key + "' is not an integer in range");
 }
 }  // namespace
 
@@ -94,19 +106,19 @@ CardState from_json(const std::string& text) {
   try {
     json j = json::parse(text);
     CardState s;
-    s.format = j.at("format").get<int>();
+    s.format = integer<int>(j, "format");
     if (s.format != 1) throw std::runtime_error("unsupported state format");
     s.family = j.at("family").get<std::string>();
     s.atr = from_hex(j.at("atr").get<std::string>());
     s.serial = from_hex(j.at("serial").get<std::string>());
-    s.life_cycle = j.at("life_cycle").get<std::uint8_t>();
+    s.life_cycle = integer<std::uint8_t>(j, "life_cycle");
     for (auto& jf : j.at("files")) {
       File f;
       f.path = from_hex(jf.at("path").get<std::string>());
       f.is_df = jf.at("df").get<bool>();
       f.read = access_from(jf.at("read").get<std::string>());
       f.write = access_from(jf.at("write").get<std::string>());
-      f.pin_ref = jf.at("pin_ref").get<std::uint8_t>();
+      f.pin_ref = integer<std::uint8_t>(jf, "pin_ref");
       f.internal = jf.value("internal", false);
       if (f.is_df) f.df_name = from_hex(jf.at("name").get<std::string>());
       else f.data = from_hex(jf.at("data").get<std::string>());
@@ -114,26 +126,26 @@ CardState from_json(const std::string& text) {
     }
     for (auto& jp : j.at("pins")) {
       PinObject p;
-      p.ref = jp.at("ref").get<std::uint8_t>();
+      p.ref = integer<std::uint8_t>(jp, "ref");
       p.df = from_hex(jp.at("df").get<std::string>());
       p.value = from_hex(jp.at("value").get<std::string>());
-      p.tries_left = jp.at("tries_left").get<int>();
-      p.max_tries = jp.at("max_tries").get<int>();
-      p.min_len = jp.at("min_len").get<std::size_t>();
-      p.max_len = jp.at("max_len").get<std::size_t>();
+      p.tries_left = integer<int>(jp, "tries_left");
+      p.max_tries = integer<int>(jp, "max_tries");
+      p.min_len = integer<std::size_t>(jp, "min_len");
+      p.max_len = integer<std::size_t>(jp, "max_len");
       p.stored_len = jp.value("stored_len", std::size_t{0});
       p.pad_char = jp.value("pad_char", std::uint8_t{0xFF});
-      if (jp.contains("puk_ref")) p.puk_ref = jp["puk_ref"].get<std::uint8_t>();
-      if (jp.contains("unblock_key")) p.unblock_key = jp["unblock_key"].get<std::uint8_t>();
+      if (jp.contains("puk_ref")) p.puk_ref = integer<std::uint8_t>(jp, "puk_ref");
+      if (jp.contains("unblock_key")) p.unblock_key = integer<std::uint8_t>(jp, "unblock_key");
       s.pins.push_back(std::move(p));
     }
     for (auto& jk : j.at("keys")) {
       KeyObject k;
-      k.ref = jk.at("ref").get<std::uint8_t>();
+      k.ref = integer<std::uint8_t>(jk, "ref");
       k.df = from_hex(jk.at("df").get<std::string>());
       k.type = jk.at("type").get<std::string>();
       k.pkcs8 = from_hex(jk.at("pkcs8").get<std::string>());
-      k.pin_ref = jk.at("pin_ref").get<std::uint8_t>();
+      k.pin_ref = integer<std::uint8_t>(jk, "pin_ref");
       k.user_consent = jk.at("user_consent").get<bool>();
       k.can_sign = jk.at("sign").get<bool>();
       k.can_decrypt = jk.at("decrypt").get<bool>();
@@ -142,10 +154,10 @@ CardState from_json(const std::string& text) {
     }
     for (auto& ja : j.at("auth_keys")) {
       AuthKey a;
-      a.ref = ja.at("ref").get<std::uint8_t>();
+      a.ref = integer<std::uint8_t>(ja, "ref");
       a.secret = from_hex(ja.at("secret").get<std::string>());
-      a.tries_left = ja.at("tries_left").get<int>();
-      a.max_tries = ja.at("max_tries").get<int>();
+      a.tries_left = integer<int>(ja, "tries_left");
+      a.max_tries = integer<int>(ja, "max_tries");
       s.auth_keys.push_back(std::move(a));
     }
     if (j.contains("quirks")) s.quirks = j["quirks"].get<std::vector<std::string>>();
