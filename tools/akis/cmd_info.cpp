@@ -75,11 +75,13 @@ std::string kind_text(CertKind k) {
 const char* kind_json(CertKind k) { return k == CertKind::Qualified ? "qualified" : k == CertKind::Seal ? "seal" : "other"; }
 
 json pin_json(const PinStatus& st, int max) {
-  return {{"tries_left", st.tries_left}, {"max_tries", max}, {"blocked", st.blocked}, {"verified", st.verified}};
+  json tries = st.unknown ? json(nullptr) : json(st.tries_left);  // null: the card cannot tell without risk
+  return {{"tries_left", tries}, {"max_tries", max}, {"blocked", st.blocked}, {"verified", st.verified}};
 }
 std::string pin_text(const PinStatus& st, int max) {
   if (st.blocked) return msg(M::Blocked);
   if (st.verified) return msg(M::Verified);
+  if (st.unknown) return msg(M::TriesUnknown);
   return msg(M::TriesLeft, st.tries_left, max);
 }
 

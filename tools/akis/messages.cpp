@@ -59,6 +59,8 @@ const Entry kCatalogue[] = {
     {M::LifeAdmin, "not personalised (administration)", "kişiselleştirilmemiş (yönetim)"},
     {M::LifeOther, "unknown", "bilinmiyor"},
     {M::TriesLeft, "{} of {} tries left", "{} / {} deneme hakkı kaldı"},
+    {M::TriesUnknown, "tries left not shown (this card version cannot report them without risk)",
+     "kalan deneme hakkı gösterilmiyor (bu kart sürümü bunu risksiz bildiremiyor)"},
     {M::Blocked, "BLOCKED", "BLOKE"},
     {M::Verified, "entered in this session", "bu oturumda girildi"},
     {M::UnblockPuk, "with the PUK (card made before 2011)", "PUK ile (2011 öncesi kart)"},

@@ -16,7 +16,7 @@ enum class M {
   // info
   LblReader, LblCardSerial, LblCardType, LblLifeCycle, LblPin, LblPuk, LblUnblock, LblCertificate, LblHolder,
   LblTcNo, LblTaxNo, LblOrganization, LblIssuer, LblSerial, LblKey, LblKeyUsage, LblKind, LblValid, LifeUser,
-  LifeAdmin, LifeOther, TriesLeft, Blocked, Verified, UnblockPuk, UnblockOnline, KindQualified, KindSeal,
+  LifeAdmin, LifeOther, TriesLeft, TriesUnknown, Blocked, Verified, UnblockPuk, UnblockOnline, KindQualified, KindSeal,
   KindOther, DaysLeft, WarnExpiresSoon, WarnExpired, WarnNotYetValid, NoCertificates,
   // cert export
   Exported,
