@@ -41,9 +41,9 @@ int main(int argc, char** argv) {
   auto* pers = app.add_subcommand("personalise", "create a card: keys on the card, certificates, PIN/PUK");
   pers->add_option("--out", out_path, "card state file to write")->required();
   pers->add_option("--family", po.family, "ATR family: 1.0, 1x or 2x")->check(CLI::IsMember({"1.0", "1x", "2x"}));
-  pers->add_flag("--pre2011", po.pre2011, "card with a PUK (unblocked locally) instead of online unblock");
+  pers->add_flag("--pre2011", po.pre2011, "card with a PUK (unblocked locally) instead of online unblock (1.0: always)");
   pers->add_flag("--seal", po.seal, "financial seal (Mali Mühür) for a company instead of a personal NES");
-  pers->add_flag("--ec", po.ec_key, "add an ECDSA key pair");
+  pers->add_flag("--ec", po.ec_key, "add an ECDSA key pair (family 2x only)");
   pers->add_option("--ec-curve", po.ec_curve, "secp256r1 or secp384r1")->check(CLI::IsMember({"secp256r1", "secp384r1"}));
   pers->add_flag("--two-keys", po.second_rsa, "add a second RSA key pair (encryption)");
   pers->add_flag("--always-authenticate", po.always_authenticate, "signing key needs the PIN for every signature");
