@@ -155,9 +155,8 @@ void Module::init_pin(CK_SESSION_HANDLE h, const Secret& pin) {
   const PinInfo* user_pin = s->token->profile().user_pin();
   check_pin_format(*user_pin, pin);
   // The PUK was verified by C_Login(CKU_SO): RESET RETRY COUNTER with the new PIN only.
-  with_card(*s, [&](Card& c) {
-    c.locked([&](AkisCommands& cmds) { cmds.unblock_authorised(user_pin->reference, pin); });
-  });
+  // Card::unblock_authorised selects the application and encodes the PIN as the AODF says.
+  with_card(*s, [&](Card& c) { c.unblock_authorised(*user_pin, pin); });
   s->token->pin_state_changed();
 }
 

@@ -165,10 +165,9 @@ void Token::pin_state_changed() {
 
 void Token::after_reset() {
   // The transport has reconnected. Still the same card? A different one counts as a removal.
-  if (family(profile_->atr.family).get_data_serial && profile_->card_serial.size() == 12) {
-    Bytes serial = card_.locked([](AkisCommands& c) { return c.serial_number(); });
-    if (serial != profile_->card_serial) throw CardError(Err::CardRemoved, "another card is in the reader");
-  }
+  // The serial from the same source the profile took it from (GET DATA, else TokenInfo).
+  Bytes serial = card_.read_serial();
+  if (serial != profile_->card_serial) throw CardError(Err::CardRemoved, "another card is in the reader");
   forget_login();
   pin_state_changed();
   log::info("slot %lu: card reset (by another program or a pcscd restart); login dropped",
