@@ -199,6 +199,18 @@ int main(int argc, char** argv) {
   add("v10-post2011", [](auto& o) { o.family = "1.0"; });
   add("2x-pre2011-ec", [](auto& o) { o.pre2011 = true; o.ec_key = true; });
   add("1x-seal", [](auto& o) { o.family = "1x"; o.seal = true; o.second_rsa = true; });
+  // Personalities (tools/vcard/quirks.hpp): layouts a real card may have.
+  add("2x-quirks-layout", [](auto& o) {
+    o.ec_key = true;
+    o.quirks = {"fci-no-security", "fcp-template", "app-by-efdir", "odf-relative-paths",
+                "no-pin-reference", "no-key-reference", "empty-path", "pin-min-0", "pin-padded",
+                "ec-explicit-params", "fci-extra-tags", "directory-padded"};
+  });
+  add("1x-quirks-direct", [](auto& o) {
+    o.family = "1x";
+    o.pre2011 = true;
+    o.quirks = {"cert-direct-value", "issuer-cert", "no-pukdf", "fci-no-size", "get-data-short", "app-by-aid-only"};
+  });
   for (auto& c : cards) {
     std::cerr << "personalising " << c.name << "\n";
     vcard::CardState s = vcard::personalise(c.o);

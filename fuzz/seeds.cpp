@@ -122,6 +122,11 @@ void write_hand_seeds(const Writer& write) {
   write("tlv", "nested", from_hex("300C3003020101A1053003040101"));
   write("fci", "no-security-byte", from_hex("6F0A8302503180020100820101"));
   write("fci", "fcp", from_hex("620E8302503180020100820101900100"));
+  // A state file whose PIN counter is a number no int holds (from_json converted it: undefined behaviour).
+  write("vcard_state", "bug-float-counter.json",
+        to_bytes("{\"format\":1,\"family\":\"2x\",\"atr\":\"3B00\",\"serial\":\"0102\",\"life_cycle\":165,"
+                 "\"files\":[],\"keys\":[],\"auth_keys\":[],\"pins\":[{\"ref\":129,\"df\":\"3F00\",\"value\":"
+                 "\"313233343536\",\"tries_left\":1e300,\"max_tries\":3,\"min_len\":6,\"max_len\":12}]}"));
 
   const std::string serial = "0102030405060708090A0B0C", code = "123456789012345";
   const std::string session = "Cookie: akis_session=" + std::string(64, 'a') + "\r\n";

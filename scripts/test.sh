@@ -35,6 +35,7 @@ cmake --build "$root/build-tsan" -j "$jobs" --target module_tests fault_tests ak
    ctest --output-on-failure -j "$jobs" --timeout 600 -L 'module|faults' -E 'LoadedModule|ResetDropsTheLoginForEveryProcess')
 
 echo "== fuzz build (clang, libFuzzer + ASan + UBSan) and a few seconds of every fuzz target"
-cmake -S "$root" -B "$root/build-fuzz" -DAKIS_WERROR=ON -DCMAKE_CXX_COMPILER=clang++ -DAKIS_FUZZ=ON -DAKIS_BUILD_TESTS=OFF >/dev/null
+cmake -S "$root" -B "$root/build-fuzz" -DAKIS_WERROR=ON -DCMAKE_CXX_COMPILER=clang++ -DAKIS_FUZZ=ON -DAKIS_BUILD_TESTS=OFF \
+  -DAKIS_FUZZ_SECONDS=5 >/dev/null
 cmake --build "$root/build-fuzz" -j "$jobs" --target fuzzers
 (cd build-fuzz && ctest -L fuzz --output-on-failure -j "$jobs")
