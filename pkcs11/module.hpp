@@ -43,7 +43,7 @@ struct Session {
   CK_SLOT_ID slot = 0;
   CK_FLAGS flags = 0;
   std::shared_ptr<Token> token;
-  std::mutex mutex;  // one call at a time on a session
+  CheckedMutex mutex{"session lock"};  // one call at a time on a session
   std::optional<std::vector<CK_OBJECT_HANDLE>> find;
   std::size_t find_pos = 0;
   std::optional<Operation> sign, verify, encrypt, decrypt, digest;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "akis/card.hpp"
+#include "checked_mutex.hpp"
 #include "object.hpp"
 
 namespace akis::p11 {
@@ -100,11 +101,11 @@ class Token {
   const CardProfile* profile_;
   CK_SLOT_ID slot_;
   std::list<Object> objects_;  // stable addresses: operations keep pointers to their key objects
-  mutable std::mutex objects_mutex_;
+  mutable CheckedMutex objects_mutex_{"token objects lock"};
   CK_OBJECT_HANDLE next_handle_ = 0;
   std::atomic<Login> login_{Login::None};
-  std::mutex login_mutex_;
-  std::mutex pin_mutex_;
+  CheckedMutex login_mutex_{"token login lock"};
+  CheckedMutex pin_mutex_{"PIN counter lock"};
   PinCounters pins_;
   std::string label_;
 };

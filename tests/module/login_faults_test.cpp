@@ -142,3 +142,19 @@ TEST_F(LoginFaults, LoginAndTokenInfoAnswerOnlyTheirListedCodes) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(CheckedMutex, ASecondLockByTheSameThreadFailsInsteadOfHanging) {
+  p11::CheckedMutex m("test lock");
+  std::lock_guard held(m);
+  try {
+    m.lock();  // a plain std::mutex would block here for ever
+    ADD_FAILURE() << "locked twice";
+    m.unlock();
+  } catch (const std::logic_error& e) {
+    EXPECT_NE(std::string(e.what()).find("test lock"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
