@@ -58,6 +58,7 @@ FileInfo parse_fci(ByteView fci) {
       case 0x82:
         if (t.value.empty()) throw CardError(Err::Malformed, "FCI: empty descriptor");
         fi.is_df = (t.value[0] & 0x38) == 0x38;
+        fi.records = !fi.is_df && (t.value[0] & 0x07) >= 0x02;  // 01 transparent; 02..07 record structures
         break;
       case 0x84: fi.df_name = t.bytes(); break;
       case 0x90:
@@ -185,6 +186,20 @@ Bytes AkisCommands::read(std::size_t offset, std::size_t len, bool to_end) {
 Bytes AkisCommands::read_file(const FileInfo& fi) {
   if (fi.has_size) return read_binary(0, fi.size);
   return read(0, kMaxFileOffset + 1, true);  // no size: until 62 82 / 6B 00 / no data
+}
+
+Bytes AkisCommands::read_records() {
+  Bytes out;
+  for (unsigned n = 1; n <= 254; ++n) {
+    Command c = make(0x00, 0xB2, static_cast<std::uint8_t>(n), 0x04);
+    c.le = 256;
+    Response r = send(c, "READ RECORD");
+    if (r.sw == 0x6A83 || (r.sw == 0x6282 && r.data.empty())) break;  // no more records
+    check_sw(r.sw, "READ RECORD");
+    append(out, r.data);
+    if (out.size() > kMaxFileOffset) break;
+  }
+  return out;
 }
 
 void AkisCommands::update_binary(std::size_t offset, ByteView data) {

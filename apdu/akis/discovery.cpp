@@ -69,7 +69,8 @@ std::optional<Application> AkisCommands::find_application() {
           break;
         case Discovery::EfDir: {
           select_df(0x3F00);
-          Bytes dir = read_file(select_ef(0x2F00));
+          FileInfo dir_fi = select_ef(0x2F00);
+          Bytes dir = dir_fi.records ? read_records() : read_file(dir_fi);  // ISO allows both structures
           for (auto& d : parse_ef_dir(dir)) {
             try {
               if (!d.aid.empty()) {

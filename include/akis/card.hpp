@@ -24,6 +24,8 @@ class Card {
   AtrInfo atr_info() const { return classify_atr(atr_); }
 
   const Family& family() const { return cmds_.family(); }
+  // Where discovery found the PKCS#15 application (after profile() or has_esign_application()).
+  const std::optional<Application>& application() const { return cmds_.application(); }
 
   // Read once per insertion; later calls return the cached profile.
   const CardProfile& profile();

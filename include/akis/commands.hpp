@@ -27,6 +27,7 @@ struct FileInfo {
   bool has_security = false;       // AKİS's proprietary tag 90 present
   std::uint8_t security = 0;       // tag 90
   Bytes df_name;                   // tag 84
+  bool records = false;            // tag 82: a record EF (linear or cyclic), read with READ RECORD
 };
 // The highest offset READ BINARY / UPDATE BINARY can name (15-bit offset in P1 P2).
 constexpr std::size_t kMaxFileOffset = 0x7FFF;
@@ -86,6 +87,8 @@ class AkisCommands {
   // Reads a whole EF: its FCI size, or until the card says "end" when the FCI gives none.
   Bytes read_file(const FileInfo& fi);
   void update_binary(std::size_t offset, ByteView data);
+  // Every record of the current record EF, concatenated (READ RECORD 00 B2 n 04 until 6A 83).
+  Bytes read_records();
 
   // PIN references are the card's (0x81 user PIN, 0x82 PUK in our profile). Values are sent as given: the
   // Card facade encodes them as the AODF says (encode_pin).

@@ -286,3 +286,35 @@ TEST(CardRules, MalformedPkcs15ObjectIsSkippedTheRestKept) {
 }
 
 }  // namespace
+
+namespace {
+TEST(CardRules, EfDirAsARecordFile) {
+  // The virtual card's EF.DIR is transparent; this card answers it as a linear record file (ISO allows both).
+  Rig probe("2x", {"app-by-efdir"});
+  Bytes dir = probe.card->locked([](AkisCommands& c) {
+    c.select_df(0x3F00);
+    return c.read_file(c.select_ef(0x2F00));
+  });
+  ASSERT_FALSE(dir.empty());
+  Rig r("2x", {"app-by-efdir"});
+  r.in->rewrite([dir](ByteView cmd, const Bytes& resp) -> std::optional<Bytes> {
+    if (cmd.size() >= 7 && cmd[1] == 0xA4 && cmd[2] == 0x02 && cmd[5] == 0x2F && cmd[6] == 0x00) {
+      Bytes out = resp;
+      for (std::size_t i = 0; i + 2 < out.size(); ++i)
+        if (out[i] == 0x82 && out[i + 1] == 0x01) out[i + 2] = 0x02;  // linear fixed
+      return out;
+    }
+    if (cmd.size() >= 4 && cmd[1] == 0xB2) {
+      if (cmd[2] != 1) return from_hex("6A83");
+      Bytes out = dir;
+      append(out, from_hex("9000"));
+      return out;
+    }
+    return std::nullopt;
+  });
+  const CardProfile& p = r.card->profile();
+  EXPECT_EQ(r.card->application()->how, Discovery::EfDir);
+  EXPECT_FALSE(p.certificates.empty());
+  EXPECT_EQ(r.rec->count_prefix("00B20104"), 1u);
+}
+}  // namespace
