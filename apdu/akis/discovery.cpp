@@ -72,17 +72,23 @@ std::optional<Application> AkisCommands::find_application() {
           FileInfo dir_fi = select_ef(0x2F00);
           Bytes dir = dir_fi.records ? read_records() : read_file(dir_fi);  // ISO allows both structures
           for (auto& d : parse_ef_dir(dir)) {
-            try {
-              if (!d.aid.empty()) {
+            if (!d.aid.empty()) {  // by its AID first, then by its path
+              try {
                 select_name(d.aid);
                 app_ = Application{step, d.aid, d.path};
-              } else {
+                break;
+              } catch (const CardError& e) {
+                if (!absent(e)) throw;
+              }
+            }
+            if (!d.path.empty() && d.path.size() % 2 == 0) {
+              try {
                 select_path(d.path);
                 app_ = Application{step, {}, d.path};
+                break;
+              } catch (const CardError& e) {
+                if (!absent(e)) throw;
               }
-              break;
-            } catch (const CardError& e) {
-              if (!absent(e)) throw;
             }
           }
           break;
