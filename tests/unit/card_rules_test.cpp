@@ -318,3 +318,34 @@ TEST(CardRules, EfDirAsARecordFile) {
   EXPECT_EQ(r.rec->count_prefix("00B20104"), 1u);
 }
 }  // namespace
+
+namespace {
+TEST(CardRules, CertificateWriteAndRemoveWhereverTheDirectoryPointsTo) {
+  for (std::vector<std::string> quirks : {std::vector<std::string>{}, {"odf-relative-paths"}, {"paths-need-mf"},
+                                          {"fci-no-size", "read-cap-128"}}) {
+    SCOPED_TRACE(testing::PrintToString(quirks));
+    Rig r("2x", quirks);
+    const CardProfile& p = r.card->profile();
+    const std::size_t before = p.certificates.size();
+    r.card->verify(*p.user_pin(), Secret("123456"));
+    const Bytes der = test::material_for("1.0").keys.at(0).cert_der;  // another card's certificate
+    CertInfo added = r.card->add_certificate("başka", Bytes{0x42}, false, der);
+    {
+      Card fresh(std::make_unique<vcard::InProcessTransport>(r.vc));
+      ASSERT_EQ(fresh.profile().certificates.size(), before + 1);
+      EXPECT_EQ(fresh.certificate(fresh.profile().certificates.back()), der);
+    }
+    r.card->remove_certificate(added);
+    Card fresh(std::make_unique<vcard::InProcessTransport>(r.vc));
+    EXPECT_EQ(fresh.profile().certificates.size(), before);
+    EXPECT_TRUE(fresh.profile().skipped.empty());
+  }
+  // A card that refuses class 80 cannot take a new file: refused before anything is written.
+  Rig r("2x", {"cla80-refused"});
+  const CardProfile& p = r.card->profile();
+  r.card->verify(*p.user_pin(), Secret("123456"));
+  r.rec->sent.clear();
+  EXPECT_EQ(code_of([&] { r.card->add_certificate("x", Bytes{0x42}, false, Bytes{0x30, 0x00}); }), Err::NotSupported);
+  EXPECT_EQ(r.rec->count_prefix("00D6"), 0u);
+}
+}  // namespace
