@@ -23,15 +23,28 @@ FakeCard::File& file_at(FakeCard& f, const Bytes& path) {
   throw std::runtime_error("seed: no file " + to_hex(path));
 }
 
-// The FCI with its size tag (80/81) saying 0xFFFFFFFF.
-Bytes hostile_size(ByteView fci) {
+// The FCI with its size tag (80/81) replaced by `size`.
+Bytes with_size(ByteView fci, const Bytes& size) {
   std::size_t used = 0;
   Tlv top = parse_tlv(fci, used);
-  Bytes body = encode_tlv(0x80, Bytes{0xFF, 0xFF, 0xFF, 0xFF});
+  Bytes body = encode_tlv(0x80, size);
   for (auto& c : top.children())
     if (c.tag != 0x80 && c.tag != 0x81) append(body, c.whole);
   return encode_tlv(top.tag, body);
 }
+
+// The TLVs of `der` with every INTEGER equal to `from` replaced by `to`, lengths re-encoded.
+Bytes with_integer(ByteView der, const Bytes& from, const Bytes& to) {
+  Bytes out;
+  for (auto& t : parse_tlvs(der)) {
+    if (t.constructed) append(out, encode_tlv(t.tag, with_integer(t.value, from, to)));
+    else if (t.tag == 0x02 && t.bytes() == from) append(out, encode_tlv(0x02, to));
+    else append(out, t.whole);
+  }
+  return out;
+}
+
+Bytes size_of(std::size_t n) { return {static_cast<std::uint8_t>(n >> 8), static_cast<std::uint8_t>(n)}; }
 
 // The certificate with the RSA modulus in its SubjectPublicKeyInfo replaced by 0.
 Bytes modulus_zero(ByteView der) {
@@ -77,7 +90,7 @@ void write_bug_seeds(const vcard::CardState&, const FakeCard& fake, const Writer
   {
     FakeCard f = fake;
     auto& odf = file_ending(f, 0x5031);
-    odf.fci = hostile_size(odf.fci);
+    odf.fci = with_size(odf.fci, Bytes{0xFF, 0xFF, 0xFF, 0xFF});
     write("card", "bug-fci-size-4g", f.serialise());
     write("fci", "bug-fci-size-4g", odf.fci);
     Bytes answer = odf.fci;
@@ -98,6 +111,16 @@ void write_bug_seeds(const vcard::CardState&, const FakeCard& fake, const Writer
       if (c.id == id) file_at(f, c.path).content = modulus_zero(file_at(f, c.path).content);
     f.answers[{0x2A, 0x80, 0x86}] = {Bytes{0x90, 0x00}};
     write("card", "bug-rsa-modulus-0", f.serialise());
+  }
+  // (4) A PrKDF modulusLength of 2^40 bits: signing left-padded the card's answer to 128 GiB.
+  {
+    FakeCard f = fake;
+    OdfEntries odf = parse_odf(file_ending(f, 0x5031).content);
+    auto& prkdf = file_at(f, odf.prkdf.at(0));
+    prkdf.content = with_integer(prkdf.content, Bytes{0x08, 0x00}, Bytes{0x01, 0x00, 0x00, 0x00, 0x00, 0x00});
+    prkdf.fci = with_size(prkdf.fci, size_of(prkdf.content.size()));
+    write("card", "bug-modulus-length-2e40", f.serialise());
+    write("prkdf", "bug-modulus-length-2e40", prkdf.content);
   }
   // (3) A certificate label that is not UTF-8 (`akis info --json`).
   {

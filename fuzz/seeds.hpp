@@ -14,7 +14,7 @@ namespace akis::fuzz {
 using Writer = std::function<void(const std::string&, const std::string&, ByteView)>;
 
 // From a card with a deciphering RSA key: a hostile FCI size, an RSA certificate with a modulus of 0 whose
-// key deciphers to a bare 90 00, a certificate label that is not UTF-8.
+// key deciphers to a bare 90 00, a PrKDF modulusLength of 2^40, a certificate label that is not UTF-8.
 void write_bug_seeds(const vcard::CardState& s, const FakeCard& fake, const Writer& write);
 void write_hand_seeds(const Writer& write);
 

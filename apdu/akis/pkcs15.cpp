@@ -123,6 +123,9 @@ KeyInfo parse_key(const Tlv& entry) {
       have_path = true;
     } else if (f.tag == 0x02 && k.type == KeyType::Rsa && !k.bits) {
       k.bits = static_cast<std::size_t>(f.as_uint());
+      // No card holds a larger RSA key; short signatures are left-padded to this size (a hostile 2^40 would
+      // make signing allocate 128 GiB).
+      if (k.bits > 16384) bad("modulusLength beyond 16384 bits");
     } else if (f.tag == 0x06 && k.type == KeyType::Ec) {
       k.bits = curve_bits(f.value);
     } else if (f.tag == 0x30 && k.type == KeyType::Ec) {
