@@ -22,29 +22,55 @@ namespace {
 
 struct Case {
   std::string family;
-  std::string quirk;  // empty: the family alone
-  bool puk = true;    // false: a post-2011 card (unblocked online, no PUK)
+  std::vector<std::string> quirks;  // empty: the family alone
+  bool puk = true;                  // false: a post-2011 card (unblocked online, no PUK)
+  std::string name;                 // for combinations
 };
 
+std::string joined(const std::vector<std::string>& q, const char* sep) {
+  std::string out;
+  for (auto& s : q) out += (out.empty() ? "" : sep) + s;
+  return out;
+}
+
 void PrintTo(const Case& c, std::ostream* os) {
-  *os << c.family << (c.quirk.empty() ? "" : " + " + c.quirk) << (c.puk ? " (PUK)" : " (post-2011)");
+  *os << c.family << (c.quirks.empty() ? "" : " + " + joined(c.quirks, " + ")) << (c.puk ? " (PUK)" : " (post-2011)");
 }
 
 // Each family alone (with and without a PUK), then each quirk alone on 2x.
 std::vector<Case> family_cases() {
-  return {{"1.0", "", true}, {"1x", "", true}, {"2x", "", true}, {"1x", "", false}, {"2x", "", false}};
+  return {{"1.0", {}, true, ""}, {"1x", {}, true, ""}, {"2x", {}, true, ""}, {"1x", {}, false, ""}, {"2x", {}, false, ""}};
 }
 std::vector<Case> quirk_cases(const std::string& family) {
   std::vector<Case> out;
   for (auto& q : vcard::all_quirks())
     if (vcard::quirk_allowed(q, family) && (family == "2x" || !q.needs_ec) && q.name != std::string("secure-messaging"))
-      out.push_back({family, q.name, true});
+      out.push_back({family, {q.name}, true, ""});
   return out;
+}
+// Several quirks on one card: a real card diverges in more than one way at once.
+std::vector<Case> combination_cases() {
+  return {
+      {"2x", {"fci-no-size", "read-cap-128", "cert-padded"}, true, "unknown_sizes_short_reads_padded_certs"},
+      {"2x", {"app-by-efdir", "odf-relative-paths", "paths-need-mf", "no-pukdf", "issuer-cert", "directory-padded"},
+       true, "efdir_relative_paths_padded_directory"},
+      {"2x", {"pin-padded", "no-pin-reference", "pin-min-0", "pin-status-refused"}, true, "pin_encoding"},
+      {"2x", {"no-key-reference", "key-path-select", "rsa-short-sig", "ecdsa-der", "ec-explicit-params", "empty-path"},
+       true, "keys_by_path_odd_signatures"},
+      {"2x", {"fci-no-security", "fcp-template", "fci-extra-tags", "get-data-short", "cla80-refused", "short-responses",
+              "no-chaining", "read-le-strict"}, true, "iso_only_terse_card"},
+      {"1.0", {"fci-no-size", "read-6cxx", "get-data-refused", "cert-direct-value", "verify-empty-spends"}, true,
+       "old_card_no_sizes_no_get_data"},
+      {"1x", {"app-by-aid-only", "read-6282", "pin-padded", "verify-empty-spends", "issuer-cert"}, false,
+       "aid_padded_pin"},
+  };
 }
 
 std::string case_name(const ::testing::TestParamInfo<Case>& info) {
-  std::string n = (info.param.family == "1.0" ? "v1_0" : "v" + info.param.family) + "_" +
-                  (info.param.quirk.empty() ? "plain" : info.param.quirk) + (info.param.puk ? "" : "_post2011");
+  const auto& c = info.param;
+  std::string n = (c.family == "1.0" ? "v1_0" : "v" + c.family) + "_" +
+                  (!c.name.empty() ? c.name : c.quirks.empty() ? "plain" : joined(c.quirks, "_")) +
+                  (c.puk ? "" : "_post2011");
   std::replace(n.begin(), n.end(), '-', '_');
   return n;
 }
@@ -64,9 +90,7 @@ class Personality : public PcscTest, public ::testing::WithParamInterface<Case> 
     module_->f->C_Finalize(nullptr);
     PcscTest::TearDown();
   }
-  std::vector<std::string> quirks() const {
-    return GetParam().quirk.empty() ? std::vector<std::string>{} : std::vector<std::string>{GetParam().quirk};
-  }
+  const std::vector<std::string>& quirks() const { return GetParam().quirks; }
   static inline LoadedP11* module_ = nullptr;
 };
 
@@ -91,7 +115,7 @@ TEST_P(Personality, WholeFlowSpendsNoTryButTheWrongPins) {
   // Certificates: exactly the DER the card was personalised with.
   std::set<Bytes> expected, seen;
   for (auto& k : material.keys) expected.insert(k.cert_der);
-  if (GetParam().quirk == "issuer-cert") expected.insert(material.issuer_cert_der);
+  if (vcard::has_quirk(quirks(), "issuer-cert")) expected.insert(material.issuer_cert_der);
   for (auto o : p.find(h, CKO_CERTIFICATE)) seen.insert(p.attr(h, o, CKA_VALUE));
   EXPECT_EQ(seen, expected);
 
@@ -161,6 +185,7 @@ INSTANTIATE_TEST_SUITE_P(Families, Personality, ::testing::ValuesIn(family_cases
 INSTANTIATE_TEST_SUITE_P(Quirks, Personality, ::testing::ValuesIn(quirk_cases("2x")), case_name);
 INSTANTIATE_TEST_SUITE_P(QuirksOnV1_0, Personality, ::testing::ValuesIn(quirk_cases("1.0")), case_name);
 INSTANTIATE_TEST_SUITE_P(QuirksOn1x, Personality, ::testing::ValuesIn(quirk_cases("1x")), case_name);
+INSTANTIATE_TEST_SUITE_P(Combinations, Personality, ::testing::ValuesIn(combination_cases()), case_name);
 
 // A 1.x card that wants secure messaging: the module cannot speak it; it must say so without sending the PIN
 // (a VERIFY answered 69 82 must not be retried) and spend no try.
