@@ -60,6 +60,10 @@ std::vector<std::string> transcript(const std::string& family, const std::vector
       {apdu("10D6000001AA"), false},                                // a chained part
       {apdu("8018000000"), false},                                  // LIST FILES
       {apdu("801A0000"), false},                                    // LOGOUT
+      {apdu("0020008106303030303030"), false},                      // three wrong PINs, then blocked
+      {apdu("0020008106303030303030"), false},
+      {apdu("0020008106303030303030"), false},
+      {apdu("0020008106313233343536"), false},
   };
   std::vector<std::string> out;
   for (auto& [cmd, random] : script) {

@@ -10,6 +10,8 @@ namespace akis::vcard {
 
 using namespace detail;
 
+std::uint16_t VirtualCard::blocked_sw() const { return b_.blocked_6984 ? 0x6984 : SW_BLOCKED; }
+
 bool VirtualCard::pin_visible(const PinObject& p) const { return same(p.df, current_df_); }
 
 std::uint16_t VirtualCard::check_pin_value(PinObject& pin, ByteView value) {
@@ -22,6 +24,7 @@ std::uint16_t VirtualCard::check_pin_value(PinObject& pin, ByteView value) {
   pin.tries_left = std::max(0, pin.tries_left - 1);
   dirty_ = true;
   verified_.erase(pin.ref);
+  if (b_.wrong_pin_6300) return SW_AUTH_FAILED;  // verification failed, no counter
   return static_cast<std::uint16_t>(0x63C0 | pin.tries_left);
 }
 
@@ -30,16 +33,16 @@ VirtualCard::Reply VirtualCard::verify(const Command& c) {
   PinObject* p = state_.pin(c.p2);
   if (!p || !pin_visible(*p)) return {{}, SW_REF_NOT_FOUND};
   if (c.data.empty() && b_.verify_empty_spends) {  // an old card compares "nothing" with the PIN
-    if (p->tries_left == 0) return {{}, SW_BLOCKED};
+    if (p->tries_left == 0) return {{}, blocked_sw()};
     return {{}, check_pin_value(*p, c.data)};
   }
   if (c.data.empty()) {  // status only: never spends a try
     if (!b_.pin_status) return {{}, SW_WRONG_LENGTH};
-    if (p->tries_left == 0) return {{}, SW_BLOCKED};
+    if (p->tries_left == 0) return {{}, blocked_sw()};
     if (verified_.count(p->ref)) return {};
     return {{}, static_cast<std::uint16_t>(0x63C0 | p->tries_left)};
   }
-  if (p->tries_left == 0) return {{}, SW_BLOCKED};
+  if (p->tries_left == 0) return {{}, blocked_sw()};
   return {{}, check_pin_value(*p, c.data)};
 }
 
@@ -63,7 +66,7 @@ VirtualCard::Reply VirtualCard::change_reference_data(const Command& c) {
   if (!p || !pin_visible(*p)) return {{}, SW_REF_NOT_FOUND};
   auto parts = split_lv(c.data, 2);
   if (!parts) return {{}, SW_WRONG_DATA};
-  if (p->tries_left == 0) return {{}, SW_BLOCKED};
+  if (p->tries_left == 0) return {{}, blocked_sw()};
   if (!pin_format_ok(*p, (*parts)[1])) return {{}, SW_WRONG_DATA};  // checked before a try is spent
   std::uint16_t sw = check_pin_value(*p, (*parts)[0]);
   if (sw != SW_OK) return {{}, sw};

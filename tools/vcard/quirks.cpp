@@ -45,6 +45,8 @@ const std::vector<QuirkInfo>& all_quirks() {
       {"directory-padded", nullptr, false, "ODF, TokenInfo, AODF, PrKDF, PuKDF, CDF are fixed-size EFs padded with 00"},
       {"verify-empty-spends", "1.0 1x", false,
        "VERIFY without data is compared as a wrong PIN and costs a try (ISO 7816-4:1995 had no status form)"},
+      {"wrong-pin-6300", nullptr, false, "a wrong PIN or PUK answers 63 00 (verification failed, no counter)"},
+      {"blocked-6984", nullptr, false, "a blocked PIN or PUK answers 69 84 (reference data not usable) instead of 69 83"},
       {"secure-messaging", "1x", false, "every plain command answers 69 88, VERIFY 69 82"},
   };
   return table;
@@ -90,6 +92,8 @@ Behaviour behaviour_for(const CardState& s) {
   b.fcp_template = q("fcp-template");
   b.fci_extra_tags = q("fci-extra-tags");
   b.verify_empty_spends = q("verify-empty-spends");
+  b.wrong_pin_6300 = q("wrong-pin-6300");
+  b.blocked_6984 = q("blocked-6984");
   if (q("read-le-strict")) b.read_le_max = 0x80;
   b.read_6cxx = q("read-6cxx");
   b.read_6282 = q("read-6282");

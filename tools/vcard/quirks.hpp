@@ -42,6 +42,8 @@ struct Behaviour {
   bool class80 = true;           // proprietary class-80 commands (LIST FILES, LOGOUT, CREATE, DELETE)
   bool pin_status = true;        // VERIFY without data reads the counter; false: 67 00
   bool verify_empty_spends = false;  // VERIFY without data is a wrong PIN
+  bool wrong_pin_6300 = false;   // a wrong PIN/PUK answers 63 00 (no counter)
+  bool blocked_6984 = false;     // a blocked PIN/PUK answers 69 84 (reference data not usable)
   bool key_path_select = false;  // MSE needs the key's file selected first (6A 88 otherwise)
   bool ecdsa_der = false;        // ECDSA answered as a DER SEQUENCE of two INTEGERs
   bool rsa_short_sig = false;    // leading zero bytes of RSA signatures stripped

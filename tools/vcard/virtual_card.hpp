@@ -80,6 +80,7 @@ class VirtualCard {
   Bytes fci(const File& f, bool fcp) const;
   KeyObject* key_at(ByteView path);  // the key whose internal EF is at `path`
   std::uint16_t check_pin_value(PinObject& pin, ByteView value);  // spends a try when wrong
+  std::uint16_t blocked_sw() const;                                // 69 83, or 69 84 (blocked-6984)
   bool pin_visible(const PinObject& p) const;                      // local PIN of the current DF
   bool access_ok(Access a, std::uint8_t pin_ref) const;
   Botan::Private_Key& private_key(const KeyObject& k);
