@@ -1,6 +1,7 @@
 // akis-vcard: personalise and run virtual AKİS cards in pcscd's vpcd readers.
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <cstdio>
@@ -96,7 +97,10 @@ int main(int argc, char** argv) {
       if (realistic) lo.latency = Latency::realistic();
       install_signals();
       remove_stale_temp(state_path);  // a save killed midway (kill -9) left it
-      VirtualCard card(load(state_path), state_path, co);
+      CardState state = load(state_path);
+      bool has_ec = std::any_of(state.keys.begin(), state.keys.end(), [](const KeyObject& k) { return k.type == "ec"; });
+      check_quirks(state.family, state.quirks, has_ec);  // a hand-edited state file with a typo fails here, clearly
+      VirtualCard card(std::move(state), state_path, co);
       return run_vpcd(card, lo, g_stop, g_inserted);
     }
     if (*list) {
