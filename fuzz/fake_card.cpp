@@ -184,6 +184,7 @@ Bytes FakeCard::process(ByteView apdu) {
                 f->content.begin() + static_cast<std::ptrdiff_t>(off + n));
       return sw(n < c.le.value_or(256) ? 0x6282 : 0x9000, std::move(out));
     }
+    case 0xB2: return sw(0x6A83);  // no record files: READ RECORD finds no record
     case 0x20: return c.data.empty() ? sw(0x63C3) : sw(0x9000);
     case 0x84: return sw(0x9000, Bytes(std::min<std::size_t>(c.le.value_or(8), 256), 0x5A));
     default: return sw(0x9000);

@@ -9,7 +9,8 @@
 //   'R' answer:   INS, P1, P2, then data + SW1 SW2; several answers to one command are given in turn and
 //                 the last one repeats. P1 = P2 = FF answers the INS whatever P1/P2 are.
 //   'L' limit:    most data bytes per READ BINARY answer (a card that answers short)
-// Defaults: unknown file 6A 82, VERIFY without data 63 C3, GET CHALLENGE Le bytes, anything else 90 00.
+// Defaults: unknown file 6A 82, READ RECORD 6A 83, VERIFY without data 63 C3, GET CHALLENGE Le bytes,
+// anything else 90 00.
 #pragma once
 
 #include <map>

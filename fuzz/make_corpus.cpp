@@ -132,7 +132,7 @@ Bytes channel_seed(const vcard::CardState& s, bool t0, const Bytes& ops) {
   return out;
 }
 
-void card_files(const std::string& name, const vcard::CardState& s) {
+void card_files(const std::string& name, const vcard::CardState& s, std::size_t read_limit) {
   auto file = [&](std::initializer_list<std::uint8_t> tail) -> const Bytes* {
     for (auto& f : s.files)
       if (f.path.size() >= 2 && std::equal(tail.begin(), tail.end(), f.path.end() - 2)) return &f.data;
@@ -158,6 +158,7 @@ void card_files(const std::string& name, const vcard::CardState& s) {
   }
   if (auto* ti = file({0x50, 0x32})) write("token_info", name, *ti);
   fuzz::FakeCard fake = fake_of(s);
+  fake.read_limit = read_limit;
   write("card", name, fake.serialise());
   int n = 0;
   for (auto& f : fake.files)
@@ -186,6 +187,7 @@ int main(int argc, char** argv) {
   struct Personality {
     const char* name;
     vcard::PersonaliseOptions o;
+    std::size_t read_limit = 0;  // the FakeCard answers at most this many bytes per READ BINARY
   };
   std::vector<Personality> cards;
   auto add = [&](const char* name, auto&& tweak) {
@@ -206,6 +208,7 @@ int main(int argc, char** argv) {
                 "no-pin-reference", "no-key-reference", "empty-path", "pin-min-0", "pin-padded",
                 "ec-explicit-params", "fci-extra-tags", "directory-padded"};
   });
+  cards.back().read_limit = 128;
   add("1x-quirks-direct", [](auto& o) {
     o.family = "1x";
     o.pre2011 = true;
@@ -214,7 +217,7 @@ int main(int argc, char** argv) {
   for (auto& c : cards) {
     std::cerr << "personalising " << c.name << "\n";
     vcard::CardState s = vcard::personalise(c.o);
-    card_files(c.name, s);
+    card_files(c.name, s, c.read_limit);
     if (std::string(c.name) == "v10-post2011") write("vcard_state", std::string(c.name) + ".json", vcard::to_json(s));
     if (std::string(c.name) == "1x-seal") fuzz::write_bug_seeds(s, fake_of(s), bytes_writer);
   }
