@@ -23,11 +23,12 @@ const CardProfile& Card::profile() {
 }
 
 namespace {
-// Direct values (no path) are cached under a key no path can have (paths have an even length).
+// Direct values (no path) are cached under a key no path can have: paths have an even length, this one is odd.
 Bytes cache_key(const CertInfo& c) {
   if (!c.path.empty()) return c.path;
-  Bytes k{0x00};
+  Bytes k{0xFF};
   append(k, c.id);
+  if (k.size() % 2 == 0) k.push_back(0xFF);
   return k;
 }
 }  // namespace
