@@ -151,10 +151,20 @@ Bytes Card::sign(const KeyInfo& key, ByteView input) {
 }
 
 Bytes Card::decipher(const KeyInfo& key, ByteView cryptogram) {
-  return locked([&](AkisCommands& c) {
+  Bytes block = locked([&](AkisCommands& c) {
     select_key(c, key);
     return c.decipher(cryptogram);
   });
+  // The raw RSA result, left-padded to the modulus like a signature (a card that strips leading zeros would
+  // otherwise always lose the 00 that starts every PKCS#1 / OAEP block).
+  std::size_t n = (key.bits + 7) / 8;
+  if (key.type == KeyType::Rsa && n && block.size() < n) {
+    Bytes padded(n, 0x00);  // a secret: the shorter buffer is wiped, not left behind by a reallocation
+    std::copy(block.begin(), block.end(), padded.begin() + static_cast<std::ptrdiff_t>(n - block.size()));
+    secure_wipe(block.data(), block.size());
+    return padded;
+  }
+  return block;
 }
 
 Bytes Card::random(std::size_t len) {

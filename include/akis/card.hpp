@@ -56,7 +56,7 @@ class Card {
   // SecurityStatus). Signatures come back normalised: ECDSA as r||s (the card may answer DER), RSA left-padded to
   // the modulus length.
   Bytes sign(const KeyInfo& key, ByteView input);
-  Bytes decipher(const KeyInfo& key, ByteView cryptogram);
+  Bytes decipher(const KeyInfo& key, ByteView cryptogram);  // the raw RSA result, modulus length
   Bytes random(std::size_t len);
 
   // Writes a certificate to a new EF and describes it in the CDF (the card wants the user PIN verified).
