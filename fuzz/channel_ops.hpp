@@ -8,7 +8,7 @@
 
 namespace akis::fuzz {
 
-constexpr std::uint8_t kChannelOps = 18;
+constexpr std::uint8_t kChannelOps = 21;
 
 // Runs operation `op`; card errors are the card's answer and are returned to the caller as exceptions.
 // Traps when the command layer hands back something its contract rules out.
@@ -49,6 +49,12 @@ inline void run_channel_op(AkisCommands& c, std::uint8_t op) {
     case 15: c.logout(); break;
     case 16: (void)has_esign_application(c); break;
     case 17: (void)c.read_file(c.select_path(kOdf)); break;
+    case 18:
+      (void)c.select_ef(0x2F00);
+      (void)c.read_records();  // EF.DIR as a record file
+      break;
+    case 19: (void)c.find_application(); break;
+    case 20: (void)c.select_object(kTokenInfo); break;
   }
 }
 

@@ -126,7 +126,8 @@ Bytes channel_seed(const vcard::CardState& s, bool t0, const Bytes& ops) {
   for (auto op : ops) {
     try { fuzz::run_channel_op(cmds, op); } catch (const CardError&) {}
   }
-  Bytes out{0x00, static_cast<std::uint8_t>(ops.size())};
+  const std::uint8_t family = s.family == "1.0" ? 1 : s.family == "1x" ? 2 : 3;  // fuzz_channel.cpp: byte 0
+  Bytes out{static_cast<std::uint8_t>(family << 2), static_cast<std::uint8_t>(ops.size())};
   append(out, ops);
   append(out, length_prefixed(rec.answers));
   return out;
@@ -169,7 +170,7 @@ void card_files(const std::string& name, const vcard::CardState& s, std::size_t 
   write("vcard_apdu", name, apdus);
   apdus[0] = 0x01;  // the same session in T=0
   write("vcard_apdu", name + "-t0", apdus);
-  const Bytes ops = {0, 17, 2, 1, 3, 5, 6, 7, 8, 9, 8, 11, 12, 13, 16, 15};
+  const Bytes ops = {19, 0, 17, 2, 20, 1, 3, 5, 6, 7, 8, 9, 8, 11, 12, 13, 16, 18, 15};
   write("channel", name, channel_seed(s, false, ops));
   write("channel", name + "-t0", channel_seed(s, true, ops));
 }
