@@ -1,6 +1,6 @@
-// A whole card's content through the PKCS#11 module: token info, every object and attribute, and the
+// A whole card's content through the PKCS#11 module: token info, every object and attribute, the
 // handling of what the card returns for signatures and deciphered blocks (with every mechanism kind),
-// then verify/encrypt with the public keys the card gave. The card is a FakeCard built from the input.
+// verify/encrypt with the public keys the card gave, PIN change and unblock. The card is a FakeCard built from the input.
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -144,6 +144,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       }
       CK_BYTE random[16];
       (void)f->C_GenerateRandom(s, random, sizeof random);
+      // PIN management with the AODF's encoding (pinType, storedLength, padChar): change, then unblock as SO.
+      CK_UTF8CHAR new_pin[] = "24682468", puk[] = "87654321";
+      (void)f->C_SetPIN(s, pin, 6, new_pin, 8);
+      (void)f->C_Logout(s);
+      if (f->C_Login(s, CKU_SO, puk, 8) == CKR_OK) (void)f->C_InitPIN(s, pin, 6);
       (void)f->C_Logout(s);
       (void)f->C_CloseSession(s);
     }
