@@ -81,7 +81,8 @@ void AkisCommands::require(bool allowed, const char* what) const {
                                            "\" (not in the AKIS command table)");
 }
 
-Response AkisCommands::send(const Command& c, const char* what, bool is_verify) {
+Response AkisCommands::send(const Command& c, const char* what, PinCmd kind) {
+  const bool is_verify = kind == PinCmd::Verify;
   if (needs_sm_ && family_->may_need_secure_messaging)
     throw CardError(Err::SecureMessagingRequired, std::string(what) + ": " + to_string(Err::SecureMessagingRequired));
   Response r = ch_.transmit(c);
@@ -96,10 +97,25 @@ Response AkisCommands::send(const Command& c, const char* what, bool is_verify) 
   return r;
 }
 
-Bytes AkisCommands::send_ok(const Command& c, const char* what, bool is_verify) {
-  Response r = send(c, what, is_verify);
+Bytes AkisCommands::send_ok(const Command& c, const char* what, PinCmd kind) {
+  Response r = send(c, what, kind);
+  if (kind != PinCmd::No) check_pin_sw(r.sw, what);
   check_sw(r.sw, what);
   return std::move(r.data);
+}
+
+void AkisCommands::check_pin_sw(std::uint16_t sw, const char* what) {
+  // ISO 7816-4 answers to a PIN command besides 63 Cx / 69 83: 63 00 "verification failed" without a counter,
+  // 69 84 "reference data not usable" (blocked). Elsewhere 63 00 is a failed authentication and 69 84 bad data.
+  char buf[128];
+  if (sw == 0x6300) {
+    std::snprintf(buf, sizeof buf, "%s: %s (SW 6300, tries left not given)", what, to_string(Err::WrongPin));
+    throw CardError(Err::WrongPin, buf, sw, -1);
+  }
+  if (sw == 0x6984) {
+    std::snprintf(buf, sizeof buf, "%s: %s (SW 6984)", what, to_string(Err::PinBlocked));
+    throw CardError(Err::PinBlocked, buf, sw, 0);
+  }
 }
 
 FileInfo AkisCommands::select(std::uint8_t p1, ByteView data, const char* what) {
@@ -221,7 +237,7 @@ void AkisCommands::verify(std::uint8_t ref, const Secret& pin) {
   Command c = make(0x00, 0x20, 0x00, ref);
   c.data.assign(pin.bytes().begin(), pin.bytes().end());
   c.sensitive = true;
-  send_ok(c, "VERIFY", true);
+  send_ok(c, "VERIFY", PinCmd::Verify);
 }
 
 PinStatus AkisCommands::pin_status(std::uint8_t ref) {
@@ -230,13 +246,13 @@ PinStatus AkisCommands::pin_status(std::uint8_t ref) {
     st.unknown = true;  // not known to leave the counter alone on this family: not sent
     return st;
   }
-  Response r = send(make(0x00, 0x20, 0x00, ref), "VERIFY (status)", true);
+  Response r = send(make(0x00, 0x20, 0x00, ref), "VERIFY (status)", PinCmd::Verify);
   if (r.sw == 0x9000) {
     st.verified = true;
   } else if ((r.sw & 0xFFF0) == 0x63C0) {
     st.tries_left = r.sw & 0x0F;
     st.blocked = st.tries_left == 0;
-  } else if (r.sw == 0x6983) {
+  } else if (r.sw == 0x6983 || r.sw == 0x6984) {
     st.blocked = true;
     st.tries_left = 0;
   } else {
@@ -253,14 +269,14 @@ void AkisCommands::change_pin(std::uint8_t ref, const Secret& old_pin, const Sec
   append_lv(c.data, old_pin);
   append_lv(c.data, new_pin);
   c.sensitive = true;
-  send_ok(c, "CHANGE REFERENCE DATA", true);
+  send_ok(c, "CHANGE REFERENCE DATA", PinCmd::Verify);
 }
 
 void AkisCommands::unblock_authorised(std::uint8_t ref, const Secret& new_pin) {
   Command c = make(0x00, 0x2C, 0x02, ref);
   c.data.assign(new_pin.bytes().begin(), new_pin.bytes().end());
   c.sensitive = true;
-  send_ok(c, "RESET RETRY COUNTER");
+  send_ok(c, "RESET RETRY COUNTER", PinCmd::Reset);
 }
 
 void AkisCommands::select_key(std::uint8_t key_ref) {

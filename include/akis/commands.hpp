@@ -119,9 +119,13 @@ class AkisCommands {
 
  private:
   FileInfo select(std::uint8_t p1, ByteView data, const char* what);
-  // transmit + the family's secure-messaging rule + check_sw.
-  Response send(const Command& c, const char* what, bool is_verify = false);
-  Bytes send_ok(const Command& c, const char* what, bool is_verify = false);
+  // transmit + the family's secure-messaging rule + check_sw. A PIN command's own answers 63 00 / 69 84 mean a
+  // wrong PIN without counter / a blocked PIN; a VERIFY (or CHANGE) answered 69 82 on a family that may use
+  // secure messaging means secure messaging.
+  enum class PinCmd { No, Verify, Reset };
+  Response send(const Command& c, const char* what, PinCmd kind = PinCmd::No);
+  Bytes send_ok(const Command& c, const char* what, PinCmd kind = PinCmd::No);
+  static void check_pin_sw(std::uint16_t sw, const char* what);
   void require(bool allowed, const char* what) const;  // the family row gates proprietary commands
   FileInfo select_path_as(ByteView path_without_mf, bool with_mf);
   Bytes read(std::size_t offset, std::size_t len, bool to_end);  // to_end: the length is only an upper bound

@@ -349,3 +349,31 @@ TEST(CardRules, CertificateWriteAndRemoveWhereverTheDirectoryPointsTo) {
   EXPECT_EQ(r.rec->count_prefix("00D6"), 0u);
 }
 }  // namespace
+
+namespace {
+TEST(CardRules, WrongPinWithoutCounterAndBlockedAs6984) {
+  // ISO 7816-4 also allows 63 00 (verification failed, no counter) and 69 84 (reference data not usable).
+  Rig r("2x", {});
+  r.in->rewrite([](ByteView cmd, const Bytes& resp) -> std::optional<Bytes> {
+    if (cmd[1] != 0x20 && cmd[1] != 0x24) return std::nullopt;
+    std::uint16_t sw = static_cast<std::uint16_t>((resp[resp.size() - 2] << 8) | resp.back());
+    if ((sw & 0xFFF0) == 0x63C0) return from_hex("6300");
+    if (sw == 0x6983) return from_hex("6984");
+    return std::nullopt;
+  });
+  const PinInfo& pin = *r.card->profile().user_pin();
+  try {
+    r.card->verify(pin, Secret("999999"));
+    ADD_FAILURE() << "a wrong PIN was accepted";
+  } catch (const CardError& e) {
+    EXPECT_EQ(e.code(), Err::WrongPin);
+    EXPECT_EQ(e.tries_left(), -1);
+  }
+  EXPECT_EQ(r.tries(0x81), 2);
+  code_of([&] { r.card->verify(pin, Secret("999999")); });
+  code_of([&] { r.card->verify(pin, Secret("999999")); });
+  EXPECT_EQ(code_of([&] { r.card->verify(pin, Secret("123456")); }), Err::PinBlocked);
+  EXPECT_TRUE(r.card->pin_status(pin).blocked);
+  EXPECT_EQ(r.tries(0x81), 0);
+}
+}  // namespace

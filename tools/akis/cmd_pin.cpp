@@ -18,9 +18,10 @@ void confirm_last_try(SecretInput& in, const PinStatus& st, M warning, M questio
   if (!in.confirm(msg(question), yes)) throw Failure(kDeclined, msg(M::Declined));
 }
 
-// A wrong PIN/PUK from the card: tries left, or blocked now.
-[[noreturn]] void wrong_secret(const CardError& e, M wrong, const std::string& blocked_message) {
+// A wrong PIN/PUK from the card: tries left, tries not given (63 00), or blocked now.
+[[noreturn]] void wrong_secret(const CardError& e, M wrong, M wrong_no_count, const std::string& blocked_message) {
   if (e.code() == Err::WrongPin && e.tries_left() > 0) throw Failure(kWrongPin, msg(wrong, e.tries_left()));
+  if (e.code() == Err::WrongPin && e.tries_left() < 0) throw Failure(kWrongPin, msg(wrong_no_count));
   if (e.code() == Err::WrongPin || e.code() == Err::PinBlocked) throw Failure(kBlocked, blocked_message);
   throw e;
 }
@@ -43,7 +44,7 @@ int cmd_pin_change(const Options& o) {
     try {
       card.change_pin(pin, old_pin, new_pin);
     } catch (const CardError& e) {
-      wrong_secret(e, M::WrongPin, msg(M::PinNowBlocked) + "\n" + unblock_hint(p));
+      wrong_secret(e, M::WrongPin, M::WrongPinNoCount, msg(M::PinNowBlocked) + "\n" + unblock_hint(p));
     }
     std::cout << msg(M::PinChanged) << "\n";
   } catch (const CardError& e) {
@@ -72,7 +73,8 @@ int cmd_pin_unblock(const Options& o) {
     try {
       card.unblock_with_puk(pin, puk_value, new_pin);
     } catch (const CardError& e) {
-      wrong_secret(e, M::WrongPuk, msg(M::PukBlocked));
+      // Card::unblock_with_puk: VERIFY of the PUK, then RESET RETRY COUNTER P1=02 with the new PIN only (ISO).
+      wrong_secret(e, M::WrongPuk, M::WrongPukNoCount, msg(M::PukBlocked));
     }
     std::cout << msg(M::Unblocked) << "\n";
   } catch (const CardError& e) {

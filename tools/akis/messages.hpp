@@ -21,9 +21,9 @@ enum class M {
   // cert export
   Exported,
   // PIN
-  PromptPin, PromptNewPin, PromptNewPinAgain, PromptPuk, ErrPinPolicy, ErrPinMismatch, WrongPin, PinNowBlocked,
+  PromptPin, PromptNewPin, PromptNewPinAgain, PromptPuk, ErrPinPolicy, ErrPinMismatch, WrongPin, WrongPinNoCount, PinNowBlocked,
   PinIsBlocked, HintUnblockPuk, HintUnblockOnline, LastTryWarning, LastTryQuestion, Declined, PinChanged,
-  PukTries, LastPukWarning, LastPukQuestion, WrongPuk, PukBlocked, Unblocked, NoPukOnCard, YesNoHint, YesWord,
+  PukTries, LastPukWarning, LastPukQuestion, WrongPuk, WrongPukNoCount, PukBlocked, Unblocked, NoPukOnCard, YesNoHint, YesWord,
   YesShort,
   // online unlock
   PromptCode, ErrCodeFormat, CodeTimeLeft, ChooseCard, ErrChoice, UnlockContacting, UnlockDone, ErrCodeExpired,
