@@ -77,6 +77,18 @@ CK_RV P11Flow::sign(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE key, CK_MECHANISM_TYPE
   return rv;
 }
 
+CK_RV P11Flow::decrypt(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE key, bool oaep, const Bytes& in, Bytes& out) {
+  CK_RSA_PKCS_OAEP_PARAMS params{CKM_SHA_1, CKG_MGF1_SHA1, CKZ_DATA_SPECIFIED, nullptr, 0};
+  CK_MECHANISM m{oaep ? CKM_RSA_PKCS_OAEP : CKM_RSA_PKCS, oaep ? &params : nullptr, oaep ? sizeof params : 0};
+  CK_RV rv = f.C_DecryptInit(h, &m, key);
+  if (rv != CKR_OK) return rv;
+  out.assign(512, 0);
+  CK_ULONG n = out.size();
+  rv = f.C_Decrypt(h, const_cast<CK_BYTE*>(in.data()), in.size(), out.data(), &n);
+  out.resize(rv == CKR_OK ? n : 0);
+  return rv;
+}
+
 std::ostream& operator<<(std::ostream& os, const Tries& t) {
   return os << "PIN " << t.pin << " tries, PUK " << t.puk << " tries";
 }

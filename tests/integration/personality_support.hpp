@@ -30,6 +30,8 @@ struct P11Flow {
   CK_RV set_pin(CK_SESSION_HANDLE h, const std::string& old_pin, const std::string& new_pin);
   CK_RV init_pin(CK_SESSION_HANDLE h, const std::string& pin);
   CK_RV sign(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE key, CK_MECHANISM_TYPE mech, const Bytes& data, Bytes& sig);
+  // CKM_RSA_PKCS, or CKM_RSA_PKCS_OAEP with SHA-1 and MGF1-SHA1 when `oaep`.
+  CK_RV decrypt(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE key, bool oaep, const Bytes& in, Bytes& out);
   CK_FUNCTION_LIST& f;
 };
 

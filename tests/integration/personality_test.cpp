@@ -187,6 +187,47 @@ INSTANTIATE_TEST_SUITE_P(QuirksOnV1_0, Personality, ::testing::ValuesIn(quirk_ca
 INSTANTIATE_TEST_SUITE_P(QuirksOn1x, Personality, ::testing::ValuesIn(quirk_cases("1x")), case_name);
 INSTANTIATE_TEST_SUITE_P(Combinations, Personality, ::testing::ValuesIn(combination_cases()), case_name);
 
+// DECIPHER: the raw RSA result always starts with 00 (PKCS#1 type 2 and OAEP blocks do); a card that strips
+// leading zeros answers one byte short, and the plaintext must come out the same.
+class Decipher : public PcscTest, public ::testing::WithParamInterface<std::string> {};
+
+TEST_P(Decipher, PlaintextWithPkcs1AndOaep) {
+  auto o = options_for(Variant::Pre2011);  // 2x, a second RSA pair for encryption
+  static const vcard::CardMaterial material = vcard::make_material(o);
+  if (!GetParam().empty()) o.quirks = {GetParam()};
+  const std::string state = insert_state(vcard::build_card(o, material));
+  LoadedP11 module(AKIS_MODULE_PATH);
+  P11Flow p(*module.f);
+  ASSERT_EQ(p.f.C_Initialize(nullptr), CKR_OK);
+  CK_SLOT_ID slot = 0;
+  ASSERT_TRUE(p.slot_with_token(slot));
+  CK_SESSION_HANDLE h = 0;
+  ASSERT_EQ(p.f.C_OpenSession(slot, CKF_SERIAL_SESSION, nullptr, nullptr, &h), CKR_OK);
+  ASSERT_EQ(p.login(h, CKU_USER, "123456"), CKR_OK);
+  std::size_t decrypted = 0;
+  for (auto key : p.find(h, CKO_PRIVATE_KEY)) {
+    Bytes can = p.attr(h, key, CKA_DECRYPT);
+    if (can.empty() || !can[0]) continue;
+    const MaterialKey km = find_material(material, p.attr(h, key, CKA_ID));
+    for (bool oaep : {false, true}) {
+      const Bytes plain = to_bytes(oaep ? "OAEP ile şifreli" : "PKCS#1 ile şifreli");
+      Bytes out;
+      EXPECT_EQ(p.decrypt(h, key, oaep, encrypt_with_cert(km.cert_der, plain, oaep ? "oaep" : "pkcs1"), out), CKR_OK);
+      EXPECT_EQ(out, plain) << (oaep ? "OAEP" : "PKCS#1");
+    }
+    ++decrypted;
+  }
+  EXPECT_EQ(decrypted, 1u);
+  p.f.C_CloseSession(h);
+  p.f.C_Finalize(nullptr);
+  EXPECT_EQ(read_tries(state), (Tries{3, 3}));
+}
+
+INSTANTIATE_TEST_SUITE_P(Cards, Decipher, ::testing::Values(std::string(), std::string("rsa-short-sig")),
+                         [](const ::testing::TestParamInfo<std::string>& i) {
+                           return i.param.empty() ? std::string("plain") : std::string("rsa_short_sig");
+                         });
+
 // A 1.x card that wants secure messaging: the module cannot speak it; it must say so without sending the PIN
 // (a VERIFY answered 69 82 must not be retried) and spend no try.
 class SecureMessaging : public PcscTest {};

@@ -29,7 +29,7 @@ const std::vector<QuirkInfo>& all_quirks() {
       {"cert-padded", nullptr, false, "certificate EFs are fixed-size files larger than the DER, padded with 00"},
       {"cert-direct-value", nullptr, false, "the CDF carries each certificate as a direct value [0] (no file)"},
       {"ecdsa-der", nullptr, true, "ECDSA signatures as a DER SEQUENCE of two INTEGERs instead of r||s"},
-      {"rsa-short-sig", nullptr, false, "RSA signatures with leading zero bytes stripped"},
+      {"rsa-short-sig", nullptr, false, "RSA signatures and DECIPHER results with leading zero bytes stripped"},
       {"no-pin-reference", nullptr, false, "AODF omits the user PIN's pinReference; the PIN's reference is 0"},
       {"no-key-reference", nullptr, false, "PrKDF omits keyReference; the key is found by its path (select, then PSO)"},
       {"key-path-select", nullptr, false, "MSE only after the key's PrKDF path was selected (6A 88 otherwise)"},

@@ -266,8 +266,9 @@ VirtualCard::Reply VirtualCard::decipher(KeyObject& k, ByteView input) {
   // Raw RSA: the host removes the padding (PKCS#1 v1.5 or OAEP).
   Botan::PK_Decryptor_EME dec(key, *rng_, "Raw");
   auto plain = dec.decrypt(input.data() + 1, modulus);
-  Bytes out(modulus - std::min(modulus, plain.size()), 0);
+  Bytes out(b_.rsa_short_sig ? 0 : modulus - std::min(modulus, plain.size()), 0);  // Botan's result has no leading 00
   out.insert(out.end(), plain.begin(), plain.end());
+  if (b_.rsa_short_sig) out.erase(out.begin(), std::find_if(out.begin(), out.end(), [](std::uint8_t b) { return b; }));
   return {std::move(out), SW_OK};
 }
 
