@@ -19,6 +19,8 @@ class Backend {
   // Blocks (outside every module lock) until something differs from `known`; false on timeout or cancel.
   virtual bool wait_for_change(const std::vector<pcsc::ReaderState>& known, std::chrono::milliseconds timeout) = 0;
   virtual void cancel_wait() = 0;
+  // Keep reader state current in a thread of the backend's own (applications that allow threads).
+  virtual void start_monitor() {}
   // Changes whenever the backend had to establish a new PC/SC context (pcscd restarted): reader event
   // counters of different generations cannot be compared.
   virtual unsigned long generation() const { return 0; }

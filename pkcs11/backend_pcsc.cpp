@@ -2,6 +2,7 @@
 #include <thread>
 
 #include "akis/error.hpp"
+#include "akis/reader_monitor.hpp"
 #include "backend.hpp"
 #include "log.hpp"
 
@@ -9,10 +10,28 @@ namespace akis::p11 {
 
 namespace {
 
-// Two contexts: pcsc-lite serialises calls per context, so the blocking wait has its own.
+bool differs(const std::vector<pcsc::ReaderState>& known, const std::vector<pcsc::ReaderState>& now) {
+  if (known.size() != now.size()) return true;
+  for (std::size_t i = 0; i < known.size(); ++i)
+    if (known[i].name != now[i].name || known[i].present != now[i].present ||
+        known[i].event_count != now[i].event_count)
+      return true;
+  return false;
+}
+
+// With the reader monitor (the default), reader questions are answered from its state in memory and waits
+// block on it. Without it (the application forbade threads: CKF_LIBRARY_CANT_CREATE_OS_THREADS) every
+// question is a pcscd round trip and a wait has a context of its own (pcsc-lite serialises calls per context).
+// Card connections always share one context, renewed when a transport finds it dead.
 class PcscBackend final : public Backend {
  public:
+  void start_monitor() override {
+    std::lock_guard lock(mutex_);
+    if (!monitor_) monitor_ = std::make_unique<pcsc::ReaderMonitor>();
+  }
+
   std::vector<pcsc::ReaderState> readers() override {
+    if (auto* m = monitor()) return m->snapshot().readers;
     std::lock_guard lock(mutex_);
     for (int attempt = 0; attempt < 2; ++attempt) {
       try {
@@ -45,12 +64,8 @@ class PcscBackend final : public Backend {
     return std::make_unique<pcsc::PcscTransport>(ctx, reader, source);
   }
 
-  unsigned long generation() const override {
-    std::lock_guard lock(mutex_);
-    return generation_;
-  }
-
   bool wait_for_change(const std::vector<pcsc::ReaderState>& known, std::chrono::milliseconds timeout) override {
+    if (auto* m = monitor()) return wait_on_monitor(*m, known, timeout);
     std::shared_ptr<pcsc::Context> wait_ctx;
     {
       std::lock_guard lock(mutex_);
@@ -86,9 +101,46 @@ class PcscBackend final : public Backend {
     std::lock_guard lock(mutex_);
     cancelled_ = true;
     if (wait_ctx_) wait_ctx_->cancel();
+    if (monitor_) monitor_->cancel_waits();
+  }
+
+  unsigned long generation() const override {
+    if (auto* m = monitor()) return m->snapshot().generation;
+    std::lock_guard lock(mutex_);
+    return generation_;
   }
 
  private:
+  pcsc::ReaderMonitor* monitor() const {
+    std::lock_guard lock(mutex_);
+    return monitor_.get();
+  }
+
+  bool take_cancel() {
+    std::lock_guard lock(mutex_);
+    bool c = cancelled_;
+    cancelled_ = false;
+    return c;
+  }
+
+  // Slices of at most 500 ms, so that a cancel arriving just before the wait began is not missed.
+  bool wait_on_monitor(pcsc::ReaderMonitor& m, const std::vector<pcsc::ReaderState>& known,
+                       std::chrono::milliseconds timeout) {
+    auto until = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+      if (take_cancel()) return false;
+      auto snap = m.snapshot();
+      if (differs(known, snap.readers)) return true;
+      auto slice = std::chrono::milliseconds(500);
+      if (timeout.count() >= 0) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+        if (left.count() <= 0) return false;
+        slice = std::min(slice, left);
+      }
+      m.wait_newer(snap.version, slice);
+    }
+  }
+
   // The shared context, renewed when there is none or when it is the one a caller found dead.
   std::shared_ptr<pcsc::Context> current_locked(const pcsc::Context* dead) {
     if (ctx_ && ctx_.get() == dead) retire_locked();
@@ -105,6 +157,7 @@ class PcscBackend final : public Backend {
   std::shared_ptr<pcsc::Context> ctx_;
   std::shared_ptr<pcsc::Context> wait_ctx_;
   bool cancelled_ = false;
+  std::unique_ptr<pcsc::ReaderMonitor> monitor_;  // declared last: stopped first
 };
 
 }  // namespace

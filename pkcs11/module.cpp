@@ -1,5 +1,6 @@
 #include "module.hpp"
 
+#include <pthread.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -23,6 +24,22 @@ void pad(CK_UTF8CHAR* field, std::size_t size, const std::string& text) {
   std::memset(field, ' ', size);
   std::memcpy(field, text.data(), std::min(size, text.size()));
 }
+
+// fork(): the child shares the parent's PC/SC sockets and has none of its threads. The module of the
+// parent is put out of the child's reach at once and never destroyed there, even by exit()'s static
+// destructors (which would disconnect the parent's card handles and join a monitor thread that is not there).
+void before_fork() { g_init_mutex.lock(); }
+void after_fork_parent() { g_init_mutex.unlock(); }
+void after_fork_child() {
+  if (g_module) new std::shared_ptr<Module>(std::move(g_module));  // deliberately leaked
+  g_module_pid = 0;
+  g_init_mutex.unlock();
+}
+
+void install_fork_handlers() {
+  static std::once_flag once;
+  std::call_once(once, [] { ::pthread_atfork(&before_fork, &after_fork_parent, &after_fork_child); });
+}
 }  // namespace
 
 void set_backend_factory(std::unique_ptr<Backend> (*factory)()) { g_backend_factory = factory; }
@@ -34,6 +51,7 @@ std::shared_ptr<Module> current_module() {
 }
 
 CK_RV initialize_module(const CK_C_INITIALIZE_ARGS* args) {
+  install_fork_handlers();
   std::lock_guard lock(g_init_mutex);
   if (g_module && g_module_pid == ::getpid()) return CKR_CRYPTOKI_ALREADY_INITIALIZED;
   if (g_module) {
@@ -89,6 +107,8 @@ void StateLock::unlock() {
 
 Module::Module(const CK_C_INITIALIZE_ARGS* args, std::unique_ptr<Backend> backend)
     : lock_(args), backend_(std::move(backend)) {
+  // Reader state from a monitor thread, unless the application forbids the module its own threads.
+  if (!args || !(args->flags & CKF_LIBRARY_CANT_CREATE_OS_THREADS)) backend_->start_monitor();
   std::lock_guard g(lock_);
   refresh_locked();
   for (auto& [id, s] : slots_) s.reported = s.state;

@@ -3,6 +3,7 @@
 // runs under a deadline (a hang fails the test), each scenario ends with the application signing again
 // without a restart (verified by OpenSSL), and the PIN counters on the card show no try spent by surprise.
 #include <cstring>
+#include <fstream>
 #include <functional>
 #include <future>
 #include <thread>
@@ -75,6 +76,11 @@ class Faults : public LoadedModule {
   void reset_by_another_program() {
     std::string out;
     ASSERT_EQ(run_command("opensc-tool -r 0 --reset warm", out), 0) << out;
+  }
+
+  static Bytes read_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return Bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   }
 
   std::string state_;
@@ -198,6 +204,20 @@ TEST_F(Faults, PcscdKilledAndStartedUnderABlockedWaitForSlotEvent) {
   cards_.back()->insert();
   wait_for_card(Pcscd::kReader0, true);
   EXPECT_TRUE(signs_again(h));
+  EXPECT_EQ(tries(), 3);
+}
+
+TEST_F(Faults, AForkedChildLeavingWithExitLeavesTheParentsCardAlone) {
+  start();
+  // A C host program (tests/faults/fork_host.c): logs in, signs, forks a child that calls exit() without
+  // C_Initialize, signs again. Before: the child's static destructors disconnected the parent's card handles.
+  std::string out, prefix = temp_dir() + "/fork";
+  ASSERT_EQ(run_command(std::string(AKIS_HOST_ENV) + AKIS_FORK_HOST + " '" + AKIS_MODULE_PATH + "' 123456 '" + prefix + "'",
+                        out),
+            0)
+      << out;
+  EXPECT_TRUE(verify_with_cert(read_file(prefix + ".cert"), read_file(prefix + ".data"), read_file(prefix + ".sig"),
+                               "SHA256", "pkcs1"));
   EXPECT_EQ(tries(), 3);
 }
 

@@ -151,7 +151,12 @@ void wait_for_card(const std::string& reader, bool present, std::chrono::millise
     try {
       pcsc::Context ctx;
       for (auto& st : ctx.states())
-        if (st.name == reader && st.present == present) return;
+        if (st.name == reader && st.present == present) {
+          // pcscd told every waiting client at once; the module's reader monitor (another thread of
+          // this or another process) publishes what it heard a moment later.
+          std::this_thread::sleep_for(100ms);
+          return;
+        }
     } catch (const CardError&) {
     }
     std::this_thread::sleep_for(50ms);
