@@ -23,7 +23,15 @@ Token::Token(std::unique_ptr<Transport> transport, CK_SLOT_ID slot, CK_OBJECT_HA
     : card_(std::move(transport)), profile_(&card_.profile()), slot_(slot) {
   CardContent content;
   content.profile = profile_;
-  for (auto& c : profile_->certificates) content.certificates.emplace_back(&c, card_.certificate(c));
+  for (auto& line : profile_->skipped) log::info("slot %lu: PKCS#15 object left out: %s", static_cast<unsigned long>(slot), line.c_str());
+  for (auto& c : profile_->certificates) {
+    try {
+      content.certificates.emplace_back(&c, card_.certificate(c));
+    } catch (const CardError& e) {
+      if (e.code() != Err::FileNotFound) throw;  // a CDF entry whose file is gone: the rest of the token works
+      log::info("slot %lu: certificate '%s' left out: %s", static_cast<unsigned long>(slot), c.label.c_str(), e.what());
+    }
+  }
   // A public key file is read only for a key without a certificate: the certificate carries the same key.
   for (auto& k : profile_->public_keys) {
     bool has_cert = false;
@@ -126,11 +134,17 @@ void Token::log_out() {
   pin_state_changed();
   const Bytes& card_serial = profile_->card_serial;
   try {
-    io([&](Card& c) {
+    bool reset_needed = io([&](Card& c) {
       Transaction tx(c.transport());  // leaving the registry and the LOGOUT: one step for other processes
       bool last = login_registry::leave_is_last(card_serial);
-      if (last || !counters_readable()) c.logout();
+      return (last || !counters_readable()) && !c.logout();
     });
+    // A card without LOGOUT keeps its PIN verified until it is reset: reset it, or the next program to come
+    // along could sign with the key without the PIN.
+    if (reset_needed) {
+      log::info("slot %lu: the card has no LOGOUT; resetting it", static_cast<unsigned long>(slot_));
+      card_.transport().reconnect(true);
+    }
   } catch (const CardError& e) {
     login_registry::leave_is_last(card_serial);
     if (e.code() == Err::CardReset) return;  // a reset logged the card out already
@@ -210,6 +224,8 @@ CK_TOKEN_INFO Token::info() {
   std::string serial = to_hex(profile_->card_serial);
   if (serial.size() > 16) serial = serial.substr(serial.size() - 16);
   pad(ti.serialNumber, sizeof ti.serialNumber, serial);
+  // Not CKF_WRITE_PROTECTED when certificate writes are off (C_CreateObject then answers
+  // CKR_TOKEN_WRITE_PROTECTED): applications read the flag as "no PIN change" and "no read-write session".
   ti.flags = CKF_RNG | CKF_LOGIN_REQUIRED | CKF_USER_PIN_INITIALIZED | CKF_TOKEN_INITIALIZED;
   const PinInfo* user = profile_->user_pin();
   const PinInfo* puk = profile_->puk();

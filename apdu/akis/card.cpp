@@ -112,8 +112,8 @@ void Card::unblock_online(const PinInfo& pin, std::uint8_t auth_key_ref,
   });
 }
 
-void Card::logout() {
-  locked([&](AkisCommands& c) { c.logout(); });
+bool Card::logout() {
+  return locked([&](AkisCommands& c) { return c.logout(); });
 }
 
 Bytes Card::read_serial() {

@@ -50,7 +50,9 @@ class Card {
   // The new PIN never leaves this process; the cryptogram is bound to the challenge and the card serial.
   void unblock_online(const PinInfo& pin, std::uint8_t auth_key_ref,
                       const std::function<Bytes(const Bytes& challenge)>& authorise, const Secret& new_pin);
-  void logout();
+  // LOGOUT (class 80). False when the card has no such command (family without it, or refused as unknown):
+  // its security state then lasts until a reset.
+  bool logout();
 
   // [SELECT key path] + MSE + PSO on the key. The caller has verified the PIN (or the card answers
   // SecurityStatus). Signatures come back normalised: ECDSA as r||s (the card may answer DER), RSA left-padded to
