@@ -19,7 +19,7 @@ packages=(
   # real clients used by the tests
   opensc libnss3-tools gnutls-bin openjdk-17-jdk-headless
   # terminal interaction tests
-  tmux procps sudo groff-base curl sqlite3
+  tmux procps sudo groff-base curl sqlite3 softhsm2
   # the portal page is tested in a real headless browser
   chromium chromium-driver
 )

@@ -95,7 +95,20 @@ class Portal : public ::testing::Test {
   void SetUp() override {
     dir_ = temp_dir() + "/portal";
     std::filesystem::remove_all(dir_);
+    std::filesystem::remove_all(dir_ + "-hsm");
     std::string out;
+    // The issuer token (SoftHSM2) with a master key: the service does not start without one.
+    std::string hsm = dir_ + "-hsm";
+    std::filesystem::create_directories(hsm + "/tokens");
+    std::ofstream(hsm + "/softhsm2.conf") << "directories.tokendir = " << hsm << "/tokens\n";
+    ::setenv("SOFTHSM2_CONF", (hsm + "/softhsm2.conf").c_str(), 1);
+    ::setenv("AKIS_UNLOCKD_TOKEN_PIN", "87654321", 1);
+    ASSERT_EQ(run_command("softhsm2-util --init-token --free --label akis-unlock --so-pin 12345678 --pin 87654321 && "
+                          "umask 077 && openssl rand -hex 32 > '" + hsm + "/m.hex' && " + AKIS_UNLOCKD_BIN +
+                              " import-master --issuer-master '" + hsm + "/m.hex'",
+                          out),
+              0)
+        << out;
     ASSERT_EQ(run_command("AKIS_UNLOCKD_PASSWORD=parola-ayse " + std::string(AKIS_UNLOCKD_BIN) + " add-account --data '" +
                               dir_ + "' --username ayse --name 'Ayşe Gül Yıldırım'",
                           out),

@@ -1,120 +1,11 @@
-// Online unlock end to end: the reference service (HTTPS, SQLite), `akis unlock`, real pcscd and the
-// virtual card; and every refusal the service must make.
-#include <arpa/inet.h>
-#include <httplib.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <atomic>
-#include <filesystem>
-#include <fstream>
-#include <nlohmann/json.hpp>
-#include <thread>
-
-#include "akis/card.hpp"
-#include "akis/pcsc.hpp"
-#include "host_env.hpp"
-#include "pcsc_fixture.hpp"
+// Online unlock end to end: the reference service (HTTPS, SQLite, issuer key in a PKCS#11 token), `akis unlock`,
+// real pcscd and the virtual card; and every refusal the service must make.
+#include "unlock_fixture.hpp"
 
 using namespace akis;
 using namespace akis::test;
-using nlohmann::json;
-using namespace std::chrono_literals;
 
 namespace {
-
-const std::string kAkis = AKIS_CLI_BIN;
-const std::string kUnlockd = AKIS_UNLOCKD_BIN;
-constexpr int kPort = 18443;
-
-class Unlock : public PcscTest {
- protected:
-  void SetUp() override {
-    data_ = temp_dir() + "/unlockd-" + ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    std::filesystem::remove_all(data_);
-    admin("add-account --username ayse --name 'Ayşe Gül Yıldırım'", "parola-ayse");
-    admin("add-account --username mehmet --name 'Mehmet Demir'", "parola-mehmet");
-  }
-  void TearDown() override {
-    service_.reset();
-    PcscTest::TearDown();
-  }
-  void admin(const std::string& args, const std::string& password = "") {
-    std::string out;
-    std::string env = password.empty() ? "" : "AKIS_UNLOCKD_PASSWORD='" + password + "' ";
-    ASSERT_EQ(run_command(env + kUnlockd + " " + args.substr(0, args.find(' ')) + " --data '" + data_ + "'" +
-                              args.substr(args.find(' ')),
-                          out),
-              0)
-        << out;
-  }
-  void start_service(const std::vector<std::string>& extra = {}) {
-    std::vector<std::string> argv = {kUnlockd, "serve", "--data", data_, "--port", std::to_string(kPort),
-                                     "--web-dir", AKIS_WEB_DIR};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    service_ = std::make_unique<Process>(argv, data_ + "/service.log");
-    for (int i = 0; i < 200; ++i) {
-      if (std::filesystem::exists(data_ + "/tls-cert.pem")) {
-        auto r = client().Get("/api/portal/me");
-        if (r) return;
-      }
-      std::this_thread::sleep_for(50ms);
-    }
-    FAIL() << "the unlock service did not start";
-  }
-  httplib::Client client() {
-    httplib::Client c("https://127.0.0.1:" + std::to_string(kPort));
-    c.enable_server_certificate_verification(true);
-    c.set_ca_cert_path((data_ + "/tls-cert.pem").c_str());
-    c.set_connection_timeout(5, 0);
-    return c;
-  }
-  json post(const std::string& path, const std::string& body, int* status = nullptr,
-            const std::string& cookie_header = "") {
-    auto c = client();
-    httplib::Headers h;
-    if (!cookie_header.empty()) h.emplace("Cookie", cookie_header);
-    auto r = c.Post(path.c_str(), h, body, "application/json");
-    if (!r) {
-      ADD_FAILURE() << "no answer from " << path;
-      return {};
-    }
-    if (status) *status = r->status;
-    return json::parse(r->body, nullptr, false);
-  }
-  // Signs in on the portal and asks for a verification code, as the holder's browser does.
-  std::string code_for(const std::string& user, const std::string& password) {
-    auto c = client();
-    auto login = c.Post("/api/portal/login", json{{"username", user}, {"password", password}}.dump(), "application/json");
-    EXPECT_TRUE(login && login->status == 200);
-    std::string cookie = login->get_header_value("Set-Cookie");
-    cookie = cookie.substr(0, cookie.find(';'));
-    int status = 0;
-    json j = post("/api/portal/code", "{}", &status, cookie);
-    EXPECT_EQ(status, 200) << j.dump();
-    return j.value("code", "");
-  }
-  // A post-2011 card enrolled for `owner`, with its PIN blocked by three wrong entries.
-  std::string blocked_card(const std::string& owner = "ayse", bool enrol = true) {
-    std::string state = insert(Variant::Post2011);
-    if (enrol) admin("enrol --username " + owner + " --card-state '" + state + "' --issuer-master '" + issuer_master_path() + "'");
-    std::string out;
-    for (int i = 0; i < 3; ++i)
-      run_command("printf '000000\\n11223344\\n11223344\\n' | " + kAkis + " --yes --pin-fd 0 pin change", out);
-    EXPECT_EQ(vcard::load(state).pin(0x81)->tries_left, 0);
-    return state;
-  }
-  int unlock(const std::string& code, const std::string& new_pin, std::string& out, const std::string& lang = "C.UTF-8") {
-    return run_command("printf '" + code + "\\n" + new_pin + "\\n" + new_pin + "\\n' | LANG=" + lang + " LANGUAGE= " +
-                           kAkis + " --pin-fd 0 unlock --service https://127.0.0.1:" + std::to_string(kPort) +
-                           " --ca-file '" + data_ + "/tls-cert.pem'",
-                       out);
-  }
-
-  std::string data_;
-  std::unique_ptr<Process> service_;
-};
 
 TEST_F(Unlock, BlockedCardUnlockedOnlineThenSignsWithTheNewPin) {
   std::string state = blocked_card();
@@ -153,7 +44,7 @@ TEST_F(Unlock, BlockedCardUnlockedOnlineThenSignsWithTheNewPin) {
 TEST_F(Unlock, TheHolderChoosesAmongSeveralCards) {
   std::string other = insert(Variant::Seal, 35963);           // someone else's card in the first reader
   std::string mine = insert(Variant::Post2011, 35964);         // the holder's card in the second
-  admin("enrol --username ayse --card-state '" + mine + "' --issuer-master '" + issuer_master_path() + "'");
+  admin("enrol --username ayse --card-state '" + mine + "'");
   start_service();
   std::string code = code_for("ayse", "parola-ayse"), out;
   int rc = run_command("printf '" + code + "\\n2\\n24681357\\n24681357\\n' | LANG=C.UTF-8 " + kAkis +
@@ -191,7 +82,7 @@ TEST_F(Unlock, NotEnrolledAndRevokedCardsAreRefused) {
   start_service();
   std::string out;
   EXPECT_EQ(unlock(code_for("ayse", "parola-ayse"), "24681357", out), 23) << out;
-  admin("enrol --username ayse --card-state '" + state + "' --issuer-master '" + issuer_master_path() + "'");
+  admin("enrol --username ayse --card-state '" + state + "'");
   admin("set-status --serial " + to_hex(vcard::load(state).serial) + " --status revoked");
   EXPECT_EQ(unlock(code_for("ayse", "parola-ayse"), "24681357", out, "tr_TR.UTF-8"), 24) << out;
   EXPECT_NE(out.find("iptal edilmiş"), std::string::npos) << out;
@@ -232,7 +123,7 @@ TEST_F(Unlock, ReplayedAuthorisationOnANewChallengeFails) {
 
 TEST_F(Unlock, GuessingBurstsHitTheRateLimits) {
   std::string state = insert(Variant::Post2011);
-  admin("enrol --username ayse --card-state '" + state + "' --issuer-master '" + issuer_master_path() + "'");
+  admin("enrol --username ayse --card-state '" + state + "'");
   start_service({"--max-failures-per-address", "6", "--max-failures-per-account", "3"});
   std::string serial = to_hex(vcard::load(state).serial);
   int status = 0;
@@ -330,7 +221,7 @@ TEST_F(Unlock, PlainHttpIsRefused) {
 
 TEST_F(Unlock, KilledMidRequestLosesNothing) {
   std::string state = insert(Variant::Post2011);
-  admin("enrol --username ayse --card-state '" + state + "' --issuer-master '" + issuer_master_path() + "'");
+  admin("enrol --username ayse --card-state '" + state + "'");
   start_service({"--max-failures-per-address", "1000000"});
   std::string code = code_for("ayse", "parola-ayse");
   std::atomic<bool> stop{false};

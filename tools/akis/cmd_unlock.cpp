@@ -51,7 +51,10 @@ class UnlockService {
     auto res = client_.Post(path.c_str(), body.dump(), "application/json");
     if (!res) throw Failure(kServiceUnreachable, msg(M::ErrServiceUnreachable, httplib::to_string(res.error())));
     json j = json::parse(res->body, nullptr, false);
-    if (res->status == 200 && j.is_object()) return j;
+    if (res->status == 200) {
+      if (j.is_object()) return j;
+      throw Failure(kServiceError, msg(M::ErrServiceMalformed));
+    }
     std::string error = j.is_object() && j.contains("error") ? j["error"].get<std::string>() : "http_" + std::to_string(res->status);
     if (error == "code_expired") throw Failure(kCodeExpired, msg(M::ErrCodeExpired));
     if (error == "code_used") throw Failure(kCodeUsed, msg(M::ErrCodeUsed));
@@ -94,6 +97,7 @@ std::vector<Candidate> cards_in_readers(const Options& o, const std::shared_ptr<
 }  // namespace
 
 int cmd_unlock(const Options& o, const std::string& service_url, const std::string& ca_file) {
+  if (service_url.rfind("https://", 0) != 0) throw Failure(kUsage, msg(M::ErrNeedsHttps));
   std::string code = read_code(o);
   if (code.size() != 15 || code.find_first_not_of("0123456789") != std::string::npos)
     throw Failure(kBadInput, msg(M::ErrCodeFormat));
@@ -141,19 +145,33 @@ int cmd_unlock(const Options& o, const std::string& service_url, const std::stri
     Secret new_pin = read_new_pin(in, *p.user_pin());
     // The card's challenge goes to the service, the service's answer to the card; the PIN stays here.
     constexpr std::uint8_t kIssuerKeyRef = 0x01;  // EXTERNAL AUTHENTICATE key of the issuer (assumption)
-    card.unblock_online(*p.user_pin(), kIssuerKeyRef, [&](const Bytes& challenge) {
-      json r = service.post("/api/v1/unlock/authorize",
-                            {{"code", code}, {"serial", to_hex(p.card_serial)}, {"challenge", to_hex(challenge)}});
-      try {
-        return from_hex(r.value("cryptogram", ""));
-      } catch (const std::invalid_argument&) {
-        throw Failure(kServiceError, msg(M::ErrService, "malformed cryptogram"));
-      }
-    }, new_pin);
+    bool authorisation_sent = false;  // each EXTERNAL AUTHENTICATE the card refuses costs one of its issuer-key tries
+    try {
+      card.unblock_online(*p.user_pin(), kIssuerKeyRef, [&](const Bytes& challenge) {
+        json r = service.post("/api/v1/unlock/authorize",
+                              {{"code", code}, {"serial", to_hex(p.card_serial)}, {"challenge", to_hex(challenge)}});
+        // Only a well-formed answer reaches the card: HMAC-SHA256, 32 bytes (docs/unlock-protocol.md).
+        auto it = r.find("cryptogram");
+        Bytes cryptogram;
+        try {
+          if (it != r.end() && it->is_string()) cryptogram = from_hex(it->get<std::string>());
+        } catch (const std::invalid_argument&) {
+        }
+        if (cryptogram.size() != 32) throw Failure(kServiceError, msg(M::ErrServiceMalformed));
+        authorisation_sent = true;
+        return cryptogram;
+      }, new_pin);
+    } catch (const CardError& e) {
+      if (!authorisation_sent) throw;
+      // One refused authorisation is enough to stop: a rogue or broken service must not use up the card's tries.
+      if (e.code() == Err::PinBlocked)
+        throw Failure(kServiceError, msg(M::ErrIssuerKeyBlocked));
+      if (e.code() == Err::WrongData || e.code() == Err::SecurityStatus || e.code() == Err::WrongPin)
+        throw Failure(kServiceError, msg(M::ErrCryptogramRefused));
+      throw;
+    }
     std::cout << msg(M::UnlockDone) << "\n";
   } catch (const CardError& e) {
-    if (e.code() == Err::WrongData || e.code() == Err::SecurityStatus)
-      throw Failure(kServiceError, msg(M::ErrService, e.what()));
     fail_with(e);
   }
   return kOk;

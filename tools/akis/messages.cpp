@@ -144,6 +144,18 @@ const Entry kCatalogue[] = {
     {M::ErrService, "The unlock service refused: {}", "Kilit çözme servisi isteği reddetti: {}"},
     {M::ErrCodeRateLimited, "Too many attempts. Wait a while and try again.",
      "Çok fazla deneme yapıldı. Bir süre bekleyip yeniden deneyin."},
+    {M::ErrNeedsHttps, "The unlock service address must start with https://.",
+     "Kilit çözme servisinin adresi https:// ile başlamalı."},
+    {M::ErrServiceMalformed, "The unlock service gave a malformed answer; nothing was sent to the card.",
+     "Kilit çözme servisi bozuk bir yanıt verdi; karta hiçbir şey gönderilmedi."},
+    {M::ErrCryptogramRefused,
+     "The card refused the unlock service's authorisation; the PIN was not changed. The card counts each refusal: "
+     "do not retry with this service, contact your certificate authority.",
+     "Kart, kilit çözme servisinin onayını reddetti; PIN değişmedi. Kart her reddi sayar: bu servisle yeniden "
+     "denemeyin, sertifika sağlayıcınıza başvurun."},
+    {M::ErrIssuerKeyBlocked,
+     "The card no longer accepts online unlocking (too many refused authorisations). Contact your certificate authority.",
+     "Kart artık çevrim içi kilit çözmeyi kabul etmiyor (çok fazla reddedilen onay). Sertifika sağlayıcınıza başvurun."},
 };
 static_assert(sizeof kCatalogue / sizeof kCatalogue[0] == static_cast<std::size_t>(M::kCount),
               "every message needs a row");

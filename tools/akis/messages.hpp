@@ -28,6 +28,7 @@ enum class M {
   // online unlock
   PromptCode, ErrCodeFormat, CodeTimeLeft, ChooseCard, ErrChoice, UnlockContacting, UnlockDone, ErrCodeExpired,
   ErrCodeUsed, ErrCodeInvalid, ErrWrongCard, ErrCardRevoked, ErrServiceUnreachable, ErrService, ErrCodeRateLimited,
+  ErrNeedsHttps, ErrServiceMalformed, ErrCryptogramRefused, ErrIssuerKeyBlocked,
   kCount
 };
 

@@ -6,6 +6,7 @@
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/x509v3.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include <cstdio>
@@ -62,23 +63,11 @@ bool constant_time_equal(ByteView a, ByteView b) {
   return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
-Bytes card_key(ByteView master, ByteView serial) {
-  Bytes msg = to_bytes("AKIS-UNLOCK-V1");
-  append(msg, serial);
-  return hmac_sha256(master, msg);
-}
-
-Bytes unblock_cryptogram(ByteView key, ByteView challenge, ByteView serial) {
-  Bytes msg(challenge.begin(), challenge.end());
-  append(msg, serial);
-  return hmac_sha256(key, msg);
-}
-
 namespace {
 void write_private(const std::string& path, const std::string& data) {
-  std::FILE* f = std::fopen(path.c_str(), "w");
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  std::FILE* f = fd >= 0 ? ::fdopen(fd, "w") : nullptr;
   if (!f) throw std::runtime_error("cannot write " + path);
-  ::chmod(path.c_str(), 0600);
   std::fwrite(data.data(), 1, data.size(), f);
   if (std::fclose(f) != 0) throw std::runtime_error("cannot write " + path);
 }
@@ -129,7 +118,12 @@ Bytes load_or_create_secret(const std::string& path, std::size_t bytes) {
   if (in) {
     std::stringstream ss;
     ss << in.rdbuf();
-    Bytes v = from_hex(ss.str());
+    Bytes v;
+    try {
+      v = from_hex(ss.str());
+    } catch (const std::invalid_argument&) {
+      throw std::runtime_error(path + ": not a hex key");  // from_hex's message would show the secret
+    }
     if (v.size() < 16) throw std::runtime_error(path + ": key too short");
     return v;
   }

@@ -1,5 +1,5 @@
-// Cryptography of the unlock service (OpenSSL): codes, password and token hashes, the card key and the
-// EXTERNAL AUTHENTICATE cryptogram (docs/unlock-protocol.md), and the demo TLS certificate.
+// Cryptography of the unlock service (OpenSSL): codes, password and token hashes, and the demo TLS certificate.
+// Card keys live in the issuer token only (token.hpp).
 #pragma once
 
 #include <string>
@@ -16,15 +16,10 @@ Bytes sha256(ByteView data);
 Bytes password_hash(const std::string& password, ByteView salt);
 bool constant_time_equal(ByteView a, ByteView b);
 
-// K_card = HMAC-SHA256(master, "AKIS-UNLOCK-V1" || serial)
-Bytes card_key(ByteView master, ByteView serial);
-// cryptogram = HMAC-SHA256(K_card, challenge || serial)
-Bytes unblock_cryptogram(ByteView card_key, ByteView challenge, ByteView serial);
-
 // A self-signed certificate for 127.0.0.1 / localhost (EC P-256), written as PEM with the key (mode 0600).
 void make_self_signed(const std::string& cert_path, const std::string& key_path);
 
-// Reads a file with a hex key, or creates it with `bytes` random bytes (mode 0600).
+// Reads a file with a hex key, or creates it with `bytes` random bytes (mode 0600). Errors never show the content.
 Bytes load_or_create_secret(const std::string& path, std::size_t bytes);
 
 }  // namespace akis::unlockd

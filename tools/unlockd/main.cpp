@@ -1,6 +1,8 @@
 // akis-unlockd: the reference online unlock service and its admin commands.
 #include <CLI/CLI.hpp>
 
+#include <sys/stat.h>
+
 #include <csignal>
 #include <filesystem>
 #include <fstream>
@@ -10,6 +12,9 @@
 
 #include "crypto.hpp"
 #include "service.hpp"
+#include "token.hpp"
+
+#include <openssl/crypto.h>
 
 using namespace akis;
 using namespace akis::unlockd;
@@ -60,19 +65,32 @@ int main(int argc, char** argv) {
   add->add_option("--username", username)->required();
   add->add_option("--name", name, "display name")->required();
 
-  auto* enrol = app.add_subcommand("enrol", "enrol a card for an account (its unblock key from the issuer master key)");
+  bool force = false;
+  auto* enrol = app.add_subcommand("enrol", "enrol a card for an account (its key stays in the issuer token)");
   enrol->add_option("--data", data, "data directory")->required();
   enrol->add_option("--username", username, "owner")->required();
   auto* ser = enrol->add_option("--serial", serial, "card serial (hex)");
   enrol->add_option("--card-state", state, "a virtual card's state file (the serial is read from it)")->excludes(ser);
-  enrol->add_option("--issuer-master", master, "issuer master key file (hex)")->required()->check(CLI::ExistingFile);
+  enrol->add_flag("--force", force, "re-enrol a revoked card or move a card from another account (audited)");
 
   auto* set = app.add_subcommand("set-status", "suspend, revoke or reactivate a card");
   set->add_option("--data", data, "data directory")->required();
   set->add_option("--serial", serial)->required();
   set->add_option("--status", status)->required()->check(CLI::IsMember({"active", "suspended", "revoked"}));
 
+  auto token_options = [](CLI::App* c, TokenConfig& t) {
+    c->add_option("--token-module", t.module, "PKCS#11 module of the issuer token");
+    c->add_option("--token-label", t.label, "label of the issuer token");
+    c->add_option("--token-pin-file", t.pin_file, "file with the token's user PIN (mode 0600); default: AKIS_UNLOCKD_TOKEN_PIN");
+  };
+  token_options(serve, so.token);
+  TokenConfig token;
+  auto* imp = app.add_subcommand("import-master", "import the issuer master key into the token, once (never exported)");
+  imp->add_option("--issuer-master", master, "issuer master key file (64 hex digits, mode 0600)")->required()->check(CLI::ExistingFile);
+  token_options(imp, token);
+
   CLI11_PARSE(app, argc, argv);
+  ::umask(077);  // every file the service or its admin commands write is its owner's only
   try {
     if (*serve) {
       Service service(so);
@@ -87,7 +105,16 @@ int main(int argc, char** argv) {
       }
       return 0;
     }
-    std::filesystem::create_directories(data);
+    if (*imp) {
+      Bytes key = parse_master_key_file(master);
+      IssuerToken t(token);
+      t.import_master(key);
+      OPENSSL_cleanse(key.data(), key.size());
+      t.check_master();
+      std::cout << "issuer master key imported into token " << token.label << "\n";
+      return 0;
+    }
+    secure_data_dir(data, true);
     Store store(data + "/unlock.db");
     if (*add) {
       std::string password = read_password();
@@ -101,11 +128,7 @@ int main(int argc, char** argv) {
       if (!state.empty()) serial = serial_from_state(state);
       if (serial.empty()) throw std::runtime_error("give --serial or --card-state");
       Bytes serial_bytes = from_hex(serial);
-      std::ifstream mf(master);
-      std::stringstream ss;
-      ss << mf.rdbuf();
-      Bytes key = card_key(from_hex(ss.str()), serial_bytes);
-      store.enrol_card({to_hex(serial_bytes), acc->id, "active", key});
+      store.transaction([&] { store.enrol_card({to_hex(serial_bytes), acc->id, "active"}, force); });
       std::cout << "card " << to_hex(serial_bytes) << " enrolled for " << username << "\n";
     } else if (*set) {
       store.set_card_status(to_hex(from_hex(serial)), status);

@@ -83,10 +83,20 @@ std::string cookie(const httplib::Request& req, const std::string& name) {
 
 }  // namespace
 
-Service::Service(ServiceOptions o) : Service(std::move(o), nullptr) {}
+Service::Service(ServiceOptions o) : Service(std::move(o), nullptr, nullptr) {}
 
-Service::Service(ServiceOptions o, std::unique_ptr<httplib::Server> server) : o_(std::move(o)) {
-  fs::create_directories(o_.data_dir);
+Service::Service(ServiceOptions o, std::unique_ptr<httplib::Server> server, std::unique_ptr<CardKeys> keys)
+    : o_(std::move(o)), keys_(std::move(keys)) {
+  if (server) {
+    fs::create_directories(o_.data_dir);
+  } else {
+    secure_data_dir(o_.data_dir, true);
+  }
+  if (!keys_) {
+    auto token = std::make_unique<IssuerToken>(o_.token);
+    token->check_master();
+    keys_ = std::move(token);
+  }
   store_ = std::make_unique<Store>(o_.data_dir + "/unlock.db");
   code_key_ = load_or_create_secret(o_.data_dir + "/server-secret.hex", 32);
   if (!server) {
@@ -212,7 +222,7 @@ void Service::routes() {
       }
       store_->mark_code_used(rec.id, t);
       store_->audit(t, rec.account_id, to_hex(serial), req.remote_addr, "unlock_authorized", "");
-      return json{{"cryptogram", to_hex(unblock_cryptogram(card->unblock_key, challenge, serial))}};
+      return json{{"cryptogram", to_hex(keys_->cryptogram(serial, challenge))}};
     });
     send_json(res, 200, out);
   });

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "store.hpp"
+#include "token.hpp"
 
 namespace httplib {
 class Server;
@@ -24,14 +25,16 @@ struct ServiceOptions {
   int window = 900;                // rate-limit window, seconds
   int max_failures_per_address = 10;
   int max_failures_per_account = 5;
+  TokenConfig token;               // the issuer token holding the master key
 };
 
 class Service {
  public:
-  explicit Service(ServiceOptions o);  // HTTPS on o.host:o.port
-  // The same routes on a server the caller made, without TLS material (the fuzz target feeds it
-  // requests from memory).
-  Service(ServiceOptions o, std::unique_ptr<httplib::Server> server);
+  // HTTPS on o.host:o.port, card keys in the issuer token o.token. Refuses a data directory other users can read.
+  explicit Service(ServiceOptions o);
+  // The same routes on a server the caller made, without TLS material, with the caller's card keys (the fuzz
+  // target feeds it requests from memory).
+  Service(ServiceOptions o, std::unique_ptr<httplib::Server> server, std::unique_ptr<CardKeys> keys);
   ~Service();
   // Binds and serves until stop(). Returns false when the port cannot be bound.
   bool run();
@@ -44,6 +47,7 @@ class Service {
   std::unique_ptr<Store> store_;
   std::mutex db_mutex_;  // one request's transaction at a time on the one connection
   Bytes code_key_;       // HMAC key for stored code hashes
+  std::unique_ptr<CardKeys> keys_;
   std::unique_ptr<httplib::Server> server_;
 };
 

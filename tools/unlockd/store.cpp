@@ -2,6 +2,13 @@
 
 #include <sqlite3.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <ctime>
+#include <filesystem>
 #include <stdexcept>
 
 namespace akis::unlockd {
@@ -54,7 +61,7 @@ CREATE TABLE IF NOT EXISTS accounts (
   password_hash BLOB NOT NULL, salt BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS cards (
   serial TEXT PRIMARY KEY, account_id INTEGER NOT NULL REFERENCES accounts(id),
-  status TEXT NOT NULL CHECK (status IN ('active','suspended','revoked')), unblock_key BLOB NOT NULL);
+  status TEXT NOT NULL CHECK (status IN ('active','suspended','revoked')));
 CREATE TABLE IF NOT EXISTS codes (
   id INTEGER PRIMARY KEY, account_id INTEGER NOT NULL REFERENCES accounts(id), code_hash BLOB UNIQUE NOT NULL,
   created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, used_at INTEGER, superseded INTEGER NOT NULL DEFAULT 0);
@@ -69,7 +76,23 @@ CREATE INDEX IF NOT EXISTS audit_account ON audit(account_id, event, at);
 
 }  // namespace
 
+void secure_data_dir(const std::string& dir, bool create) {
+  namespace fs = std::filesystem;
+  if (create && !fs::exists(dir)) {
+    fs::create_directories(fs::path(dir).parent_path().empty() ? fs::path(".") : fs::path(dir).parent_path());
+    if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) throw std::runtime_error("cannot create " + dir);
+  }
+  auto loose = [](const fs::path& p) {
+    struct stat st {};
+    return ::lstat(p.c_str(), &st) == 0 && (st.st_mode & 077) != 0;
+  };
+  if (loose(dir)) throw std::runtime_error(dir + " is accessible to other users; chmod 700 it");
+  for (const char* f : {"unlock.db", "unlock.db-wal", "unlock.db-shm", "server-secret.hex", "tls-key.pem"})
+    if (loose(fs::path(dir) / f)) throw std::runtime_error((fs::path(dir) / f).string() + " is readable by other users; chmod 600 it");
+}
+
 Store::Store(const std::string& path) {
+  if (int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600); fd >= 0) ::close(fd);  // -wal, -shm: same mode
   if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
                       nullptr) != SQLITE_OK) {
     std::string err = db_ ? sqlite3_errmsg(db_) : "out of memory";
@@ -81,6 +104,20 @@ Store::Store(const std::string& path) {
   exec("PRAGMA synchronous=FULL");
   exec("PRAGMA foreign_keys=ON");
   exec(kSchema);
+  drop_legacy_keys();
+}
+
+void Store::drop_legacy_keys() {
+  bool legacy = false;
+  {
+    Stmt s(db_, "SELECT count(*) FROM pragma_table_info('cards') WHERE name = 'unblock_key'");
+    legacy = s.step() && s.i64(0) > 0;
+  }
+  if (!legacy) return;
+  exec("PRAGMA secure_delete=ON");
+  exec("ALTER TABLE cards DROP COLUMN unblock_key");
+  exec("VACUUM");
+  exec("PRAGMA wal_checkpoint(TRUNCATE)");
 }
 
 Store::~Store() { sqlite3_close(db_); }
@@ -117,19 +154,29 @@ std::optional<Account> Store::account_by_id(std::int64_t id) {
   return Account{s.i64(0), s.text(1), s.text(2)};
 }
 
-void Store::enrol_card(const CardRecord& c) {
-  Stmt s(db_,
-         "INSERT INTO cards(serial, account_id, status, unblock_key) VALUES (?,?,?,?) "
-         "ON CONFLICT(serial) DO UPDATE SET account_id = excluded.account_id, status = excluded.status, "
-         "unblock_key = excluded.unblock_key");
-  s.bind(1, c.serial).bind(2, c.account_id).bind(3, c.status).bind(4, c.unblock_key).step();
+void Store::enrol_card(const CardRecord& c, bool force) {
+  auto old = card(c.serial);
+  if (!old) {
+    Stmt s(db_, "INSERT INTO cards(serial, account_id, status) VALUES (?,?,?)");
+    s.bind(1, c.serial).bind(2, c.account_id).bind(3, c.status).step();
+    return;
+  }
+  if (old->account_id == c.account_id && old->status != "revoked") return;  // already enrolled: nothing changes
+  if (!force)
+    throw std::runtime_error("card " + c.serial + (old->account_id != c.account_id ? " is enrolled for another account"
+                                                                                  : " is revoked") +
+                             "; re-enrolling it needs --force");
+  Stmt s(db_, "UPDATE cards SET account_id = ? WHERE serial = ?");
+  s.bind(1, c.account_id).bind(2, c.serial).step();
+  audit(static_cast<std::int64_t>(std::time(nullptr)), c.account_id, c.serial, "", "card_reenrolled",
+        "from account " + std::to_string(old->account_id) + ", status " + old->status);
 }
 
 std::optional<CardRecord> Store::card(const std::string& serial) {
-  Stmt s(db_, "SELECT serial, account_id, status, unblock_key FROM cards WHERE serial = ?");
+  Stmt s(db_, "SELECT serial, account_id, status FROM cards WHERE serial = ?");
   s.bind(1, serial);
   if (!s.step()) return std::nullopt;
-  return CardRecord{s.text(0), s.i64(1), s.text(2), s.blob(3)};
+  return CardRecord{s.text(0), s.i64(1), s.text(2)};
 }
 
 void Store::set_card_status(const std::string& serial, const std::string& status) {
@@ -142,7 +189,7 @@ std::vector<CardRecord> Store::cards_of(std::int64_t account_id) {
   Stmt s(db_, "SELECT serial, account_id, status FROM cards WHERE account_id = ? ORDER BY serial");
   s.bind(1, account_id);
   std::vector<CardRecord> out;
-  while (s.step()) out.push_back({s.text(0), s.i64(1), s.text(2), {}});
+  while (s.step()) out.push_back({s.text(0), s.i64(1), s.text(2)});
   return out;
 }
 

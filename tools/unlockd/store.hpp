@@ -22,8 +22,7 @@ struct Account {
 struct CardRecord {
   std::string serial;  // hex, as the card's GET DATA gives it
   std::int64_t account_id = 0;
-  std::string status;  // active | suspended | revoked
-  Bytes unblock_key;   // the card-specific key (HMAC key of the EXTERNAL AUTHENTICATE cryptogram)
+  std::string status;  // active | suspended | revoked (no key: the issuer token derives it, token.hpp)
 };
 
 struct CodeRecord {
@@ -34,9 +33,15 @@ struct CodeRecord {
   bool superseded = false;
 };
 
+// The data directory: created 0700 when `create` and missing; throws when it or one of its database or secret
+// files is accessible to group or others.
+void secure_data_dir(const std::string& dir, bool create);
+
 class Store {
  public:
-  explicit Store(const std::string& path);  // creates the schema when missing
+  // Creates the schema when missing (file mode 0600); an older database loses its cards.unblock_key column
+  // (the bytes are overwritten: secure_delete, VACUUM, WAL truncated).
+  explicit Store(const std::string& path);
   ~Store();
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
@@ -65,7 +70,9 @@ class Store {
   std::optional<Account> account_by_name(const std::string& username, Bytes* hash, Bytes* salt);
   std::optional<Account> account_by_id(std::int64_t id);
 
-  void enrol_card(const CardRecord& c);
+  // Enrols a card for an account. A card already enrolled keeps its status; a revoked card or a card of another
+  // account is refused unless `force` (then the card moves to the account, keeps its status, and it is audited).
+  void enrol_card(const CardRecord& c, bool force = false);
   std::optional<CardRecord> card(const std::string& serial);
   void set_card_status(const std::string& serial, const std::string& status);
   std::vector<CardRecord> cards_of(std::int64_t account_id);
@@ -90,6 +97,7 @@ class Store {
 
  private:
   void exec(const char* sql);
+  void drop_legacy_keys();
   sqlite3* db_ = nullptr;
 };
 

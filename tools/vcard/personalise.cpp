@@ -5,6 +5,7 @@
 
 #include <botan/asn1_obj.h>
 #include <botan/auto_rng.h>
+#include <botan/block_cipher.h>
 #include <botan/data_src.h>
 #include <botan/der_enc.h>
 #include <botan/ec_group.h>
@@ -121,12 +122,18 @@ std::string make_tc_kimlik_no() {
 }
 
 Bytes diversify_unblock_key(ByteView master, ByteView serial) {
-  auto mac = Botan::MessageAuthenticationCode::create_or_throw("HMAC(SHA-256)");
-  mac->set_key(master.data(), master.size());
+  // K_card = AES-256-ECB(M, SHA-256("AKIS-UNLOCK-V1" || serial)): what the issuer's token derives with
+  // CKM_AES_ECB_ENCRYPT_DATA (tools/unlockd/token.hpp, docs/unlock-protocol.md).
+  auto hash = Botan::HashFunction::create_or_throw("SHA-256");
   static const std::string label = "AKIS-UNLOCK-V1";
-  mac->update(label);
-  mac->update(serial.data(), serial.size());
-  return vec(mac->final());
+  hash->update(label);
+  hash->update(serial.data(), serial.size());
+  auto data = hash->final();
+  auto aes = Botan::BlockCipher::create_or_throw("AES-256");
+  aes->set_key(master.data(), master.size());
+  Bytes key(data.size());
+  aes->encrypt_n(data.data(), key.data(), data.size() / aes->block_size());
+  return key;
 }
 
 namespace {
@@ -167,7 +174,10 @@ CardMaterial make_material(const PersonaliseOptions& o) {
     } else {
       master.resize(32);
       rng.randomize(master.data(), master.size());
-      if (!o.issuer_master_file.empty()) write_text(o.issuer_master_file, to_hex(master) + "\n");
+      if (!o.issuer_master_file.empty()) {
+        write_text(o.issuer_master_file, to_hex(master) + "\n");
+        fs::permissions(o.issuer_master_file, fs::perms::owner_read | fs::perms::owner_write);  // a secret
+      }
     }
     m.unblock_key = diversify_unblock_key(master, m.serial);
   }
