@@ -1,8 +1,11 @@
 // The C ABI: each C_* function checks its pointers, converts arguments and calls the C++ module.
-// Nothing throws past this file; every path returns a CK_RV.
+// Nothing throws past this file; every path returns a CK_RV, checked against the function's list of return
+// values (return_codes.hpp) and, when it is a failure, logged once here with the function's name (debug level).
 #include <cstring>
+#include <span>
 
 #include "errors.hpp"
+#include "log.hpp"
 #include "module.hpp"
 #include "return_codes.hpp"
 
@@ -13,25 +16,53 @@ using namespace akis::p11;
 
 namespace {
 
+CK_RV boundary(const char* name, CK_RV rv) {
+  rv = conform(name, rv);
+  if (rv != CKR_OK) log::debug("%s: 0x%08lx", name, static_cast<unsigned long>(rv));
+  return rv;
+}
+
 template <class F>
 CK_RV with_module(const char* name, F&& fn) {
   auto m = current_module();
-  if (!m) return CKR_CRYPTOKI_NOT_INITIALIZED;
-  return guarded(name, [&] { fn(*m); });
+  if (!m) return boundary(name, CKR_CRYPTOKI_NOT_INITIALIZED);
+  return boundary(name, guarded(name, [&] { fn(*m); }));
 }
 
+// Functions on a session: the session handle is checked before the arguments (PKCS#11 3.0 5.1: session
+// handle errors take priority over the function's own).
+template <class F>
+CK_RV with_session(const char* name, CK_SESSION_HANDLE h, F&& fn) {
+  return with_module(name, [&](Module& m) {
+    m.check_session(h);
+    fn(m);
+  });
+}
+
+// The two-call convention (PKCS#11 3.0 5.2), the one place it is written for the C side: no buffer asks the
+// size; a buffer too small gets the size and CKR_BUFFER_TOO_SMALL; otherwise the data is copied.
 template <class T>
-void copy_list(const std::vector<T>& list, T* out, CK_ULONG* count) {
-  if (!out) {
-    *count = list.size();
-    return;
-  }
-  if (*count < list.size()) {
-    *count = list.size();
+void hand_over(std::span<const T> data, T* out, CK_ULONG* count) {
+  if (out && *count < data.size()) {
+    *count = data.size();
     fail(CKR_BUFFER_TOO_SMALL);
   }
-  std::copy(list.begin(), list.end(), out);
-  *count = list.size();
+  if (out && !data.empty()) std::memcpy(out, data.data(), data.size() * sizeof(T));
+  *count = data.size();
+}
+template <class T>
+void copy_list(const std::vector<T>& list, T* out, CK_ULONG* count) {
+  hand_over(std::span<const T>(list), out, count);
+}
+// An operation's output: the core decided whether it is handed over (and kept the operation otherwise).
+void hand_over(Module::Output r, CK_BYTE* out, CK_ULONG* out_len) {
+  if (!r.bytes) {
+    *out_len = r.size;
+    if (out) fail(CKR_BUFFER_TOO_SMALL);
+    return;
+  }
+  hand_over(std::span<const CK_BYTE>(*r.bytes), out, out_len);
+  secure_wipe(r.bytes->data(), r.bytes->size());  // decrypted data may be secret
 }
 
 Secret secret(const CK_UTF8CHAR* p, CK_ULONG n) {
@@ -40,34 +71,35 @@ Secret secret(const CK_UTF8CHAR* p, CK_ULONG n) {
   return Secret(ByteView(p, n));
 }
 
-ByteView bytes(const CK_BYTE* p, CK_ULONG n) {
-  if (!p && n) fail(CKR_ARGUMENTS_BAD);
-  return ByteView(p, n);
+// Single-part (data given) or final (no data) step of an operation that produces output.
+// What a single-part / final call read from its pointers; bad ones are reported by the core (after the
+// session and operation checks) so that the failure ends the operation.
+Module::Call call_of(bool single, const CK_BYTE* p, CK_ULONG n, const CK_BYTE* out, const CK_ULONG* out_len) {
+  Module::Call c;
+  c.arguments_bad = !out_len || (single && !p && n);
+  if (single) c.data = ByteView(p, p ? n : 0);
+  if (out && out_len) c.capacity = *out_len;
+  return c;
 }
 
-// Single-part (data given) or final (no data) step of an operation that produces output.
 CK_RV output_op(const char* name, Module::Op op, CK_SESSION_HANDLE h, const CK_BYTE* p, CK_ULONG n, bool single,
                 CK_BYTE* out, CK_ULONG* out_len) {
-  return with_module(name, [&](Module& m) {
-    if (!out_len) fail(CKR_ARGUMENTS_BAD);
-    m.op_output(op, h, single ? std::optional<ByteView>(bytes(p, n)) : std::nullopt, out, out_len);
-  });
+  return with_module(name, [&](Module& m) { hand_over(m.op_output(op, h, call_of(single, p, n, out, out_len)), out, out_len); });
 }
 
 CK_RV init_op(const char* name, Module::Op op, CK_SESSION_HANDLE h, const CK_MECHANISM* mech, CK_OBJECT_HANDLE key) {
-  return with_module(name, [&](Module& m) {
+  return with_session(name, h, [&](Module& m) {
     if (!mech) fail(CKR_ARGUMENTS_BAD);
     m.op_init(op, h, mech, key);
   });
 }
 
-// Encrypt/decrypt updates: RSA gives no output until the final step.
+// Updates. Encrypt/decrypt updates would give their output here; the module's mechanisms are single-part.
 CK_RV update_op(const char* name, Module::Op op, CK_SESSION_HANDLE h, const CK_BYTE* p, CK_ULONG n,
-                CK_ULONG* out_len) {
+                const CK_ULONG* out_len) {
   return with_module(name, [&](Module& m) {
-    if (out_len == nullptr && (op == Module::Op::Encrypt || op == Module::Op::Decrypt)) fail(CKR_ARGUMENTS_BAD);
-    m.op_update(op, h, bytes(p, n));
-    if (out_len) *out_len = 0;
+    const bool out_bad = out_len == nullptr && (op == Module::Op::Encrypt || op == Module::Op::Decrypt);
+    m.op_update(op, h, out_bad || (!p && n) ? std::nullopt : std::optional<ByteView>(ByteView(p, p ? n : 0)));
   });
 }
 
@@ -117,10 +149,10 @@ EXPORT CK_RV C_GetSlotInfo(CK_SLOT_ID slotID, CK_SLOT_INFO_PTR pInfo) {
 }
 
 EXPORT CK_RV C_GetTokenInfo(CK_SLOT_ID slotID, CK_TOKEN_INFO_PTR pInfo) {
-  return conform("C_GetTokenInfo", with_module("C_GetTokenInfo", [&](Module& m) {
+  return with_module("C_GetTokenInfo", [&](Module& m) {
     if (!pInfo) fail(CKR_ARGUMENTS_BAD);
     *pInfo = m.token_info(slotID);
-  }));
+  });
 }
 
 EXPORT CK_RV C_GetMechanismList(CK_SLOT_ID slotID, CK_MECHANISM_TYPE_PTR pList, CK_ULONG_PTR pulCount) {
@@ -142,11 +174,11 @@ EXPORT CK_RV C_InitToken(CK_SLOT_ID, CK_UTF8CHAR_PTR, CK_ULONG, CK_UTF8CHAR_PTR)
 }
 
 EXPORT CK_RV C_InitPIN(CK_SESSION_HANDLE h, CK_UTF8CHAR_PTR pPin, CK_ULONG ulPinLen) {
-  return with_module("C_InitPIN", [&](Module& m) { m.init_pin(h, secret(pPin, ulPinLen)); });
+  return with_session("C_InitPIN", h, [&](Module& m) { m.init_pin(h, secret(pPin, ulPinLen)); });
 }
 
 EXPORT CK_RV C_SetPIN(CK_SESSION_HANDLE h, CK_UTF8CHAR_PTR pOld, CK_ULONG ulOld, CK_UTF8CHAR_PTR pNew, CK_ULONG ulNew) {
-  return with_module("C_SetPIN", [&](Module& m) { m.set_pin(h, secret(pOld, ulOld), secret(pNew, ulNew)); });
+  return with_session("C_SetPIN", h, [&](Module& m) { m.set_pin(h, secret(pOld, ulOld), secret(pNew, ulNew)); });
 }
 
 EXPORT CK_RV C_WaitForSlotEvent(CK_FLAGS flags, CK_SLOT_ID_PTR pSlot, CK_VOID_PTR pReserved) {
@@ -174,7 +206,7 @@ EXPORT CK_RV C_CloseAllSessions(CK_SLOT_ID slotID) {
 }
 
 EXPORT CK_RV C_GetSessionInfo(CK_SESSION_HANDLE h, CK_SESSION_INFO_PTR pInfo) {
-  return with_module("C_GetSessionInfo", [&](Module& m) {
+  return with_session("C_GetSessionInfo", h, [&](Module& m) {
     if (!pInfo) fail(CKR_ARGUMENTS_BAD);
     *pInfo = m.session_info(h);
   });
@@ -189,11 +221,11 @@ EXPORT CK_RV C_SetOperationState(CK_SESSION_HANDLE, CK_BYTE_PTR, CK_ULONG, CK_OB
 }
 
 EXPORT CK_RV C_Login(CK_SESSION_HANDLE h, CK_USER_TYPE userType, CK_UTF8CHAR_PTR pPin, CK_ULONG ulPinLen) {
-  return conform("C_Login", with_module("C_Login", [&](Module& m) {
+  return with_session("C_Login", h, [&](Module& m) {
     if (!pPin) fail(CKR_ARGUMENTS_BAD);  // no protected authentication path on these readers
     if (ulPinLen > 64) fail(CKR_PIN_INCORRECT);  // longer than any PIN: never sent
     m.login(h, userType, secret(pPin, ulPinLen));
-  }));
+  });
 }
 
 EXPORT CK_RV C_Logout(CK_SESSION_HANDLE h) {
@@ -203,14 +235,18 @@ EXPORT CK_RV C_Logout(CK_SESSION_HANDLE h) {
 // ---- Object management ----
 
 EXPORT CK_RV C_CreateObject(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR pTemplate, CK_ULONG n, CK_OBJECT_HANDLE_PTR ph) {
-  return with_module("C_CreateObject", [&](Module& m) {
+  return with_session("C_CreateObject", h, [&](Module& m) {
     if ((!pTemplate && n) || !ph) fail(CKR_ARGUMENTS_BAD);
     *ph = m.create_object(h, pTemplate, n);
   });
 }
 
-EXPORT CK_RV C_CopyObject(CK_SESSION_HANDLE, CK_OBJECT_HANDLE, CK_ATTRIBUTE_PTR, CK_ULONG, CK_OBJECT_HANDLE_PTR) {
-  return with_module("C_CopyObject", [&](Module&) { fail(CKR_FUNCTION_NOT_SUPPORTED); });
+EXPORT CK_RV C_CopyObject(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_PTR pTemplate, CK_ULONG n,
+                          CK_OBJECT_HANDLE_PTR ph) {
+  return with_session("C_CopyObject", h, [&](Module& m) {
+    if ((!pTemplate && n) || !ph) fail(CKR_ARGUMENTS_BAD);
+    *ph = m.copy_object(h, o, pTemplate, n);
+  });
 }
 
 EXPORT CK_RV C_DestroyObject(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o) {
@@ -218,7 +254,7 @@ EXPORT CK_RV C_DestroyObject(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o) {
 }
 
 EXPORT CK_RV C_GetObjectSize(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, CK_ULONG_PTR pulSize) {
-  return with_module("C_GetObjectSize", [&](Module& m) {
+  return with_session("C_GetObjectSize", h, [&](Module& m) {
     if (!pulSize) fail(CKR_ARGUMENTS_BAD);
     *pulSize = m.object_size(h, o);
   });
@@ -226,23 +262,22 @@ EXPORT CK_RV C_GetObjectSize(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, CK_ULONG_P
 
 EXPORT CK_RV C_GetAttributeValue(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_PTR pTemplate, CK_ULONG n) {
   CK_RV rv = CKR_OK;
-  CK_RV call = with_module("C_GetAttributeValue", [&](Module& m) {
+  return with_session("C_GetAttributeValue", h, [&](Module& m) {
     if (!pTemplate && n) fail(CKR_ARGUMENTS_BAD);
     rv = m.get_attribute_value(h, o, pTemplate, n);
+    if (rv != CKR_OK) fail(rv);  // an attribute's own error: the others are filled in all the same
   });
-  return call != CKR_OK ? call : rv;
 }
 
 EXPORT CK_RV C_SetAttributeValue(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_PTR pTemplate, CK_ULONG n) {
-  return with_module("C_SetAttributeValue", [&](Module& m) {
+  return with_session("C_SetAttributeValue", h, [&](Module& m) {
     if (!pTemplate && n) fail(CKR_ARGUMENTS_BAD);
-    m.object_size(h, o);  // the handle must be valid before we say the object is read-only
-    fail(CKR_ACTION_PROHIBITED);
+    m.set_attribute_value(h, o, pTemplate, n);
   });
 }
 
 EXPORT CK_RV C_FindObjectsInit(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR pTemplate, CK_ULONG n) {
-  return with_module("C_FindObjectsInit", [&](Module& m) {
+  return with_session("C_FindObjectsInit", h, [&](Module& m) {
     if (!pTemplate && n) fail(CKR_ARGUMENTS_BAD);
     m.find_init(h, pTemplate, n);
   });
@@ -250,7 +285,7 @@ EXPORT CK_RV C_FindObjectsInit(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR pTemplate, 
 
 EXPORT CK_RV C_FindObjects(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE_PTR ph, CK_ULONG max, CK_ULONG_PTR pulCount) {
   return with_module("C_FindObjects", [&](Module& m) {
-    if (!ph || !pulCount) fail(CKR_ARGUMENTS_BAD);
+    if (!pulCount) fail(CKR_ARGUMENTS_BAD);
     *pulCount = m.find(h, ph, max);
   });
 }
@@ -297,8 +332,8 @@ EXPORT CK_RV C_Digest(CK_SESSION_HANDLE h, CK_BYTE_PTR p, CK_ULONG n, CK_BYTE_PT
 EXPORT CK_RV C_DigestUpdate(CK_SESSION_HANDLE h, CK_BYTE_PTR p, CK_ULONG n) {
   return update_op("C_DigestUpdate", Module::Op::Digest, h, p, n, nullptr);
 }
-EXPORT CK_RV C_DigestKey(CK_SESSION_HANDLE, CK_OBJECT_HANDLE) {
-  return with_module("C_DigestKey", [&](Module&) { fail(CKR_KEY_INDIGESTIBLE); });
+EXPORT CK_RV C_DigestKey(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE hKey) {
+  return with_module("C_DigestKey", [&](Module& m) { m.digest_key(h, hKey); });
 }
 EXPORT CK_RV C_DigestFinal(CK_SESSION_HANDLE h, CK_BYTE_PTR out, CK_ULONG_PTR outLen) {
   return output_op("C_DigestFinal", Module::Op::Digest, h, nullptr, 0, false, out, outLen);
@@ -328,13 +363,20 @@ EXPORT CK_RV C_VerifyInit(CK_SESSION_HANDLE h, CK_MECHANISM_PTR pMechanism, CK_O
   return init_op("C_VerifyInit", Module::Op::Verify, h, pMechanism, hKey);
 }
 EXPORT CK_RV C_Verify(CK_SESSION_HANDLE h, CK_BYTE_PTR p, CK_ULONG n, CK_BYTE_PTR sig, CK_ULONG sigLen) {
-  return with_module("C_Verify", [&](Module& m) { m.verify_finish(h, bytes(p, n), bytes(sig, sigLen)); });
+  return with_module("C_Verify", [&](Module& m) {
+    Module::Call c;
+    c.arguments_bad = !p && n;
+    c.data = ByteView(p, p ? n : 0);
+    m.verify_finish(h, c, !sig && sigLen ? std::nullopt : std::optional<ByteView>(ByteView(sig, sig ? sigLen : 0)));
+  });
 }
 EXPORT CK_RV C_VerifyUpdate(CK_SESSION_HANDLE h, CK_BYTE_PTR p, CK_ULONG n) {
   return update_op("C_VerifyUpdate", Module::Op::Verify, h, p, n, nullptr);
 }
 EXPORT CK_RV C_VerifyFinal(CK_SESSION_HANDLE h, CK_BYTE_PTR sig, CK_ULONG sigLen) {
-  return with_module("C_VerifyFinal", [&](Module& m) { m.verify_finish(h, std::nullopt, bytes(sig, sigLen)); });
+  return with_module("C_VerifyFinal", [&](Module& m) {
+    m.verify_finish(h, Module::Call{}, !sig && sigLen ? std::nullopt : std::optional<ByteView>(ByteView(sig, sig ? sigLen : 0)));
+  });
 }
 EXPORT CK_RV C_VerifyRecoverInit(CK_SESSION_HANDLE, CK_MECHANISM_PTR, CK_OBJECT_HANDLE) {
   return with_module("C_VerifyRecoverInit", [&](Module&) { fail(CKR_FUNCTION_NOT_SUPPORTED); });
@@ -363,20 +405,24 @@ AKIS_UNSUPPORTED(C_UnwrapKey, CK_SESSION_HANDLE, CK_MECHANISM_PTR, CK_OBJECT_HAN
 AKIS_UNSUPPORTED(C_DeriveKey, CK_SESSION_HANDLE, CK_MECHANISM_PTR, CK_OBJECT_HANDLE, CK_ATTRIBUTE_PTR, CK_ULONG,
                  CK_OBJECT_HANDLE_PTR)
 
-EXPORT CK_RV C_SeedRandom(CK_SESSION_HANDLE, CK_BYTE_PTR, CK_ULONG) {
-  return with_module("C_SeedRandom", [&](Module&) { fail(CKR_RANDOM_SEED_NOT_SUPPORTED); });
-}
-EXPORT CK_RV C_GenerateRandom(CK_SESSION_HANDLE h, CK_BYTE_PTR p, CK_ULONG n) {
-  return with_module("C_GenerateRandom", [&](Module& m) {
+EXPORT CK_RV C_SeedRandom(CK_SESSION_HANDLE h, CK_BYTE_PTR p, CK_ULONG n) {
+  return with_session("C_SeedRandom", h, [&](Module&) {
     if (!p && n) fail(CKR_ARGUMENTS_BAD);
-    m.generate_random(h, p, n);
+    fail(CKR_RANDOM_SEED_NOT_SUPPORTED);  // the card's generator takes no seed
   });
 }
-EXPORT CK_RV C_GetFunctionStatus(CK_SESSION_HANDLE) {
-  return with_module("C_GetFunctionStatus", [&](Module&) { fail(CKR_FUNCTION_NOT_PARALLEL); });
+EXPORT CK_RV C_GenerateRandom(CK_SESSION_HANDLE h, CK_BYTE_PTR p, CK_ULONG n) {
+  return with_session("C_GenerateRandom", h, [&](Module& m) {
+    if (!p && n) fail(CKR_ARGUMENTS_BAD);
+    Bytes r = m.generate_random(h, n);
+    if (!r.empty()) std::memcpy(p, r.data(), r.size());
+  });
 }
-EXPORT CK_RV C_CancelFunction(CK_SESSION_HANDLE) {
-  return with_module("C_CancelFunction", [&](Module&) { fail(CKR_FUNCTION_NOT_PARALLEL); });
+EXPORT CK_RV C_GetFunctionStatus(CK_SESSION_HANDLE h) {
+  return with_session("C_GetFunctionStatus", h, [&](Module&) { fail(CKR_FUNCTION_NOT_PARALLEL); });
+}
+EXPORT CK_RV C_CancelFunction(CK_SESSION_HANDLE h) {
+  return with_session("C_CancelFunction", h, [&](Module&) { fail(CKR_FUNCTION_NOT_PARALLEL); });
 }
 
 // ---- PKCS#11 3.0 ----
@@ -388,8 +434,8 @@ EXPORT CK_RV C_LoginUser(CK_SESSION_HANDLE h, CK_USER_TYPE userType, CK_UTF8CHAR
                          CK_UTF8CHAR_PTR, CK_ULONG) {
   return C_Login(h, userType, pPin, ulPinLen);  // the card has one user: the name is not used
 }
-EXPORT CK_RV C_SessionCancel(CK_SESSION_HANDLE h, CK_FLAGS) {
-  return with_module("C_SessionCancel", [&](Module& m) { m.cancel_operations(h); });
+EXPORT CK_RV C_SessionCancel(CK_SESSION_HANDLE h, CK_FLAGS flags) {
+  return with_module("C_SessionCancel", [&](Module& m) { m.cancel_operations(h, flags); });
 }
 AKIS_UNSUPPORTED(C_MessageEncryptInit, CK_SESSION_HANDLE, CK_MECHANISM_PTR, CK_OBJECT_HANDLE)
 AKIS_UNSUPPORTED(C_EncryptMessage, CK_SESSION_HANDLE, CK_VOID_PTR, CK_ULONG, CK_BYTE_PTR, CK_ULONG, CK_BYTE_PTR,
@@ -475,18 +521,7 @@ CK_INTERFACE g_interfaces[] = {
 
 EXPORT CK_RV C_GetInterfaceList(CK_INTERFACE_PTR pList, CK_ULONG_PTR pulCount) {
   if (!pulCount) return CKR_ARGUMENTS_BAD;
-  const CK_ULONG n = sizeof g_interfaces / sizeof g_interfaces[0];
-  if (!pList) {
-    *pulCount = n;
-    return CKR_OK;
-  }
-  if (*pulCount < n) {
-    *pulCount = n;
-    return CKR_BUFFER_TOO_SMALL;
-  }
-  std::memcpy(pList, g_interfaces, sizeof g_interfaces);
-  *pulCount = n;
-  return CKR_OK;
+  return guarded("C_GetInterfaceList", [&] { hand_over(std::span<const CK_INTERFACE>(g_interfaces), pList, pulCount); });
 }
 
 EXPORT CK_RV C_GetInterface(CK_UTF8CHAR_PTR pName, CK_VERSION_PTR pVersion, CK_INTERFACE_PTR_PTR pp, CK_FLAGS flags) {

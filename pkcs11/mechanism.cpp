@@ -15,6 +15,9 @@
 namespace akis::p11 {
 
 namespace {
+// CKF_HW on the mechanisms whose private-key operation (sign, decrypt) runs on the card; their verify and
+// encrypt halves run on the host, and the digests (host only) carry no CKF_HW. No CKM_ECDSA_SHA224: the cards
+// refuse it (reported by third-party signing software).
 constexpr CK_FLAGS kSignVerify = CKF_SIGN | CKF_VERIFY | CKF_HW;
 const MechanismSpec kMechanisms[] = {
     {CKM_RSA_PKCS, Kind::RsaPkcs, nullptr, kSignVerify | CKF_DECRYPT | CKF_ENCRYPT},
@@ -33,7 +36,6 @@ const MechanismSpec kMechanisms[] = {
     {CKM_RSA_PKCS_OAEP, Kind::RsaOaep, nullptr, CKF_DECRYPT | CKF_ENCRYPT | CKF_HW},
     {CKM_ECDSA, Kind::Ecdsa, nullptr, kSignVerify | CKF_EC_F_P | CKF_EC_NAMEDCURVE | CKF_EC_UNCOMPRESS},
     {CKM_ECDSA_SHA1, Kind::Ecdsa, "SHA1", kSignVerify | CKF_EC_F_P | CKF_EC_NAMEDCURVE | CKF_EC_UNCOMPRESS},
-    {CKM_ECDSA_SHA224, Kind::Ecdsa, "SHA224", kSignVerify | CKF_EC_F_P | CKF_EC_NAMEDCURVE | CKF_EC_UNCOMPRESS},
     {CKM_ECDSA_SHA256, Kind::Ecdsa, "SHA256", kSignVerify | CKF_EC_F_P | CKF_EC_NAMEDCURVE | CKF_EC_UNCOMPRESS},
     {CKM_ECDSA_SHA384, Kind::Ecdsa, "SHA384", kSignVerify | CKF_EC_F_P | CKF_EC_NAMEDCURVE | CKF_EC_UNCOMPRESS},
     {CKM_ECDSA_SHA512, Kind::Ecdsa, "SHA512", kSignVerify | CKF_EC_F_P | CKF_EC_NAMEDCURVE | CKF_EC_UNCOMPRESS},

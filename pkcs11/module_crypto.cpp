@@ -1,12 +1,21 @@
+// Cryptographic operations and their termination rules (PKCS#11 3.0 section 5.2 and the functions' sections):
+// - a C_*Update that fails ends its operation;
+// - a single-part or final call ends its operation, except a size query (no buffer) that succeeds and a
+//   CKR_BUFFER_TOO_SMALL answer: both keep the operation and whatever it already computed;
+// - a single-part call after a C_*Update is refused (CKR_OPERATION_ACTIVE), which, being a failed call, ends it;
+// - C_*Update is refused for single-part mechanisms (no host hash: CKM_RSA_PKCS, CKM_ECDSA, ...) with
+//   CKR_FUNCTION_NOT_SUPPORTED, ending the operation.
 #include "module.hpp"
 
 #include <cstring>
 
 #include "errors.hpp"
 
-namespace akis::p11 {
+#ifndef CKF_FIND_OBJECTS
+#define CKF_FIND_OBJECTS 0x00000040UL
+#endif
 
-// Cryptographic operations
+namespace akis::p11 {
 
 std::optional<Operation>& Module::op_slot(Session& s, Op op) {
   switch (op) {
@@ -18,6 +27,47 @@ std::optional<Operation>& Module::op_slot(Session& s, Op op) {
   }
   fail(CKR_GENERAL_ERROR);
 }
+
+namespace {
+// Runs one step of an active operation; any failure ends the operation.
+template <class F>
+decltype(auto) ending_on_error(std::optional<Operation>& slot, F&& fn) {
+  try {
+    return fn(*slot);
+  } catch (...) {
+    slot.reset();
+    throw;
+  }
+}
+
+// The input of a single-part or final step: the hash of all parts, or all the parts.
+Bytes input_of(Operation& o, const std::optional<ByteView>& data) {
+  if (o.hash) {
+    if (data) o.hash->update(*data);
+    return o.hash->final();
+  }
+  if (data) append(o.buffer, *data);
+  return std::move(o.buffer);
+}
+
+// The two-call convention for the output of an operation, in one place. `hint` answers a size query without
+// computing; it is the exact size when `exact`, an upper bound otherwise (then the output is computed and kept
+// to answer a short buffer exactly). Returns with the operation kept when no bytes are handed over; the
+// caller ends it after handing them over.
+template <class F>
+Module::Output offer(Operation& o, const Module::Call& c, std::size_t hint, bool exact, F&& compute) {
+  if (!o.result) {
+    if (!c.capacity) return {hint, std::nullopt};
+    if (exact && *c.capacity < hint) return {hint, std::nullopt};
+    o.result = compute();
+  }
+  const std::size_t size = o.result->size();
+  if (!c.capacity || *c.capacity < size) return {size, std::nullopt};
+  return {size, std::move(*o.result)};
+}
+}  // namespace
+
+void Module::check_session(CK_SESSION_HANDLE h) { session(h); }
 
 void Module::op_init(Op op, CK_SESSION_HANDLE h, const CK_MECHANISM* m, CK_OBJECT_HANDLE key) {
   auto s = session(h);
@@ -31,8 +81,8 @@ void Module::op_init(Op op, CK_SESSION_HANDLE h, const CK_MECHANISM* m, CK_OBJEC
     slot = std::move(o);
     return;
   }
-  const Object* k = s->token->object(key);
-  if (!k || !visible(*s->token, *k)) fail(CKR_KEY_HANDLE_INVALID);
+  auto k = lookup(*s, key);
+  if (!k) fail(CKR_KEY_HANDLE_INVALID);
   struct Need {
     CK_OBJECT_CLASS cls;
     CK_ATTRIBUTE_TYPE usage;
@@ -44,175 +94,110 @@ void Module::op_init(Op op, CK_SESSION_HANDLE h, const CK_MECHANISM* m, CK_OBJEC
                                   : Need{CKO_PUBLIC_KEY, CKA_ENCRYPT, CKF_ENCRYPT};
   if (k->cls != need.cls) fail(CKR_KEY_TYPE_INCONSISTENT);
   if (!k->get_bool(need.usage)) fail(CKR_KEY_FUNCTION_NOT_PERMITTED);
-  o.mech = parse_mechanism(m, need.flag, k);
-  o.key = k;
+  if (need.cls == CKO_PRIVATE_KEY && !k->key) fail(CKR_KEY_HANDLE_INVALID);  // not a key of the card
+  o.mech = parse_mechanism(m, need.flag, k.get());
+  o.key = k.get();
+  o.key_owner = std::move(k);
   if (o.mech.hash) o.hash = std::make_unique<Hash>(o.mech.hash);
   slot = std::move(o);
 }
 
-void Module::op_update(Op op, CK_SESSION_HANDLE h, ByteView part) {
+void Module::op_update(Op op, CK_SESSION_HANDLE h, std::optional<ByteView> part) {
   auto s = session(h);
   std::lock_guard sl(s->mutex);
   auto& slot = op_slot(*s, op);
   if (!slot) fail(CKR_OPERATION_NOT_INITIALIZED);
-  if (slot->hash) {
-    slot->hash->update(part);
-    return;
-  }
-  if (slot->buffer.size() + part.size() > 8192) {
-    slot.reset();
-    fail(CKR_DATA_LEN_RANGE);
-  }
-  append(slot->buffer, part);
+  ending_on_error(slot, [&](Operation& o) {
+    if (!part) fail(CKR_ARGUMENTS_BAD);
+    if (!o.hash) fail(CKR_FUNCTION_NOT_SUPPORTED);  // a single-part mechanism
+    o.hash->update(*part);
+    o.updated = true;
+  });
 }
 
-namespace {
-// Size-query convention: a NULL buffer asks the length; a short buffer gets CKR_BUFFER_TOO_SMALL.
-// Both keep the operation active. Returns true when the caller's buffer takes `size` bytes.
-bool fits(CK_BYTE* out, CK_ULONG* out_len, std::size_t size) {
-  if (!out) {
-    *out_len = size;
-    return false;
-  }
-  if (*out_len < size) {
-    *out_len = size;
-    throw Rv{CKR_BUFFER_TOO_SMALL};
-  }
-  return true;
-}
-void deliver(ByteView data, CK_BYTE* out, CK_ULONG* out_len) {
-  if (!data.empty()) std::memcpy(out, data.data(), data.size());
-  *out_len = data.size();
-}
-}  // namespace
-
-void Module::op_output(Op op, CK_SESSION_HANDLE h, std::optional<ByteView> data, CK_BYTE* out, CK_ULONG* out_len) {
+Module::Output Module::op_output(Op op, CK_SESSION_HANDLE h, const Call& c) {
   auto s = session(h);
   std::lock_guard sl(s->mutex);
   auto& slot = op_slot(*s, op);
-  if (!slot) fail(CKR_OPERATION_NOT_INITIALIZED);
-  Operation& o = *slot;
-  // Any error other than a size question ends the operation.
-  struct EndOnError {
-    std::optional<Operation>& slot;
-    bool keep = false;
-    ~EndOnError() {
-      if (!keep) slot.reset();
-    }
-  } end{slot};
-  try {
-    if (o.result) {  // an earlier call produced it; only the caller's buffer was short
-      if (!fits(out, out_len, o.result->size())) {
-        end.keep = true;
-        return;
-      }
-      deliver(*o.result, out, out_len);
-      return;
-    }
-    auto input = [&]() -> Bytes {
-      if (o.hash) {
-        if (data) o.hash->update(*data);
-        return o.hash->final();
-      }
-      if (data) append(o.buffer, *data);
-      return std::move(o.buffer);
-    };
+  if (!slot || op == Op::Verify) fail(CKR_OPERATION_NOT_INITIALIZED);
+  Output out = ending_on_error(slot, [&](Operation& o) -> Output {
+    if (c.arguments_bad) fail(CKR_ARGUMENTS_BAD);
+    if (c.data && o.updated) fail(CKR_OPERATION_ACTIVE);  // C_Digest/C_Sign/... cannot end a multi-part operation
     switch (op) {
-      case Op::Digest: {
-        if (!fits(out, out_len, o.hash->size())) {
-          end.keep = true;
-          return;
-        }
-        Bytes d = input();
-        deliver(d, out, out_len);
-        return;
-      }
-      case Op::Sign: {
-        if (!fits(out, out_len, signature_size(*o.key))) {
-          end.keep = true;
-          return;
-        }
-        if (o.key->get_bool(CKA_ALWAYS_AUTHENTICATE) && !o.context_login) fail(CKR_USER_NOT_LOGGED_IN);
-        Bytes in = card_sign_input(o.mech, *o.key, input());
-        Bytes sig = with_card(*s, [&](Card& c) { return c.sign(*o.key->key, in); });
-        if (sig.size() != signature_size(*o.key)) fail(CKR_DEVICE_ERROR);
-        deliver(sig, out, out_len);
-        return;
-      }
-      case Op::Encrypt: {
-        Bytes ct = encrypt(o.mech, *o.key, input());
-        o.result = std::move(ct);
-        if (!fits(out, out_len, o.result->size())) {
-          end.keep = true;
-          return;
-        }
-        deliver(*o.result, out, out_len);
-        return;
-      }
+      case Op::Digest:
+        return offer(o, c, o.hash->size(), true, [&] { return input_of(o, c.data); });
+      case Op::Sign:
+        return offer(o, c, signature_size(*o.key), true, [&] {
+          if (o.key->get_bool(CKA_ALWAYS_AUTHENTICATE) && !o.context_login) fail(CKR_USER_NOT_LOGGED_IN);
+          Bytes in = card_sign_input(o.mech, *o.key, input_of(o, c.data));
+          Bytes sig = with_card(*s, [&](Card& card) { return card.sign(*o.key->key, in); });
+          if (sig.size() != signature_size(*o.key)) fail(CKR_DEVICE_ERROR);
+          return sig;
+        });
+      case Op::Encrypt:
+        return offer(o, c, o.key->get(CKA_MODULUS)->size(), true,
+                     [&] { return encrypt(o.mech, *o.key, input_of(o, c.data)); });
       case Op::Decrypt: {
-        std::size_t k = o.key->get(CKA_MODULUS)->size();
-        if (!out) {
-          *out_len = k;  // an upper bound: the exact size is known after the card deciphers
-          end.keep = true;
-          return;
-        }
-        if (o.key->get_bool(CKA_ALWAYS_AUTHENTICATE) && !o.context_login) fail(CKR_USER_NOT_LOGGED_IN);
-        Bytes ct = input();
-        if (ct.size() != k) fail(CKR_ENCRYPTED_DATA_LEN_RANGE);
-        Bytes block = with_card(*s, [&](Card& c) { return c.decipher(*o.key->key, ct); });
-        Bytes plain = unpad_decrypted(o.mech, *o.key, block);
-        secure_wipe(block.data(), block.size());
-        o.result = std::move(plain);
-        if (*out_len < o.result->size()) {
-          *out_len = o.result->size();
-          end.keep = true;
-          fail(CKR_BUFFER_TOO_SMALL);
-        }
-        deliver(*o.result, out, out_len);
-        secure_wipe(o.result->data(), o.result->size());
-        return;
+        const std::size_t k = o.key->get(CKA_MODULUS)->size();  // an upper bound of the plaintext's size
+        return offer(o, c, k, false, [&] {
+          if (o.key->get_bool(CKA_ALWAYS_AUTHENTICATE) && !o.context_login) fail(CKR_USER_NOT_LOGGED_IN);
+          Bytes ct = input_of(o, c.data);
+          if (ct.size() != k) fail(CKR_ENCRYPTED_DATA_LEN_RANGE);
+          Bytes block = with_card(*s, [&](Card& card) { return card.decipher(*o.key->key, ct); });
+          Bytes plain = unpad_decrypted(o.mech, *o.key, block);
+          secure_wipe(block.data(), block.size());
+          return plain;
+        });
       }
-      case Op::Verify: fail(CKR_GENERAL_ERROR);
+      case Op::Verify: break;
     }
-  } catch (const Rv& r) {
-    if (r.rv == CKR_BUFFER_TOO_SMALL) end.keep = true;
-    throw;
-  }
+    fail(CKR_GENERAL_ERROR);
+  });
+  if (out.bytes) slot.reset();  // handed over: the operation is done
+  return out;
 }
 
-void Module::verify_finish(CK_SESSION_HANDLE h, std::optional<ByteView> data, ByteView signature) {
+void Module::verify_finish(CK_SESSION_HANDLE h, const Call& c, std::optional<ByteView> signature) {
   auto s = session(h);
   std::lock_guard sl(s->mutex);
   if (!s->verify) fail(CKR_OPERATION_NOT_INITIALIZED);
   Operation o = std::move(*s->verify);
-  s->verify.reset();
-  Bytes input;
-  if (o.hash) {
-    if (data) o.hash->update(*data);
-    input = o.hash->final();
-  } else {
-    if (data) append(o.buffer, *data);
-    input = std::move(o.buffer);
-  }
-  if (!p11::verify(o.mech, *o.key, input, signature)) fail(CKR_SIGNATURE_INVALID);
+  s->verify.reset();  // C_Verify and C_VerifyFinal always end the operation
+  if (c.arguments_bad || !signature) fail(CKR_ARGUMENTS_BAD);
+  if (c.data && o.updated) fail(CKR_OPERATION_ACTIVE);
+  Bytes input = input_of(o, c.data);
+  if (!p11::verify(o.mech, *o.key, input, *signature)) fail(CKR_SIGNATURE_INVALID);
 }
 
-void Module::generate_random(CK_SESSION_HANDLE h, CK_BYTE* out, CK_ULONG len) {
+void Module::digest_key(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE key) {
   auto s = session(h);
   std::lock_guard sl(s->mutex);
-  if (len == 0) return;
+  if (!s->digest) fail(CKR_OPERATION_NOT_INITIALIZED);
+  ending_on_error(s->digest, [&](Operation&) {
+    if (!lookup(*s, key)) fail(CKR_KEY_HANDLE_INVALID);
+    fail(CKR_KEY_INDIGESTIBLE);  // the card's keys are never revealed; there are no secret keys
+  });
+}
+
+Bytes Module::generate_random(CK_SESSION_HANDLE h, CK_ULONG len) {
+  auto s = session(h);
+  std::lock_guard sl(s->mutex);
+  if (len == 0) return {};
   Bytes r = with_card(*s, [&](Card& c) { return c.random(len); });
-  std::memcpy(out, r.data(), len);
+  if (r.size() != len) fail(CKR_DEVICE_ERROR);
+  return r;
 }
 
-void Module::cancel_operations(CK_SESSION_HANDLE h) {
+void Module::cancel_operations(CK_SESSION_HANDLE h, CK_FLAGS flags) {
   auto s = session(h);
   std::lock_guard sl(s->mutex);
-  s->sign.reset();
-  s->verify.reset();
-  s->encrypt.reset();
-  s->decrypt.reset();
-  s->digest.reset();
-  s->find.reset();
+  // Nothing runs in parallel with a call on this session (its lock is held), so each named operation ends
+  // at once; the message-based ones (CKF_MESSAGE_*) are never active in this module.
+  if (flags & CKF_SIGN) s->sign.reset();
+  if (flags & CKF_VERIFY) s->verify.reset();
+  if (flags & CKF_ENCRYPT) s->encrypt.reset();
+  if (flags & CKF_DECRYPT) s->decrypt.reset();
+  if (flags & CKF_DIGEST) s->digest.reset();
+  if (flags & CKF_FIND_OBJECTS) s->find.reset();
 }
 }  // namespace akis::p11

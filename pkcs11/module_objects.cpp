@@ -25,23 +25,45 @@ void require_writes_allowed(const char* what) {
 
 bool Module::visible(const Token& t, const Object& o) const { return !o.is_private || t.login() == Login::User; }
 
-const Object& Module::object_of(Session& s, CK_OBJECT_HANDLE h) {
-  const Object* o = s.token->object(h);
-  if (!o || !visible(*s.token, *o)) fail(CKR_OBJECT_HANDLE_INVALID);
-  return *o;
+std::vector<std::shared_ptr<Session>> Module::sessions_of(const Token& t) {
+  std::lock_guard g(lock_);
+  std::vector<std::shared_ptr<Session>> out;
+  for (auto& [h, s] : sessions_)
+    if (s->token.get() == &t) out.push_back(s);
+  return out;
+}
+
+std::shared_ptr<const Object> Module::lookup(Session& s, CK_OBJECT_HANDLE h) {
+  std::shared_ptr<const Object> o;
+  if (const Object* t = s.token->object(h)) {
+    o = std::shared_ptr<const Object>(s.token, t);  // lives as long as the token
+  } else {
+    for (auto& other : sessions_of(*s.token)) {
+      std::lock_guard g(other->objects_mutex);
+      if (auto it = other->objects.find(h); it != other->objects.end()) o = it->second;
+    }
+  }
+  if (!o || !visible(*s.token, *o)) return nullptr;
+  return o;
+}
+
+std::shared_ptr<const Object> Module::object_of(Session& s, CK_OBJECT_HANDLE h) {
+  auto o = lookup(s, h);
+  if (!o) fail(CKR_OBJECT_HANDLE_INVALID);
+  return o;
 }
 
 CK_RV Module::get_attribute_value(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh, CK_ATTRIBUTE* tmpl, CK_ULONG n) {
   auto s = session(h);
   std::lock_guard sl(s->mutex);
-  return object_of(*s, oh).read_into(tmpl, n);
+  return object_of(*s, oh)->read_into(tmpl, n);
 }
 
 CK_ULONG Module::object_size(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh) {
   auto s = session(h);
   std::lock_guard sl(s->mutex);
   CK_ULONG size = 0;
-  for (auto& [t, v] : object_of(*s, oh).attrs) size += v.size();
+  for (auto& [t, v] : object_of(*s, oh)->attrs) size += v.size();
   return size;
 }
 
@@ -50,7 +72,13 @@ void Module::find_init(CK_SESSION_HANDLE h, const CK_ATTRIBUTE* tmpl, CK_ULONG n
   std::lock_guard sl(s->mutex);
   if (s->find) fail(CKR_OPERATION_ACTIVE);
   const Token& t = *s->token;
-  s->find = t.find([&](const Object& o) { return visible(t, o) && o.matches(tmpl, n); });
+  auto found = t.find([&](const Object& o) { return visible(t, o) && o.matches(tmpl, n); });
+  for (auto& other : sessions_of(t)) {
+    std::lock_guard g(other->objects_mutex);
+    for (auto& [oh, o] : other->objects)
+      if (visible(t, *o) && o->matches(tmpl, n)) found.push_back(oh);
+  }
+  s->find = std::move(found);
   s->find_pos = 0;
 }
 
@@ -58,6 +86,7 @@ CK_ULONG Module::find(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE* out, CK_ULONG max) 
   auto s = session(h);
   std::lock_guard sl(s->mutex);
   if (!s->find) fail(CKR_OPERATION_NOT_INITIALIZED);
+  if (!out) fail(CKR_ARGUMENTS_BAD);
   CK_ULONG n = 0;
   while (n < max && s->find_pos < s->find->size()) out[n++] = (*s->find)[s->find_pos++];
   return n;
@@ -96,6 +125,7 @@ CK_OBJECT_HANDLE Module::create_object(CK_SESSION_HANDLE h, const CK_ATTRIBUTE* 
   // What the card can store: X.509 certificates, as token objects, after the user logged in.
   auto cls = scalar<CK_OBJECT_CLASS>(tmpl, n, CKA_CLASS);
   if (!cls) fail(CKR_TEMPLATE_INCOMPLETE);
+  if (*cls == CKO_DATA) return create_data_object(*s, tmpl, n);
   if (*cls != CKO_CERTIFICATE) fail(CKR_ATTRIBUTE_VALUE_INVALID);
   if (auto type = scalar<CK_CERTIFICATE_TYPE>(tmpl, n, CKA_CERTIFICATE_TYPE); type && *type != CKC_X_509)
     fail(CKR_ATTRIBUTE_VALUE_INVALID);
@@ -131,8 +161,10 @@ CK_OBJECT_HANDLE Module::create_object(CK_SESSION_HANDLE h, const CK_ATTRIBUTE* 
 void Module::destroy_object(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh) {
   auto s = session(h);
   std::lock_guard sl(s->mutex);
-  const Object& o = object_of(*s, oh);
+  auto held = object_of(*s, oh);
+  const Object& o = *held;
   if (!o.get_bool(CKA_DESTROYABLE)) fail(CKR_ACTION_PROHIBITED);
+  if (!o.get_bool(CKA_TOKEN)) return destroy_session_object(*s, oh);
   if (!(s->flags & CKF_RW_SESSION)) fail(CKR_SESSION_READ_ONLY);
   require_writes_allowed("C_DestroyObject");
   // Never destroyed: the certificate of a private key on the card, and the issuer's certificate (a CA certificate

@@ -191,6 +191,7 @@ Object certificate_object(const CertInfo& info, ByteView der) {
   Object o;
   storage(o, CKO_CERTIFICATE, info.label, info.id, false);
   o.set_bool(CKA_DESTROYABLE, true);  // certificates may be removed from the card (C_DestroyObject)
+  o.set_bool(CKA_COPYABLE, true);     // public content: C_CopyObject makes session copies
   o.set_ulong(CKA_CERTIFICATE_TYPE, CKC_X_509);
   o.set_bool(CKA_TRUSTED, false);
   o.set_ulong(CKA_CERTIFICATE_CATEGORY, info.authority ? 2 : 1);  // authority / token user
@@ -259,6 +260,7 @@ std::vector<Object> build_objects(const CardContent& content) {
 
     Object pub;
     storage(pub, CKO_PUBLIC_KEY, key.label, key.id, false);
+    pub.set_bool(CKA_COPYABLE, true);
     key_common(pub, subject);
     key_material(pub, spki_bytes, key.type);
     pub.set_bool(CKA_VERIFY, can_sign);
