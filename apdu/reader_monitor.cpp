@@ -70,6 +70,7 @@ void ReaderMonitor::publish(std::vector<ReaderState> readers, bool service) {
       snap_.readers = std::move(readers);
       snap_.service = service;
       ++snap_.version;
+      version_.store(snap_.version, std::memory_order_release);
     }
     first_ = true;
   }

@@ -24,6 +24,8 @@ class Backend {
   // Changes whenever the backend had to establish a new PC/SC context (pcscd restarted): reader event
   // counters of different generations cannot be compared.
   virtual unsigned long generation() const { return 0; }
+  // Changes whenever readers() would answer differently; 0: unknown (ask readers() every time).
+  virtual unsigned long state_version() const { return 0; }
 };
 
 std::unique_ptr<Backend> make_pcsc_backend();

@@ -1,3 +1,4 @@
+#include <atomic>
 #include <mutex>
 #include <thread>
 
@@ -27,7 +28,10 @@ class PcscBackend final : public Backend {
  public:
   void start_monitor() override {
     std::lock_guard lock(mutex_);
-    if (!monitor_) monitor_ = std::make_unique<pcsc::ReaderMonitor>();
+    if (!monitor_) {
+      monitor_ = std::make_unique<pcsc::ReaderMonitor>();
+      monitor_ptr_.store(monitor_.get(), std::memory_order_release);
+    }
   }
 
   std::vector<pcsc::ReaderState> readers() override {
@@ -104,6 +108,11 @@ class PcscBackend final : public Backend {
     if (monitor_) monitor_->cancel_waits();
   }
 
+  unsigned long state_version() const override {
+    auto* m = monitor();
+    return m ? m->version() : 0;
+  }
+
   unsigned long generation() const override {
     if (auto* m = monitor()) return m->snapshot().generation;
     std::lock_guard lock(mutex_);
@@ -111,10 +120,7 @@ class PcscBackend final : public Backend {
   }
 
  private:
-  pcsc::ReaderMonitor* monitor() const {
-    std::lock_guard lock(mutex_);
-    return monitor_.get();
-  }
+  pcsc::ReaderMonitor* monitor() const { return monitor_ptr_.load(std::memory_order_acquire); }
 
   bool take_cancel() {
     std::lock_guard lock(mutex_);
@@ -158,6 +164,7 @@ class PcscBackend final : public Backend {
   std::shared_ptr<pcsc::Context> wait_ctx_;
   bool cancelled_ = false;
   std::unique_ptr<pcsc::ReaderMonitor> monitor_;  // declared last: stopped first
+  std::atomic<pcsc::ReaderMonitor*> monitor_ptr_{nullptr};  // read without the lock on every call
 };
 
 }  // namespace

@@ -149,6 +149,10 @@ CK_INFO Module::info() {
 // Slots
 
 void Module::refresh_locked() {
+  // Nothing changed since the last look (the reader monitor says so): the slots are as they are.
+  const unsigned long version = backend_->state_version();
+  if (version != 0 && version == state_version_) return;
+  state_version_ = version;
   auto states = backend_->readers();
   // A new PC/SC context (pcscd restarted): its event counters start afresh. A card still present keeps its
   // token; the token's transport reconnects at its next command and re-validates the card (Token::io).

@@ -32,8 +32,6 @@ class StateLock {
 struct Operation {
   Mechanism mech;
   const Object* key = nullptr;
-  std::shared_ptr<const Object> key_owner;  // keeps a session object used as the key alive
-  bool updated = false;         // a C_*Update came: only C_*Final may end it (a single-part call is refused)
   std::unique_ptr<Hash> hash;   // hash mechanisms: hashed as parts arrive
   Bytes buffer;                 // other mechanisms: the whole input
   bool context_login = false;   // CKU_CONTEXT_SPECIFIC done for an always-authenticate key
@@ -49,10 +47,6 @@ struct Session {
   std::optional<std::vector<CK_OBJECT_HANDLE>> find;
   std::size_t find_pos = 0;
   std::optional<Operation> sign, verify, encrypt, decrypt, digest;
-  // Session objects created in this session (CKA_TOKEN false): visible to every session of the token in this
-  // process, destroyed with this session. A leaf lock; an object is replaced, never changed in place.
-  std::map<CK_OBJECT_HANDLE, std::shared_ptr<const Object>> objects;
-  std::mutex objects_mutex;
 };
 
 struct Slot {
@@ -101,36 +95,18 @@ class Module {
   CK_ULONG find(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE* out, CK_ULONG max);
   void find_final(CK_SESSION_HANDLE h);
   CK_OBJECT_HANDLE create_object(CK_SESSION_HANDLE h, const CK_ATTRIBUTE* tmpl, CK_ULONG n);
-  CK_OBJECT_HANDLE copy_object(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, const CK_ATTRIBUTE* tmpl, CK_ULONG n);
-  void set_attribute_value(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, const CK_ATTRIBUTE* tmpl, CK_ULONG n);
   void destroy_object(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o);
 
-  // Cryptographic functions. The C layer passes what it read from the caller's pointers; an argument it found
-  // bad is reported here, after the session and the operation were checked, so that the error ends the
-  // operation as PKCS#11 3.0 (5.2) says.
+  // Cryptographic functions. `out`/`out_len` follow the size-query convention (entry.cpp checked out_len).
   enum class Op { Sign, Verify, Encrypt, Decrypt, Digest };
-  struct Call {
-    std::optional<ByteView> data;        // single-part input; nullopt for a C_*Final
-    std::optional<CK_ULONG> capacity;    // the caller's buffer; nullopt: no buffer (a size query)
-    bool arguments_bad = false;          // a NULL pointer where the standard wants one
-  };
-  // The two-call convention's answer: the size, and the bytes when the caller's buffer takes them.
-  struct Output {
-    CK_ULONG size = 0;
-    std::optional<Bytes> bytes;
-  };
   void op_init(Op op, CK_SESSION_HANDLE h, const CK_MECHANISM* m, CK_OBJECT_HANDLE key);
-  void op_update(Op op, CK_SESSION_HANDLE h, std::optional<ByteView> part);  // nullopt: a bad pointer
+  void op_update(Op op, CK_SESSION_HANDLE h, ByteView part);
   // Single-part (data given) or final (data nullopt) step producing output.
-  Output op_output(Op op, CK_SESSION_HANDLE h, const Call& c);
-  // Verify single-part / final (`c.capacity` unused); nullopt signature: a bad pointer.
-  void verify_finish(CK_SESSION_HANDLE h, const Call& c, std::optional<ByteView> signature);
-  void digest_key(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE key);
-  Bytes generate_random(CK_SESSION_HANDLE h, CK_ULONG len);
-  // C_SessionCancel: ends the operations named by `flags` (CKF_SIGN, CKF_FIND_OBJECTS, ...).
-  void cancel_operations(CK_SESSION_HANDLE h, CK_FLAGS flags);
-  // For functions whose own checks come after the session handle's (C_SeedRandom, ...).
-  void check_session(CK_SESSION_HANDLE h);
+  void op_output(Op op, CK_SESSION_HANDLE h, std::optional<ByteView> data, CK_BYTE* out, CK_ULONG* out_len);
+  // Verify single-part / final.
+  void verify_finish(CK_SESSION_HANDLE h, std::optional<ByteView> data, ByteView signature);
+  void generate_random(CK_SESSION_HANDLE h, CK_BYTE* out, CK_ULONG len);
+  void cancel_operations(CK_SESSION_HANDLE h);
 
  private:
   std::shared_ptr<Session> session(CK_SESSION_HANDLE h);
@@ -140,14 +116,7 @@ class Module {
   void drop_token_locked(Slot& s);
   void card_gone(const std::shared_ptr<Token>& t);
   bool visible(const Token& t, const Object& o) const;
-  // A visible object of the session's token or one of its session objects; CKR_OBJECT_HANDLE_INVALID otherwise.
-  std::shared_ptr<const Object> object_of(Session& s, CK_OBJECT_HANDLE h);
-  std::shared_ptr<const Object> lookup(Session& s, CK_OBJECT_HANDLE h);  // nullptr when not found or not visible
-  std::vector<std::shared_ptr<Session>> sessions_of(const Token& t);
-  // Session objects (module_data.cpp).
-  CK_OBJECT_HANDLE create_data_object(Session& s, const CK_ATTRIBUTE* tmpl, CK_ULONG n);
-  CK_OBJECT_HANDLE add_session_object(Session& s, Object o);
-  void destroy_session_object(Session& s, CK_OBJECT_HANDLE h);
+  const Object& object_of(Session& s, CK_OBJECT_HANDLE h);
   std::optional<Operation>& op_slot(Session& s, Op op);
   template <class F>
   decltype(auto) watching_removal(const std::shared_ptr<Token>& t, F&& fn);
@@ -163,6 +132,7 @@ class Module {
   CK_OBJECT_HANDLE next_object_ = 1;
   bool finalized_ = false;
   unsigned long generation_ = 0;  // the backend's context generation the slots' event counters belong to
+  unsigned long state_version_ = 0;  // the backend's reader state the slots were last refreshed from
 };
 
 // Runs `fn`; a removed card closes every session of the token's slot.

@@ -8,6 +8,7 @@
 // Shared by the PKCS#11 module and the tools (`akis`, the desktop application): one monitor per process.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <memory>
@@ -35,6 +36,8 @@ class ReaderMonitor {
   ReaderMonitor& operator=(const ReaderMonitor&) = delete;
 
   Snapshot snapshot() const;
+  // The version of the latest snapshot, without taking the monitor's lock or copying anything.
+  unsigned long version() const { return version_.load(std::memory_order_acquire); }
   // Blocks until a snapshot newer than `version` is published, the timeout passes (negative: none) or
   // cancel_waits() is called. True when there is a newer snapshot.
   bool wait_newer(unsigned long version, std::chrono::milliseconds timeout);
@@ -48,6 +51,7 @@ class ReaderMonitor {
   mutable std::mutex mutex_;
   std::condition_variable changed_;
   Snapshot snap_;
+  std::atomic<unsigned long> version_{0};
   bool first_ = false, stop_ = false, exited_ = false;
   unsigned long cancels_ = 0;
   std::shared_ptr<Context> ctx_;  // the monitor's own: pcsc-lite serialises the calls of one context
