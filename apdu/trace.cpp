@@ -8,12 +8,21 @@
 #include <memory>
 #include <mutex>
 
+#include "akis/redact.hpp"
+
 namespace akis::trace {
 
 namespace {
 std::mutex g_mutex;
 Sink g_sink;
 std::atomic<bool> g_enabled{false};
+std::atomic<int> g_personal{-1};  // -1: not decided yet (AKIS_APDU_TRACE_PERSONAL)
+
+// Answers that carry the card's content (certificates with the holder's name and T.C. Kimlik No, the serial,
+// labels): READ BINARY, READ RECORD, GET DATA, and GET RESPONSE (the rest of any of them).
+bool content_answer(std::uint8_t ins) { return ins == 0xB0 || ins == 0xB2 || ins == 0xCA || ins == 0xC0; }
+// Commands whose data is card content: UPDATE BINARY / WRITE BINARY / UPDATE RECORD / APPEND RECORD.
+bool content_command(std::uint8_t ins) { return ins == 0xD6 || ins == 0xD0 || ins == 0xDC || ins == 0xE2; }
 
 std::string stamp() {
   using namespace std::chrono;
@@ -40,6 +49,19 @@ void set_sink(Sink sink) {
   g_enabled = static_cast<bool>(g_sink);
 }
 
+void set_personal(bool raw) { g_personal = raw ? 1 : 0; }
+
+bool personal() {
+  int p = g_personal.load();
+  if (p < 0) {
+    const char* e = std::getenv("AKIS_APDU_TRACE_PERSONAL");
+    std::string v = e ? e : "";
+    p = (v == "yes" || v == "1" || v == "true") ? 1 : 0;
+    g_personal = p;
+  }
+  return p == 1;
+}
+
 bool enabled() { return g_enabled.load(std::memory_order_relaxed); }
 
 void configure_from_env() {
@@ -61,9 +83,10 @@ void configure_from_env() {
 std::string format_command(const std::string& reader, const Command& c, ByteView encoded) {
   std::string s = "[" + reader + "] -> ";
   if (c.sensitive && !c.data.empty()) {
-    // Header and Lc only: the secret never reaches the trace.
-    s += to_hex(encoded.first(std::min<std::size_t>(encoded.size(), 5)), ' ');
-    s += " <redacted " + std::to_string(c.data.size()) + " bytes>";
+    // The header only: neither the secret nor its length (Lc) reaches the trace.
+    s += to_hex(encoded.first(std::min<std::size_t>(encoded.size(), 4)), ' ') + " <redacted>";
+  } else if (content_command(c.ins) && !c.data.empty() && !personal()) {
+    s += to_hex(encoded.first(std::min<std::size_t>(encoded.size(), 5)), ' ') + " " + redact::placeholder(c.data);
   } else {
     s += to_hex(encoded, ' ');
   }
@@ -73,7 +96,9 @@ std::string format_command(const std::string& reader, const Command& c, ByteView
 std::string format_response(const std::string& reader, const Command& c, const Response& r) {
   std::string s = "[" + reader + "] <- ";
   if (c.sensitive_response && !r.data.empty())
-    s += "<redacted " + std::to_string(r.data.size()) + " bytes> ";
+    s += "<redacted> ";
+  else if (content_answer(c.ins) && !r.data.empty() && !personal())
+    s += redact::placeholder(r.data) + " ";
   else if (!r.data.empty())
     s += to_hex(r.data, ' ') + " ";
   char sw[8];

@@ -1,4 +1,7 @@
-// APDU trace: the first thing a user with a real card sends us. Secrets are always redacted.
+// APDU trace: the first thing a user with a real card sends us. Secrets (PIN, PUK, their lengths, deciphered
+// data) are always redacted. Card content (READ BINARY / READ RECORD / GET DATA answers, written data: the holder's
+// name, T.C. Kimlik No, serial, certificates) becomes "<N bytes #keyed-hash>" (akis/redact.hpp) unless the holder
+// asks for raw data for their own use (AKIS_APDU_TRACE_PERSONAL=yes, or set_personal(true)).
 // Switched on with AKIS_APDU_TRACE=stderr or AKIS_APDU_TRACE=/path/to/file, or in code.
 #pragma once
 
@@ -16,8 +19,11 @@ void set_sink(Sink sink);
 // Reads AKIS_APDU_TRACE once and installs a sink for it (no-op when unset).
 void configure_from_env();
 bool enabled();
+// Raw card content in the trace (the holder's own use). Default: AKIS_APDU_TRACE_PERSONAL=yes, else off.
+void set_personal(bool raw);
+bool personal();
 
-// "-> 00 20 00 81 06 <redacted 6 bytes>" / "<- 90 00"
+// "-> 00 20 00 81 <redacted>" / "<- <120 bytes #0123456789abcdef> 90 00" / "<- 90 00"
 std::string format_command(const std::string& reader, const Command& c, ByteView encoded);
 std::string format_response(const std::string& reader, const Command& c, const Response& r);
 void command(const std::string& reader, const Command& c, ByteView encoded);

@@ -47,6 +47,7 @@ int cmd_cert_export(const Options& o, int index, const std::string& format, cons
 int cmd_pin_change(const Options& o);
 int cmd_pin_unblock(const Options& o);
 int cmd_unlock(const Options& o, const std::string& service_url, const std::string& ca_file);
+int cmd_probe(const Options& o, const std::string& report, const std::string& record);
 
 // Reads a new PIN twice and checks the card's policy before anything reaches the card.
 Secret read_new_pin(SecretInput& in, const PinInfo& pin);

@@ -45,6 +45,13 @@ int main(int argc, char** argv) {
   unlock->add_option("--service", service, "unlock service URL");
   unlock->add_option("--ca-file", ca_file, "CA certificate that signed the service's TLS certificate");
 
+  std::string report, record;
+  auto* probe = app.add_subcommand("probe", "read-only diagnostics of any card: a report safe to publish");
+  probe->add_option("--report", report, "write the report (JSON, no personal data) to this file");
+  probe->add_option("--record", record, "write the raw session (private: holds your certificates) to this file");
+  probe->add_option("--reader,-r", o.reader, "card reader (name or part of it; default: the first with a card)");
+  probe->add_flag("--json", o.json, "machine-readable output");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -58,6 +65,7 @@ int main(int argc, char** argv) {
     if (*change) return cmd_pin_change(o);
     if (*unblock) return cmd_pin_unblock(o);
     if (*unlock) return cmd_unlock(o, service, ca_file);
+    if (*probe) return cmd_probe(o, report, record);
   } catch (const Failure& f) {
     std::cerr << "akis: " << f.what() << "\n";
     return f.code;

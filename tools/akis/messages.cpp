@@ -156,6 +156,22 @@ const Entry kCatalogue[] = {
     {M::ErrIssuerKeyBlocked,
      "The card no longer accepts online unlocking (too many refused authorisations). Contact your certificate authority.",
      "Kart artık çevrim içi kilit çözmeyi kabul etmiyor (çok fazla reddedilen onay). Sertifika sağlayıcınıza başvurun."},
+
+    {M::ProbeReader, "Reader: {}", "Okuyucu: {}"},
+    {M::ProbeAtr, "ATR: {} ({}; {})", "ATR: {} ({}; {})"},
+    {M::ProbeAtrUnknown, "not in the AKİS ATR table", "AKİS ATR tablosunda yok"},
+    {M::ProbeApp, "PKCS#15 application found by {}", "PKCS#15 uygulaması bulundu: {}"},
+    {M::ProbeNoApp, "No PKCS#15 application", "PKCS#15 uygulaması yok"},
+    {M::ProbeCommands, "{} commands sent, none of them changes the card", "{} komut gönderildi, hiçbiri kartı değiştirmez"},
+    {M::ProbeObjects, "Objects: {} certificates, {} private keys, {} public keys, {} skipped",
+     "Nesneler: {} sertifika, {} özel anahtar, {} açık anahtar, {} atlanan"},
+    {M::ProbeCounter, "Retry counter of {}: {} tries left", "{} deneme sayacı: {} hak kaldı"},
+    {M::ProbeCounterNotRead, "Retry counter of {}: not read ({})", "{} deneme sayacı: okunmadı ({})"},
+    {M::ProbeVerdict, "Verdict: {} ({})", "Sonuç: {} ({})"},
+    {M::ProbeReportWritten, "Report written to {}: it holds no personal data and may be published.",
+     "Rapor {} dosyasına yazıldı: kişisel veri içermez, herkese açık paylaşılabilir."},
+    {M::ProbeRecordWritten, "Recording written to {}: it holds your certificates and card serial; send it only privately.",
+     "Kayıt {} dosyasına yazıldı: sertifikalarınızı ve kart seri numaranızı içerir; yalnızca özel olarak gönderin."},
 };
 static_assert(sizeof kCatalogue / sizeof kCatalogue[0] == static_cast<std::size_t>(M::kCount),
               "every message needs a row");

@@ -29,6 +29,9 @@ enum class M {
   PromptCode, ErrCodeFormat, CodeTimeLeft, ChooseCard, ErrChoice, UnlockContacting, UnlockDone, ErrCodeExpired,
   ErrCodeUsed, ErrCodeInvalid, ErrWrongCard, ErrCardRevoked, ErrServiceUnreachable, ErrService, ErrCodeRateLimited,
   ErrNeedsHttps, ErrServiceMalformed, ErrCryptogramRefused, ErrIssuerKeyBlocked,
+  // probe
+  ProbeReader, ProbeAtr, ProbeAtrUnknown, ProbeApp, ProbeNoApp, ProbeCommands, ProbeObjects, ProbeCounter,
+  ProbeCounterNotRead, ProbeVerdict, ProbeReportWritten, ProbeRecordWritten,
   kCount
 };
 

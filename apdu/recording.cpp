@@ -1,0 +1,197 @@
+#include "akis/recording.hpp"
+
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace akis {
+
+namespace {
+constexpr std::uint8_t kSelect = 0xA4, kGetResponse = 0xC0;
+
+bool accepted(ByteView answer) {
+  if (answer.size() < 2) return false;
+  std::uint8_t sw1 = answer[answer.size() - 2];
+  return sw1 == 0x90 || sw1 == 0x61;
+}
+
+// Commands whose answer does not depend on the current file: SELECT by DF name, by path from the MF, of the MF
+// itself, and GET DATA.
+bool absolute(ByteView apdu) {
+  if (apdu.size() < 4) return false;
+  if (apdu[1] == 0xCA) return true;
+  if (apdu[1] != kSelect) return false;
+  return apdu[2] == 0x04 || apdu[2] == 0x08 || (apdu[2] == 0x00 && apdu.size() >= 7 && apdu[5] == 0x3F && apdu[6] == 0x00);
+}
+
+// The key a command is answered under: the last accepted SELECT (nothing for an absolute command), or for
+// GET RESPONSE that and the command before it.
+struct Context {
+  Bytes selection, previous;
+  Bytes key(ByteView apdu) const {
+    if (apdu.size() > 1 && apdu[1] == kGetResponse) {  // the rest of the previous command's answer, in its file
+      Bytes k = selection;
+      k.push_back(0xFF);
+      append(k, previous);
+      return k;
+    }
+    return absolute(apdu) ? Bytes{} : selection;
+  }
+  void after(ByteView apdu, ByteView answer) {
+    if (apdu.size() > 1 && apdu[1] == kSelect && accepted(answer)) selection.assign(apdu.begin(), apdu.end());
+    previous.assign(apdu.begin(), apdu.end());
+  }
+};
+
+std::string describe(ByteView apdu) { return apdu.empty() ? "(empty)" : to_hex(apdu, ' '); }
+}  // namespace
+
+bool secret_command(ByteView apdu) {
+  if (apdu.size() <= 5) return false;  // no data: VERIFY without data reads the counter
+  switch (apdu[1]) {
+    case 0x20: case 0x21: case 0x24: case 0x2C: case 0x82: return true;
+    default: return false;
+  }
+}
+
+std::string Recording::text() const {
+  std::ostringstream out;
+  out << "akis-recording 1\natr " << to_hex(atr) << "\n";
+  for (auto& e : exchanges)
+    out << "> " << to_hex(e.command) << (e.header_only ? "*" : "") << "\n< " << to_hex(e.answer) << "\n";
+  return out.str();
+}
+
+Recording parse_recording(std::istream& in) {
+  Recording r;
+  std::string line;
+  std::size_t n = 0;
+  bool header = false, have_atr = false, want_answer = false;
+  auto bad = [&](const std::string& why) {
+    return std::invalid_argument("recording line " + std::to_string(n) + ": " + why);
+  };
+  while (std::getline(in, line)) {
+    ++n;
+    if (auto hash = line.find('#'); hash != std::string::npos) line.erase(hash);
+    while (!line.empty() && (line.back() == ' ' || line.back() == '\r' || line.back() == '\t')) line.pop_back();
+    if (line.empty()) continue;
+    try {
+      if (!header) {
+        if (line != "akis-recording 1") throw bad("expected 'akis-recording 1'");
+        header = true;
+      } else if (line.rfind("atr ", 0) == 0 && !have_atr) {
+        r.atr = from_hex(line.substr(4));
+        have_atr = true;
+      } else if (line.rfind("> ", 0) == 0 && !want_answer) {
+        Exchange e;
+        std::string hex = line.substr(2);
+        if (!hex.empty() && hex.back() == '*') {
+          e.header_only = true;
+          hex.pop_back();
+        }
+        e.command = from_hex(hex);
+        if (e.command.size() < 4 || (e.header_only && e.command.size() != 4)) throw bad("a command has 4+ bytes");
+        r.exchanges.push_back(std::move(e));
+        want_answer = true;
+      } else if (line.rfind("< ", 0) == 0 && want_answer) {
+        r.exchanges.back().answer = from_hex(line.substr(2));
+        if (r.exchanges.back().answer.size() < 2) throw bad("an answer ends with SW1 SW2");
+        want_answer = false;
+      } else {
+        throw bad("unexpected '" + line.substr(0, 40) + "'");
+      }
+    } catch (const std::invalid_argument& e) {
+      if (std::string(e.what()).rfind("recording line", 0) == 0) throw;
+      throw bad(e.what());
+    }
+  }
+  if (!header) throw std::invalid_argument("recording: empty (no 'akis-recording 1' line)");
+  if (!have_atr) throw std::invalid_argument("recording: no 'atr' line");
+  if (want_answer) throw std::invalid_argument("recording: the last command has no answer");
+  return r;
+}
+
+Recording read_recording(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::invalid_argument("cannot read recording " + path);
+  return parse_recording(in);
+}
+
+Bytes RecordingTransport::transmit(ByteView apdu) {
+  Bytes answer = inner_->transmit(apdu);
+  Exchange e;
+  e.header_only = secret_command(apdu);
+  e.command.assign(apdu.begin(), e.header_only ? apdu.begin() + 4 : apdu.end());
+  e.answer = answer;
+  std::lock_guard lock(mutex_);
+  exchanges_.push_back(std::move(e));
+  return answer;
+}
+
+Recording RecordingTransport::recording() const {
+  Recording r;
+  r.atr = inner_->atr();
+  std::lock_guard lock(mutex_);
+  r.exchanges = exchanges_;
+  return r;
+}
+
+std::size_t RecordingTransport::count() const {
+  std::lock_guard lock(mutex_);
+  return exchanges_.size();
+}
+
+ReplayTransport::ReplayTransport(Recording rec, Mode mode, std::string name)
+    : rec_(std::move(rec)), mode_(mode), name_(std::move(name)), served_(rec_.exchanges.size(), 0) {
+  Context ctx;
+  for (auto& e : rec_.exchanges) {
+    context_.push_back(ctx.key(e.command));
+    ctx.after(e.command, e.answer);
+  }
+}
+
+bool ReplayTransport::same(const Exchange& e, ByteView apdu) {
+  if (e.header_only) return secret_command(apdu) && std::equal(e.command.begin(), e.command.end(), apdu.begin());
+  return std::equal(e.command.begin(), e.command.end(), apdu.begin(), apdu.end());
+}
+
+const Exchange* ReplayTransport::find(ByteView apdu) {
+  if (mode_ == Mode::Strict) {
+    if (next_ >= rec_.exchanges.size())
+      throw ReplayMiss("replay: command " + describe(apdu) + " after the end of the recording (" +
+                       std::to_string(rec_.exchanges.size()) + " commands)");
+    const Exchange& e = rec_.exchanges[next_];
+    if (!same(e, apdu))
+      throw ReplayMiss("replay: command " + describe(apdu) + " where the recording has " + describe(e.command) +
+                       " (command " + std::to_string(next_ + 1) + ")");
+    ++next_;
+    return &e;
+  }
+  Context now{current_, previous_};
+  const Bytes key = now.key(apdu);
+  std::size_t last = rec_.exchanges.size();
+  for (std::size_t i = 0; i < rec_.exchanges.size(); ++i) {
+    if (context_[i] != key || !same(rec_.exchanges[i], apdu)) continue;
+    if (served_[i] == 0) {
+      ++served_[i];
+      return &rec_.exchanges[i];
+    }
+    last = i;
+  }
+  if (last < rec_.exchanges.size()) return &rec_.exchanges[last];
+  throw ReplayMiss("replay: no recorded answer to " + describe(apdu) + " with " +
+                   (key.empty() ? std::string("nothing selected") : "the file of " + describe(key) + " selected"));
+}
+
+Bytes ReplayTransport::transmit(ByteView apdu) {
+  std::lock_guard lock(mutex_);
+  const Exchange* e = find(apdu);
+  Context ctx{current_, previous_};
+  ctx.after(apdu, e->answer);
+  current_ = std::move(ctx.selection);
+  previous_ = std::move(ctx.previous);
+  ++answered_;
+  return e->answer;
+}
+
+}  // namespace akis

@@ -1,0 +1,42 @@
+// Shared pieces of the evidence tests (probe, redaction, replay): cards, key directories, forbidden strings.
+#pragma once
+
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "akis/redact.hpp"
+#include "cards.hpp"
+#include "in_process.hpp"
+#include "probe.hpp"
+
+namespace akis::test {
+
+// The holder's report key lives in $XDG_CONFIG_HOME/akis: each test picks its own directory.
+inline void use_key_dir(const std::string& dir) {
+  ::setenv("XDG_CONFIG_HOME", dir.c_str(), 1);
+  redact::reset_for_tests();
+}
+
+// Everything a report must not contain about `values`: the text, upper/lower hex of its bytes (with and without
+// spaces), its UTF-16BE (BMPString) hex, and for hex strings the bytes they spell.
+inline std::vector<std::string> encodings(const std::string& value) {
+  std::vector<std::string> out = {value};
+  auto hex_forms = [&](ByteView b) {
+    std::string up = to_hex(b), sp = to_hex(b, ' ');
+    std::string low = up, lsp = sp;
+    for (auto& c : low) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (auto& c : lsp) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (auto& s : {up, sp, low, lsp}) out.push_back(s);
+  };
+  hex_forms(view(value));
+  Bytes utf16;
+  for (unsigned char c : value) {  // ASCII and Latin-1 range only: enough for digits and the hex forms
+    utf16.push_back(0);
+    utf16.push_back(c);
+  }
+  hex_forms(utf16);
+  return out;
+}
+
+}  // namespace akis::test

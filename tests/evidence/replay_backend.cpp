@@ -1,0 +1,45 @@
+#include "replay_backend.hpp"
+
+#include <mutex>
+
+#include "akis/error.hpp"
+#include <thread>
+
+namespace akis::test {
+
+namespace {
+std::mutex g_mutex;
+Recording g_rec;
+
+class ReplayBackend final : public p11::Backend {
+ public:
+  std::vector<pcsc::ReaderState> readers() override {
+    std::lock_guard lock(g_mutex);
+    pcsc::ReaderState st;
+    st.name = kReplayReader;
+    st.present = true;
+    st.atr = g_rec.atr;
+    st.event_count = 1;
+    return {st};
+  }
+  std::unique_ptr<Transport> connect(const std::string& reader) override {
+    if (reader != kReplayReader) throw CardError(Err::NoReader, "no reader " + reader);
+    std::lock_guard lock(g_mutex);
+    return std::make_unique<ReplayTransport>(g_rec, ReplayTransport::Mode::Keyed, kReplayReader);
+  }
+  bool wait_for_change(const std::vector<pcsc::ReaderState>&, std::chrono::milliseconds timeout) override {
+    std::this_thread::sleep_for(std::min(timeout, std::chrono::milliseconds(50)));
+    return false;
+  }
+  void cancel_wait() override {}
+};
+}  // namespace
+
+void set_replay_recording(const Recording& rec) {
+  std::lock_guard lock(g_mutex);
+  g_rec = rec;
+}
+
+std::unique_ptr<p11::Backend> make_replay_backend() { return std::make_unique<ReplayBackend>(); }
+
+}  // namespace akis::test
