@@ -2,9 +2,11 @@
 #pragma once
 
 #include <cstdlib>
+#include <sstream>
 #include <string>
 #include <vector>
 
+#include "akis/card.hpp"
 #include "akis/redact.hpp"
 #include "cards.hpp"
 #include "in_process.hpp"
@@ -37,6 +39,18 @@ inline std::vector<std::string> encodings(const std::string& value) {
   }
   hex_forms(utf16);
   return out;
+}
+
+// What the card layer read, as text: equal for a live card and its replay.
+inline std::string profile_summary(Card& card) {
+  const CardProfile& p = card.profile();
+  std::ostringstream s;
+  s << to_hex(p.card_serial) << " " << p.token.serial << " " << p.token.label << " skipped " << p.skipped.size() << "\n";
+  for (auto& pin : p.pins) s << "pin " << pin.label << " " << int(pin.reference) << " " << pin.min_length << "\n";
+  for (auto& k : p.private_keys) s << "key " << k.label << " " << to_hex(k.id) << " " << k.bits << "\n";
+  for (auto& k : p.public_keys) s << "pub " << to_hex(k.id) << " " << (k.path.empty() ? "" : to_hex(card.public_key(k))) << "\n";
+  for (auto& c : p.certificates) s << "cert " << c.label << " " << to_hex(card.certificate(c)) << "\n";
+  return s.str();
 }
 
 }  // namespace akis::test

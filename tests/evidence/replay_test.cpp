@@ -31,17 +31,6 @@ const std::vector<Case> kCases = {
     {"2x", {"fci-no-size", "read-cap-128", "cert-padded"}}, {"2x", {"short-responses", "read-6cxx"}},
     {"2x", {"cert-direct-value", "no-pukdf", "issuer-cert"}}, {"1.0", {"get-data-refused", "fci-no-security"}}};
 
-std::string summary(Card& card) {
-  const CardProfile& p = card.profile();
-  std::ostringstream s;
-  s << to_hex(p.card_serial) << " " << p.token.serial << " " << p.token.label << " skipped " << p.skipped.size() << "\n";
-  for (auto& pin : p.pins) s << "pin " << pin.label << " " << int(pin.reference) << " " << pin.min_length << "\n";
-  for (auto& k : p.private_keys) s << "key " << k.label << " " << to_hex(k.id) << " " << k.bits << "\n";
-  for (auto& k : p.public_keys) s << "pub " << to_hex(k.id) << " " << to_hex(card.public_key(k)) << "\n";
-  for (auto& c : p.certificates) s << "cert " << c.label << " " << to_hex(card.certificate(c)) << "\n";
-  return s.str();
-}
-
 Recording probe_recording(const vcard::CardState& state, json* report = nullptr) {
   auto card = std::make_shared<vcard::VirtualCard>(state);
   auto res = cli::run_probe(std::make_unique<vcard::InProcessTransport>(card));
@@ -59,7 +48,7 @@ TEST_P(ReplayEvery, CardLayerSeesTheSameCard) {
   Recording rec = probe_recording(state, &live_report);
   Card live(std::make_unique<vcard::InProcessTransport>(std::make_shared<vcard::VirtualCard>(state)));
   Card replayed(std::make_unique<ReplayTransport>(rec));
-  EXPECT_EQ(summary(replayed), summary(live));
+  EXPECT_EQ(profile_summary(replayed), profile_summary(live));
   // Strictly in order, the probe itself sees the same card: the same report.
   auto again = cli::run_probe(std::make_unique<ReplayTransport>(rec, ReplayTransport::Mode::Strict));
   live_report.erase("reader");

@@ -1,0 +1,98 @@
+// `akis probe` as a holder runs it: the built tool, through the real pcscd and vpcd, against virtual cards of
+// every family and a set of personalities. The card's state file (PINs, tries, files) is byte-identical before
+// and after; the card-side trace (akis-vcard run --trace) shows only the commands the probe may send; the report
+// parses as JSON and holds none of the holder's data; its recording, replayed through the card layer, gives
+// the profile the card layer reads from the live card.
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include "akis/pcsc.hpp"
+#include "evidence_util.hpp"
+#include "pcsc_fixture.hpp"
+
+using namespace akis;
+using namespace akis::test;
+using nlohmann::json;
+
+namespace {
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+struct Case {
+  std::string family;
+  std::vector<std::string> quirks;
+  bool puk = true;
+};
+void PrintTo(const Case& c, std::ostream* os) {
+  *os << c.family;
+  for (auto& q : c.quirks) *os << "+" << q;
+  *os << (c.puk ? "" : " post-2011");
+}
+const std::vector<Case> kCases = {
+    {"1.0", {}}, {"1x", {}}, {"2x", {}}, {"1x", {}, false}, {"2x", {}, false},
+    {"1.0", {"verify-empty-spends"}}, {"1x", {"verify-empty-spends", "app-by-aid-only"}},
+    {"2x", {"app-by-efdir", "odf-relative-paths", "paths-need-mf"}}, {"2x", {"fci-no-size", "read-cap-128", "cert-padded"}},
+    {"2x", {"pin-status-refused", "pin-padded"}}, {"2x", {"cla80-refused", "get-data-refused", "fcp-template"}},
+    {"2x", {"short-responses", "read-6cxx", "fci-extra-tags"}}, {"2x", {"cert-direct-value", "issuer-cert", "no-pukdf"}}};
+
+class ProbePcsc : public PcscTest, public ::testing::WithParamInterface<Case> {};
+
+TEST_P(ProbePcsc, ReadOnlyReportAndReplay) {
+  const Case& c = GetParam();
+  static int n = 0;
+  const std::string dir = temp_dir() + "/probe" + std::to_string(++n);
+  std::filesystem::create_directories(dir);
+  const std::string trace = dir + "/card-trace.log", report = dir + "/report.json", rec = dir + "/session.rec";
+  const std::string state = insert_state(personality_state(c.family, c.quirks, c.puk), 35963, {"--trace", trace});
+  const std::string before = slurp(state);
+  std::string out;
+  int rc = run_command("XDG_CONFIG_HOME='" + dir + "/config' '" AKIS_CLI_BIN "' probe --reader '" +
+                           std::string(Pcscd::kReader0) + "' --report '" + report + "' --record '" + rec + "' --json",
+                       out);
+  ASSERT_EQ(rc, 0) << out;
+  EXPECT_EQ(slurp(state), before) << "the probe changed the card's state file";
+
+  // The card's own trace: only SELECT, READ BINARY/RECORD, GET RESPONSE, GET DATA, LIST FILES, VERIFY without data.
+  std::istringstream lines(slurp(trace));
+  std::string line;
+  std::size_t commands = 0;
+  const std::regex apdu("^-> ([0-9A-F]{2}) ([0-9A-F]{2})(.*)$");
+  while (std::getline(lines, line)) {
+    std::smatch m;
+    if (!std::regex_match(line, m, apdu)) continue;
+    ++commands;
+    Bytes hdr = from_hex(m[1].str() + m[2].str());
+    EXPECT_EQ(m[3].str().find("redacted"), std::string::npos) << "a PIN command with data: " << line;
+    EXPECT_TRUE(hdr[1] == 0xA4 || hdr[1] == 0xB0 || hdr[1] == 0xB2 || hdr[1] == 0xC0 || hdr[1] == 0xCA ||
+                (hdr[1] == 0x18 && hdr[0] == 0x80) || hdr[1] == 0x20)
+        << line;
+  }
+  EXPECT_GT(commands, 5u);
+
+  json r = json::parse(slurp(report));
+  EXPECT_EQ(r["format"], "akis-probe 1");
+  EXPECT_EQ(json::parse(out.substr(out.find('{'), out.rfind('}') - out.find('{') + 1)), r);
+  EXPECT_TRUE(r["module"]["token_present"].get<bool>()) << r.dump(2);
+  const std::string text = slurp(report);
+  const auto& m = material_for(c.family, c.puk);
+  for (auto& e : encodings(personality_options(c.family, c.quirks, c.puk).holder))
+    EXPECT_EQ(text.find(e), std::string::npos) << e;
+  for (auto& e : encodings(to_hex(m.serial))) EXPECT_EQ(text.find(e), std::string::npos) << e;
+
+  // The recording replays as the live card.
+  Recording recording = read_recording(rec);
+  auto ctx = std::make_shared<pcsc::Context>();
+  Card live(std::make_unique<pcsc::PcscTransport>(ctx, Pcscd::kReader0));
+  Card replayed(std::make_unique<ReplayTransport>(recording));
+  EXPECT_EQ(profile_summary(replayed), profile_summary(live));
+}
+
+INSTANTIATE_TEST_SUITE_P(Personalities, ProbePcsc, ::testing::ValuesIn(kCases));
+
+}  // namespace
