@@ -88,12 +88,10 @@ CK_SESSION_INFO Module::session_info(CK_SESSION_HANDLE h) {
 }
 
 namespace {
-bool pin_format_ok(const PinInfo& pin, const Secret& value) {
-  return value.size() >= pin.min_length && value.size() <= pin.max_length && value.all_digits();
-}
+bool pin_format_ok(const PinInfo& pin, const Secret& value) { return pin_format(pin, value) == PinFormat::Ok; }
 void check_pin_format(const PinInfo& pin, const Secret& value) {
-  if (value.size() < pin.min_length || value.size() > pin.max_length) fail(CKR_PIN_LEN_RANGE);
-  if (!value.all_digits()) fail(CKR_PIN_INVALID);
+  if (pin_format(pin, value) == PinFormat::BadLength) fail(CKR_PIN_LEN_RANGE);
+  if (pin_format(pin, value) == PinFormat::NotDigits) fail(CKR_PIN_INVALID);
 }
 }  // namespace
 
@@ -166,7 +164,7 @@ void Module::set_pin(CK_SESSION_HANDLE h, const Secret& old_pin, const Secret& n
   if (!(s->flags & CKF_RW_SESSION)) fail(CKR_SESSION_READ_ONLY);
   const PinInfo* pi = s->token->login() == Login::SO ? s->token->profile().puk() : s->token->profile().user_pin();
   check_pin_format(*pi, new_pin);
-  if (old_pin.size() < pi->min_length || old_pin.size() > pi->max_length) fail(CKR_PIN_INCORRECT);
+  if (!pin_format_ok(*pi, old_pin)) fail(CKR_PIN_INCORRECT);  // never sent
   try {
     with_card(*s, [&](Card& c) { c.change_pin(*pi, old_pin, new_pin); });
   } catch (const CardError&) {

@@ -125,6 +125,12 @@ Bytes trim_to_der(ByteView file) {
   return Bytes(file.begin(), file.end());  // not DER: handed on as it is, for the caller to reject
 }
 
+PinFormat pin_format(const PinInfo& pin, const Secret& value) {
+  if (value.size() < pin.min_length || value.size() > pin.max_length) return PinFormat::BadLength;
+  if (pin.type != PinType::Utf8 && !value.all_digits()) return PinFormat::NotDigits;
+  return PinFormat::Ok;
+}
+
 Secret encode_pin(const PinInfo& pin, const Secret& value) {
   ByteView v = value.bytes();
   Bytes out;

@@ -27,6 +27,10 @@ struct PinInfo {
   std::uint8_t pad_char = 0x00;
   bool needs_padding = false;
 };
+// The PIN policy of the card's description (AODF minLength / maxLength, and digits only unless the pinType is
+// UTF-8): the one check the module and the tools make before a PIN goes to the card.
+enum class PinFormat { Ok, BadLength, NotDigits };
+PinFormat pin_format(const PinInfo& pin, const Secret& value);
 // The bytes VERIFY / CHANGE / RESET RETRY COUNTER carry for `value` (what the user typed).
 // Throws CardError(InvalidArgument) when the value cannot be encoded (not digits for BCD, longer than stored).
 Secret encode_pin(const PinInfo& pin, const Secret& value);

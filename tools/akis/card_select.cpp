@@ -72,7 +72,7 @@ Secret read_secret(SecretInput& in, M prompt, const char* env, const char* what)
 Secret read_new_pin(SecretInput& in, const PinInfo& pin) {
   auto first = in.read(msg(M::PromptNewPin, pin.min_length, pin.max_length), "AKIS_NEW_PIN");
   if (!first) throw Failure(kUsage, msg(M::ErrNoSecretSource, "PIN", "AKIS_NEW_PIN"));
-  if (first->size() < pin.min_length || first->size() > pin.max_length || !first->all_digits())
+  if (pin_format(pin, *first) != PinFormat::Ok)
     throw Failure(kBadInput, msg(M::ErrPinPolicy, pin.min_length, pin.max_length));
   auto again = in.read(msg(M::PromptNewPinAgain), "AKIS_NEW_PIN");
   if (!again) throw Failure(kUsage, msg(M::ErrNoSecretSource, "PIN", "AKIS_NEW_PIN"));

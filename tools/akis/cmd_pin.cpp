@@ -38,7 +38,7 @@ int cmd_pin_change(const Options& o) {
     if (st.blocked) throw Failure(kBlocked, msg(M::PinIsBlocked) + "\n" + unblock_hint(p));
     Secret old_pin = read_secret(in, M::PromptPin, "AKIS_PIN", "PIN");
     Secret new_pin = read_new_pin(in, pin);
-    if (old_pin.size() < pin.min_length || old_pin.size() > pin.max_length || !old_pin.all_digits())
+    if (pin_format(pin, old_pin) != PinFormat::Ok)
       throw Failure(kBadInput, msg(M::ErrPinPolicy, pin.min_length, pin.max_length));
     confirm_last_try(in, st, M::LastTryWarning, M::LastTryQuestion, o.yes);
     try {
@@ -66,7 +66,7 @@ int cmd_pin_unblock(const Options& o) {
     if (st.blocked) throw Failure(kBlocked, msg(M::PukBlocked));
     if (st.tries_left >= 0) std::cerr << msg(M::PukTries, st.tries_left) << "\n";
     Secret puk_value = read_secret(in, M::PromptPuk, "AKIS_PUK", "PUK");
-    if (puk_value.size() < puk.min_length || puk_value.size() > puk.max_length || !puk_value.all_digits())
+    if (pin_format(puk, puk_value) != PinFormat::Ok)
       throw Failure(kBadInput, msg(M::ErrPinPolicy, puk.min_length, puk.max_length));
     Secret new_pin = read_new_pin(in, pin);
     confirm_last_try(in, st, M::LastPukWarning, M::LastPukQuestion, o.yes);
