@@ -1,6 +1,7 @@
 #include "akis/recording.hpp"
 
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <stdexcept>
 
@@ -179,8 +180,58 @@ const Exchange* ReplayTransport::find(ByteView apdu) {
     last = i;
   }
   if (last < rec_.exchanges.size()) return &rec_.exchanges[last];
+  if (const Exchange* e = read_from_content(apdu, key)) return e;
   throw ReplayMiss("replay: no recorded answer to " + describe(apdu) + " with " +
                    (key.empty() ? std::string("nothing selected") : "the file of " + describe(key) + " selected"));
+}
+
+// READ BINARY of a range the recording holds for the same file, with another offset or Le than recorded (a later
+// card layer that reads in other steps): answered from the bytes the recorded reads returned with 90 00.
+const Exchange* ReplayTransport::read_from_content(ByteView apdu, const Bytes& key) {
+  if (apdu.size() != 5 || apdu[1] != 0xB0 || (apdu[2] & 0x80)) return nullptr;
+  struct Read {
+    std::size_t offset, le;
+    Bytes data;
+    std::uint16_t sw;
+  };
+  std::vector<Read> reads;
+  std::map<std::size_t, Bytes> pieces;
+  for (std::size_t i = 0; i < rec_.exchanges.size(); ++i) {
+    const Exchange& e = rec_.exchanges[i];
+    if (context_[i] != key || e.command.size() != 5 || e.command[1] != 0xB0 || (e.command[2] & 0x80)) continue;
+    if (e.answer.size() < 2) continue;
+    Read r{static_cast<std::size_t>((e.command[2] << 8) | e.command[3]), e.command[4] ? e.command[4] : 256u,
+           Bytes(e.answer.begin(), e.answer.end() - 2), be16(e.answer, e.answer.size() - 2)};
+    if (r.sw == 0x9000 || r.sw == 0x6282) pieces[r.offset] = r.data;
+    reads.push_back(std::move(r));
+  }
+  Bytes content;
+  for (auto& [offset, data] : pieces) {
+    if (offset > content.size()) break;  // a gap: nothing known beyond it
+    if (offset + data.size() > content.size())
+      content.insert(content.end(), data.begin() + static_cast<std::ptrdiff_t>(content.size() - offset), data.end());
+  }
+  // The end of the file is known when a recorded read stopped there: fewer bytes than asked, 62 82, or an error
+  // at that very offset.
+  bool end_known = false;
+  for (auto& r : reads)
+    end_known |= (r.offset + r.data.size() == content.size() && (r.data.size() < r.le || r.sw == 0x6282)) ||
+                 (r.offset == content.size() && r.data.empty() && r.sw != 0x9000);
+  const std::size_t offset = static_cast<std::size_t>((apdu[2] << 8) | apdu[3]), le = apdu[4] ? apdu[4] : 256;
+  if (offset + le > content.size() && !end_known) return nullptr;
+  Exchange made;
+  made.command.assign(apdu.begin(), apdu.end());
+  if (offset >= content.size()) {
+    made.answer = {0x6B, 0x00};  // ISO 7816-4: offset beyond the end of the file
+  } else {
+    const std::size_t end = std::min(content.size(), offset + le);
+    made.answer.assign(content.begin() + static_cast<std::ptrdiff_t>(offset),
+                       content.begin() + static_cast<std::ptrdiff_t>(end));
+    made.answer.push_back(end - offset < le ? 0x62 : 0x90);  // 62 82: the end came before Le bytes
+    made.answer.push_back(end - offset < le ? 0x82 : 0x00);
+  }
+  synthesised_.push_back(std::move(made));
+  return &synthesised_.back();
 }
 
 Bytes ReplayTransport::transmit(ByteView apdu) {

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstddef>
+#include <deque>
 #include <istream>
 #include <memory>
 #include <mutex>
@@ -64,7 +65,8 @@ class RecordingTransport final : public Transport {
 //   Keyed (default): the answer is looked up by the command and the file selected before it (the last SELECT
 //   the card accepted; none for SELECT by name, by path or of the MF, and GET DATA), so a later change that
 //   reorders commands still finds its answers; a command recorded
-//   several times in one place gets its answers in order, the last one again once they run out.
+//   several times in one place gets its answers in order, the last one again once they run out; a READ BINARY
+//   with another offset or Le is answered from the file's recorded bytes when they cover the range.
 //   Strict: the commands must come exactly in the recorded order.
 // A command without a recorded answer throws ReplayMiss (not a CardError: no layer mistakes it for an answer),
 // whose message names the command and the selected file.
@@ -84,6 +86,7 @@ class ReplayTransport final : public Transport {
 
  private:
   const Exchange* find(ByteView apdu);
+  const Exchange* read_from_content(ByteView apdu, const Bytes& key);
   static bool same(const Exchange& e, ByteView apdu);
 
   Recording rec_;
@@ -96,6 +99,7 @@ class ReplayTransport final : public Transport {
   Bytes current_;                    // keyed mode: the selection now (the previous command for GET RESPONSE)
   Bytes previous_;
   std::size_t answered_ = 0;
+  std::deque<Exchange> synthesised_;  // READ BINARY answers made from recorded file content (stable addresses)
 };
 
 }  // namespace akis

@@ -95,6 +95,20 @@ TEST(Replay, SecretsAreNeverRecordedAndMalformedFilesNameTheLine) {
   EXPECT_EQ(to_hex(t.transmit(from_hex("0020008106313233343536"))), "63C2");  // matched by its header
 }
 
+TEST(Replay, ReadBinaryInOtherStepsComesFromTheFileContent) {
+  std::istringstream in("akis-recording 1\natr 3B00\n> 00A4020C022F10\n< 9000\n> 00B0000004\n< 010203049000\n"
+                        "> 00B0000404\n< 05069000\n> 00A4020C022F11\n< 9000\n> 00B0000002\n< AABB9000\n");
+  ReplayTransport t(parse_recording(in));
+  EXPECT_THROW(t.transmit(from_hex("00B0000006")), ReplayMiss);  // nothing selected yet: no file
+  t.transmit(from_hex("00A4020C022F10"));
+  EXPECT_EQ(to_hex(t.transmit(from_hex("00B0000006"))), "0102030405069000");
+  EXPECT_EQ(to_hex(t.transmit(from_hex("00B0000208"))), "030405066282");  // the recorded end came first
+  EXPECT_EQ(to_hex(t.transmit(from_hex("00B0000701"))), "6B00");
+  t.transmit(from_hex("00A4020C022F11"));
+  EXPECT_EQ(to_hex(t.transmit(from_hex("00B0000001"))), "AA9000");
+  EXPECT_THROW(t.transmit(from_hex("00B0000004")), ReplayMiss);  // its end was never seen
+}
+
 // The module's read-only paths against the recording: token, objects, attributes as on the live card.
 class ModuleReplay : public P11, public ::testing::WithParamInterface<Case> {
  protected:
