@@ -45,7 +45,7 @@ void read_config(std::string& level, std::string& file, std::string& trace) {
 }  // namespace
 
 // Config file: AKIS_PKCS11_CONF or /etc/akis/pkcs11.conf. Keys: log_level, log_file, apdu_trace,
-// allow_certificate_writes.
+// apdu_trace_personal, allow_certificate_writes.
 std::map<std::string, std::string> read_settings() {
   const char* path = std::getenv("AKIS_PKCS11_CONF");
   std::ifstream in(path && *path ? path : "/etc/akis/pkcs11.conf");
@@ -84,6 +84,8 @@ void configure() {
   if (!file.empty()) g_out = std::fopen(file.c_str(), "a");
   if (!trace.empty() && !std::getenv("AKIS_APDU_TRACE")) ::setenv("AKIS_APDU_TRACE", trace.c_str(), 0);
   akis::trace::configure_from_env();
+  // Raw card content in the trace (names, T.C. Kimlik No, certificates): only for the holder's own use.
+  if (read_settings()["apdu_trace_personal"] == "yes") akis::trace::set_personal(true);
 }
 
 Level level() { return static_cast<Level>(g_level.load()); }
