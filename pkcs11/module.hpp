@@ -6,6 +6,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <variant>
 #include <vector>
 
 #include "backend.hpp"
@@ -29,14 +30,31 @@ class StateLock {
   void* app_mutex_ = nullptr;
 };
 
-struct Operation {
+// A session's operation: at most one at a time, of one kind. The token does not announce
+// CKF_DUAL_CRYPTO_OPERATIONS, and PKCS#11 lets an active operation (a search included) prevent another one:
+// an Init while any operation is active answers CKR_OPERATION_ACTIVE.
+struct CryptoState {
   Mechanism mech;
   const Object* key = nullptr;
-  std::unique_ptr<Hash> hash;   // hash mechanisms: hashed as parts arrive
-  Bytes buffer;                 // other mechanisms: the whole input
-  bool context_login = false;   // CKU_CONTEXT_SPECIFIC done for an always-authenticate key
-  std::optional<Bytes> result;  // computed but not yet delivered (the caller's buffer was too small)
+  std::shared_ptr<const Object> key_owner;  // keeps the key object alive (a session object may be the key)
+  std::unique_ptr<Hash> hash;               // hash mechanisms: hashed as parts arrive (the multi-part ones)
+  bool updated = false;                     // a C_*Update came: only C_*Final may end it
+  std::optional<Bytes> result;              // computed but not yet delivered (the caller's buffer was short)
 };
+struct SignOp : CryptoState {
+  bool context_login = false;  // CKU_CONTEXT_SPECIFIC done for an always-authenticate key
+};
+struct DecryptOp : CryptoState {
+  bool context_login = false;
+};
+struct VerifyOp : CryptoState {};
+struct EncryptOp : CryptoState {};
+struct DigestOp : CryptoState {};
+struct FindOp {
+  std::vector<CK_OBJECT_HANDLE> handles;
+  std::size_t pos = 0;
+};
+using Operation = std::variant<std::monostate, SignOp, VerifyOp, EncryptOp, DecryptOp, DigestOp, FindOp>;
 
 struct Session {
   CK_SESSION_HANDLE handle = 0;
@@ -44,9 +62,23 @@ struct Session {
   CK_FLAGS flags = 0;
   std::shared_ptr<Token> token;
   CheckedMutex mutex{"session lock"};  // one call at a time on a session
-  std::optional<std::vector<CK_OBJECT_HANDLE>> find;
-  std::size_t find_pos = 0;
-  std::optional<Operation> sign, verify, encrypt, decrypt, digest;
+  Operation op;
+  // Session objects created in this session (CKA_TOKEN false): visible to every session of the token in this
+  // process, destroyed with this session. A leaf lock; an object is replaced, never changed in place.
+  std::map<CK_OBJECT_HANDLE, std::shared_ptr<const Object>> objects;
+  std::mutex objects_mutex;
+
+  bool idle() const { return std::holds_alternative<std::monostate>(op); }
+  void end() { op = std::monostate{}; }
+  // The CKU_CONTEXT_SPECIFIC flag of an active sign or decrypt operation; nullptr when there is none.
+  bool* context_login() {
+    if (auto* o = std::get_if<SignOp>(&op)) return &o->context_login;
+    if (auto* o = std::get_if<DecryptOp>(&op)) return &o->context_login;
+    return nullptr;
+  }
+  void end_find() {
+    if (std::holds_alternative<FindOp>(op)) end();
+  }
 };
 
 struct Slot {
@@ -95,18 +127,36 @@ class Module {
   CK_ULONG find(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE* out, CK_ULONG max);
   void find_final(CK_SESSION_HANDLE h);
   CK_OBJECT_HANDLE create_object(CK_SESSION_HANDLE h, const CK_ATTRIBUTE* tmpl, CK_ULONG n);
+  CK_OBJECT_HANDLE copy_object(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, const CK_ATTRIBUTE* tmpl, CK_ULONG n);
+  void set_attribute_value(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, const CK_ATTRIBUTE* tmpl, CK_ULONG n);
   void destroy_object(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o);
 
-  // Cryptographic functions. `out`/`out_len` follow the size-query convention (entry.cpp checked out_len).
+  // Cryptographic functions. The C layer passes what it read from the caller's pointers; an argument it found
+  // bad is reported here, after the session and the operation were checked, so that the error ends the
+  // operation as PKCS#11 3.0 (5.2) says.
   enum class Op { Sign, Verify, Encrypt, Decrypt, Digest };
+  struct Call {
+    std::optional<ByteView> data;        // single-part input; nullopt for a C_*Final
+    std::optional<CK_ULONG> capacity;    // the caller's buffer; nullopt: no buffer (a size query)
+    bool arguments_bad = false;          // a NULL pointer where the standard wants one
+  };
+  // The two-call convention's answer: the size, and the bytes when the caller's buffer takes them.
+  struct Output {
+    CK_ULONG size = 0;
+    std::optional<Bytes> bytes;
+  };
   void op_init(Op op, CK_SESSION_HANDLE h, const CK_MECHANISM* m, CK_OBJECT_HANDLE key);
-  void op_update(Op op, CK_SESSION_HANDLE h, ByteView part);
+  void op_update(Op op, CK_SESSION_HANDLE h, std::optional<ByteView> part);  // nullopt: a bad pointer
   // Single-part (data given) or final (data nullopt) step producing output.
-  void op_output(Op op, CK_SESSION_HANDLE h, std::optional<ByteView> data, CK_BYTE* out, CK_ULONG* out_len);
-  // Verify single-part / final.
-  void verify_finish(CK_SESSION_HANDLE h, std::optional<ByteView> data, ByteView signature);
-  void generate_random(CK_SESSION_HANDLE h, CK_BYTE* out, CK_ULONG len);
-  void cancel_operations(CK_SESSION_HANDLE h);
+  Output op_output(Op op, CK_SESSION_HANDLE h, const Call& c);
+  // Verify single-part / final (`c.capacity` unused); nullopt signature: a bad pointer.
+  void verify_finish(CK_SESSION_HANDLE h, const Call& c, std::optional<ByteView> signature);
+  void digest_key(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE key);
+  Bytes generate_random(CK_SESSION_HANDLE h, CK_ULONG len);
+  // C_SessionCancel: ends the operations named by `flags` (CKF_SIGN, CKF_FIND_OBJECTS, ...).
+  void cancel_operations(CK_SESSION_HANDLE h, CK_FLAGS flags);
+  // For functions whose own checks come after the session handle's (C_SeedRandom, ...).
+  void check_session(CK_SESSION_HANDLE h);
 
  private:
   std::shared_ptr<Session> session(CK_SESSION_HANDLE h);
@@ -116,8 +166,15 @@ class Module {
   void drop_token_locked(Slot& s);
   void card_gone(const std::shared_ptr<Token>& t);
   bool visible(const Token& t, const Object& o) const;
-  const Object& object_of(Session& s, CK_OBJECT_HANDLE h);
-  std::optional<Operation>& op_slot(Session& s, Op op);
+  // A visible object of the session's token or one of its session objects; CKR_OBJECT_HANDLE_INVALID otherwise.
+  std::shared_ptr<const Object> object_of(Session& s, CK_OBJECT_HANDLE h);
+  std::shared_ptr<const Object> lookup(Session& s, CK_OBJECT_HANDLE h);  // nullptr when not found or not visible
+  std::vector<std::shared_ptr<Session>> sessions_of(const Token& t);
+  // Session objects (module_data.cpp).
+  CK_OBJECT_HANDLE create_data_object(Session& s, const CK_ATTRIBUTE* tmpl, CK_ULONG n);
+  CK_OBJECT_HANDLE add_session_object(Session& s, Object o);
+  void destroy_session_object(Session& s, CK_OBJECT_HANDLE h);
+  CryptoState* crypto_of(Session& s, Op op);  // the active operation of that kind, or nullptr
   template <class F>
   decltype(auto) watching_removal(const std::shared_ptr<Token>& t, F&& fn);
   template <class F>
@@ -132,7 +189,6 @@ class Module {
   CK_OBJECT_HANDLE next_object_ = 1;
   bool finalized_ = false;
   unsigned long generation_ = 0;  // the backend's context generation the slots' event counters belong to
-  unsigned long state_version_ = 0;  // the backend's reader state the slots were last refreshed from
 };
 
 // Runs `fn`; a removed card closes every session of the token's slot.

@@ -17,37 +17,36 @@
 
 namespace akis::p11 {
 
-std::optional<Operation>& Module::op_slot(Session& s, Op op) {
+CryptoState* Module::crypto_of(Session& s, Op op) {
   switch (op) {
-    case Op::Sign: return s.sign;
-    case Op::Verify: return s.verify;
-    case Op::Encrypt: return s.encrypt;
-    case Op::Decrypt: return s.decrypt;
-    case Op::Digest: return s.digest;
+    case Op::Sign: return std::get_if<SignOp>(&s.op);
+    case Op::Verify: return std::get_if<VerifyOp>(&s.op);
+    case Op::Encrypt: return std::get_if<EncryptOp>(&s.op);
+    case Op::Decrypt: return std::get_if<DecryptOp>(&s.op);
+    case Op::Digest: return std::get_if<DigestOp>(&s.op);
   }
-  fail(CKR_GENERAL_ERROR);
+  return nullptr;
 }
 
 namespace {
-// Runs one step of an active operation; any failure ends the operation.
+// Runs one step of the session's active operation; any failure ends the operation.
 template <class F>
-decltype(auto) ending_on_error(std::optional<Operation>& slot, F&& fn) {
+decltype(auto) ending_on_error(Session& s, F&& fn) {
   try {
-    return fn(*slot);
+    return fn();
   } catch (...) {
-    slot.reset();
+    s.end();
     throw;
   }
 }
 
-// The input of a single-part or final step: the hash of all parts, or all the parts.
-Bytes input_of(Operation& o, const std::optional<ByteView>& data) {
+// The input of a single-part or final step: the hash of all parts, or the single part.
+Bytes input_of(CryptoState& o, const std::optional<ByteView>& data) {
   if (o.hash) {
     if (data) o.hash->update(*data);
     return o.hash->final();
   }
-  if (data) append(o.buffer, *data);
-  return std::move(o.buffer);
+  return data ? Bytes(data->begin(), data->end()) : Bytes{};
 }
 
 // The two-call convention for the output of an operation, in one place. `hint` answers a size query without
@@ -55,7 +54,7 @@ Bytes input_of(Operation& o, const std::optional<ByteView>& data) {
 // to answer a short buffer exactly). Returns with the operation kept when no bytes are handed over; the
 // caller ends it after handing them over.
 template <class F>
-Module::Output offer(Operation& o, const Module::Call& c, std::size_t hint, bool exact, F&& compute) {
+Module::Output offer(CryptoState& o, const Module::Call& c, std::size_t hint, bool exact, F&& compute) {
   if (!o.result) {
     if (!c.capacity) return {hint, std::nullopt};
     if (exact && *c.capacity < hint) return {hint, std::nullopt};
@@ -72,13 +71,12 @@ void Module::check_session(CK_SESSION_HANDLE h) { session(h); }
 void Module::op_init(Op op, CK_SESSION_HANDLE h, const CK_MECHANISM* m, CK_OBJECT_HANDLE key) {
   auto s = session(h);
   std::lock_guard sl(s->mutex);
-  auto& slot = op_slot(*s, op);
-  if (slot) fail(CKR_OPERATION_ACTIVE);
-  Operation o;
+  if (!s->idle()) fail(CKR_OPERATION_ACTIVE);
   if (op == Op::Digest) {
+    DigestOp o;
     o.mech = parse_mechanism(m, CKF_DIGEST, nullptr);
     o.hash = std::make_unique<Hash>(o.mech.hash);
-    slot = std::move(o);
+    s->op = std::move(o);
     return;
   }
   auto k = lookup(*s, key);
@@ -95,32 +93,46 @@ void Module::op_init(Op op, CK_SESSION_HANDLE h, const CK_MECHANISM* m, CK_OBJEC
   if (k->cls != need.cls) fail(CKR_KEY_TYPE_INCONSISTENT);
   if (!k->get_bool(need.usage)) fail(CKR_KEY_FUNCTION_NOT_PERMITTED);
   if (need.cls == CKO_PRIVATE_KEY && !k->key) fail(CKR_KEY_HANDLE_INVALID);  // not a key of the card
-  o.mech = parse_mechanism(m, need.flag, k.get());
-  o.key = k.get();
-  o.key_owner = std::move(k);
-  if (o.mech.hash) o.hash = std::make_unique<Hash>(o.mech.hash);
-  slot = std::move(o);
+  auto setup = [&](CryptoState& o) {
+    o.mech = parse_mechanism(m, need.flag, k.get());
+    o.key = k.get();
+    o.key_owner = k;
+    if (o.mech.hash) o.hash = std::make_unique<Hash>(o.mech.hash);
+  };
+  auto start = [&](auto o) {
+    setup(o);
+    s->op = std::move(o);
+  };
+  switch (op) {
+    case Op::Sign: return start(SignOp{});
+    case Op::Verify: return start(VerifyOp{});
+    case Op::Encrypt: return start(EncryptOp{});
+    case Op::Decrypt: return start(DecryptOp{});
+    case Op::Digest: break;
+  }
 }
 
 void Module::op_update(Op op, CK_SESSION_HANDLE h, std::optional<ByteView> part) {
   auto s = session(h);
   std::lock_guard sl(s->mutex);
-  auto& slot = op_slot(*s, op);
-  if (!slot) fail(CKR_OPERATION_NOT_INITIALIZED);
-  ending_on_error(slot, [&](Operation& o) {
+  CryptoState* o = crypto_of(*s, op);
+  if (!o) fail(CKR_OPERATION_NOT_INITIALIZED);
+  ending_on_error(*s, [&] {
     if (!part) fail(CKR_ARGUMENTS_BAD);
-    if (!o.hash) fail(CKR_FUNCTION_NOT_SUPPORTED);  // a single-part mechanism
-    o.hash->update(*part);
-    o.updated = true;
+    if (!o->hash) fail(CKR_FUNCTION_NOT_SUPPORTED);  // a single-part mechanism
+    o->hash->update(*part);
+    o->updated = true;
   });
 }
 
 Module::Output Module::op_output(Op op, CK_SESSION_HANDLE h, const Call& c) {
   auto s = session(h);
   std::lock_guard sl(s->mutex);
-  auto& slot = op_slot(*s, op);
-  if (!slot || op == Op::Verify) fail(CKR_OPERATION_NOT_INITIALIZED);
-  Output out = ending_on_error(slot, [&](Operation& o) -> Output {
+  CryptoState* found = op == Op::Verify ? nullptr : crypto_of(*s, op);
+  if (!found) fail(CKR_OPERATION_NOT_INITIALIZED);
+  CryptoState& o = *found;
+  bool* context_login = s->context_login();
+  Output out = ending_on_error(*s, [&]() -> Output {
     if (c.arguments_bad) fail(CKR_ARGUMENTS_BAD);
     if (c.data && o.updated) fail(CKR_OPERATION_ACTIVE);  // C_Digest/C_Sign/... cannot end a multi-part operation
     switch (op) {
@@ -128,7 +140,7 @@ Module::Output Module::op_output(Op op, CK_SESSION_HANDLE h, const Call& c) {
         return offer(o, c, o.hash->size(), true, [&] { return input_of(o, c.data); });
       case Op::Sign:
         return offer(o, c, signature_size(*o.key), true, [&] {
-          if (o.key->get_bool(CKA_ALWAYS_AUTHENTICATE) && !o.context_login) fail(CKR_USER_NOT_LOGGED_IN);
+          if (o.key->get_bool(CKA_ALWAYS_AUTHENTICATE) && !*context_login) fail(CKR_USER_NOT_LOGGED_IN);
           Bytes in = card_sign_input(o.mech, *o.key, input_of(o, c.data));
           Bytes sig = with_card(*s, [&](Card& card) { return card.sign(*o.key->key, in); });
           if (sig.size() != signature_size(*o.key)) fail(CKR_DEVICE_ERROR);
@@ -140,7 +152,7 @@ Module::Output Module::op_output(Op op, CK_SESSION_HANDLE h, const Call& c) {
       case Op::Decrypt: {
         const std::size_t k = o.key->get(CKA_MODULUS)->size();  // an upper bound of the plaintext's size
         return offer(o, c, k, false, [&] {
-          if (o.key->get_bool(CKA_ALWAYS_AUTHENTICATE) && !o.context_login) fail(CKR_USER_NOT_LOGGED_IN);
+          if (o.key->get_bool(CKA_ALWAYS_AUTHENTICATE) && !*context_login) fail(CKR_USER_NOT_LOGGED_IN);
           Bytes ct = input_of(o, c.data);
           if (ct.size() != k) fail(CKR_ENCRYPTED_DATA_LEN_RANGE);
           Bytes block = with_card(*s, [&](Card& card) { return card.decipher(*o.key->key, ct); });
@@ -153,16 +165,17 @@ Module::Output Module::op_output(Op op, CK_SESSION_HANDLE h, const Call& c) {
     }
     fail(CKR_GENERAL_ERROR);
   });
-  if (out.bytes) slot.reset();  // handed over: the operation is done
+  if (out.bytes) s->end();  // handed over: the operation is done
   return out;
 }
 
 void Module::verify_finish(CK_SESSION_HANDLE h, const Call& c, std::optional<ByteView> signature) {
   auto s = session(h);
   std::lock_guard sl(s->mutex);
-  if (!s->verify) fail(CKR_OPERATION_NOT_INITIALIZED);
-  Operation o = std::move(*s->verify);
-  s->verify.reset();  // C_Verify and C_VerifyFinal always end the operation
+  auto* active = std::get_if<VerifyOp>(&s->op);
+  if (!active) fail(CKR_OPERATION_NOT_INITIALIZED);
+  VerifyOp o = std::move(*active);
+  s->end();  // C_Verify and C_VerifyFinal always end the operation
   if (c.arguments_bad || !signature) fail(CKR_ARGUMENTS_BAD);
   if (c.data && o.updated) fail(CKR_OPERATION_ACTIVE);
   Bytes input = input_of(o, c.data);
@@ -172,8 +185,8 @@ void Module::verify_finish(CK_SESSION_HANDLE h, const Call& c, std::optional<Byt
 void Module::digest_key(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE key) {
   auto s = session(h);
   std::lock_guard sl(s->mutex);
-  if (!s->digest) fail(CKR_OPERATION_NOT_INITIALIZED);
-  ending_on_error(s->digest, [&](Operation&) {
+  if (!std::holds_alternative<DigestOp>(s->op)) fail(CKR_OPERATION_NOT_INITIALIZED);
+  ending_on_error(*s, [&] {
     if (!lookup(*s, key)) fail(CKR_KEY_HANDLE_INVALID);
     fail(CKR_KEY_INDIGESTIBLE);  // the card's keys are never revealed; there are no secret keys
   });
@@ -191,13 +204,20 @@ Bytes Module::generate_random(CK_SESSION_HANDLE h, CK_ULONG len) {
 void Module::cancel_operations(CK_SESSION_HANDLE h, CK_FLAGS flags) {
   auto s = session(h);
   std::lock_guard sl(s->mutex);
-  // Nothing runs in parallel with a call on this session (its lock is held), so each named operation ends
-  // at once; the message-based ones (CKF_MESSAGE_*) are never active in this module.
-  if (flags & CKF_SIGN) s->sign.reset();
-  if (flags & CKF_VERIFY) s->verify.reset();
-  if (flags & CKF_ENCRYPT) s->encrypt.reset();
-  if (flags & CKF_DECRYPT) s->decrypt.reset();
-  if (flags & CKF_DIGEST) s->digest.reset();
-  if (flags & CKF_FIND_OBJECTS) s->find.reset();
+  // Nothing runs in parallel with a call on this session (its lock is held), so the operation ends at once
+  // when the flags name its kind; message-based operations (CKF_MESSAGE_*) are never active in this module.
+  const CK_FLAGS kind = std::visit(
+      [](const auto& o) -> CK_FLAGS {
+        using T = std::decay_t<decltype(o)>;
+        if constexpr (std::is_same_v<T, SignOp>) return CKF_SIGN;
+        else if constexpr (std::is_same_v<T, VerifyOp>) return CKF_VERIFY;
+        else if constexpr (std::is_same_v<T, EncryptOp>) return CKF_ENCRYPT;
+        else if constexpr (std::is_same_v<T, DecryptOp>) return CKF_DECRYPT;
+        else if constexpr (std::is_same_v<T, DigestOp>) return CKF_DIGEST;
+        else if constexpr (std::is_same_v<T, FindOp>) return CKF_FIND_OBJECTS;
+        else return 0;
+      },
+      s->op);
+  if (flags & kind) s->end();
 }
 }  // namespace akis::p11

@@ -70,7 +70,7 @@ CK_ULONG Module::object_size(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh) {
 void Module::find_init(CK_SESSION_HANDLE h, const CK_ATTRIBUTE* tmpl, CK_ULONG n) {
   auto s = session(h);
   std::lock_guard sl(s->mutex);
-  if (s->find) fail(CKR_OPERATION_ACTIVE);
+  if (!s->idle()) fail(CKR_OPERATION_ACTIVE);
   const Token& t = *s->token;
   auto found = t.find([&](const Object& o) { return visible(t, o) && o.matches(tmpl, n); });
   for (auto& other : sessions_of(t)) {
@@ -78,25 +78,25 @@ void Module::find_init(CK_SESSION_HANDLE h, const CK_ATTRIBUTE* tmpl, CK_ULONG n
     for (auto& [oh, o] : other->objects)
       if (visible(t, *o) && o->matches(tmpl, n)) found.push_back(oh);
   }
-  s->find = std::move(found);
-  s->find_pos = 0;
+  s->op = FindOp{std::move(found), 0};
 }
 
 CK_ULONG Module::find(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE* out, CK_ULONG max) {
   auto s = session(h);
   std::lock_guard sl(s->mutex);
-  if (!s->find) fail(CKR_OPERATION_NOT_INITIALIZED);
+  auto* f = std::get_if<FindOp>(&s->op);
+  if (!f) fail(CKR_OPERATION_NOT_INITIALIZED);
   if (!out) fail(CKR_ARGUMENTS_BAD);
   CK_ULONG n = 0;
-  while (n < max && s->find_pos < s->find->size()) out[n++] = (*s->find)[s->find_pos++];
+  while (n < max && f->pos < f->handles.size()) out[n++] = f->handles[f->pos++];
   return n;
 }
 
 void Module::find_final(CK_SESSION_HANDLE h) {
   auto s = session(h);
   std::lock_guard sl(s->mutex);
-  if (!s->find) fail(CKR_OPERATION_NOT_INITIALIZED);
-  s->find.reset();
+  if (!std::holds_alternative<FindOp>(s->op)) fail(CKR_OPERATION_NOT_INITIALIZED);
+  s->end();
 }
 
 namespace {

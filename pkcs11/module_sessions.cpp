@@ -103,8 +103,8 @@ void Module::login(CK_SESSION_HANDLE h, CK_USER_TYPE user, const Secret& pin) {
   // A PIN the card's policy rules out is never sent (no try spent). C_Login may not return
   // CKR_PIN_LEN_RANGE or CKR_PIN_INVALID: it is an incorrect PIN.
   if (user == CKU_CONTEXT_SPECIFIC) {
-    Operation* op = s->sign ? &*s->sign : s->decrypt ? &*s->decrypt : nullptr;
-    if (!op) fail(CKR_OPERATION_NOT_INITIALIZED);
+    bool* context_login = s->context_login();
+    if (!context_login) fail(CKR_OPERATION_NOT_INITIALIZED);
     if (t.login() != Login::User) fail(CKR_OPERATION_NOT_INITIALIZED);
     if (!pin_format_ok(*user_pin, pin)) fail(CKR_PIN_INCORRECT);
     try {
@@ -113,7 +113,7 @@ void Module::login(CK_SESSION_HANDLE h, CK_USER_TYPE user, const Secret& pin) {
       t.pin_state_changed();
       throw;
     }
-    op->context_login = true;
+    *context_login = true;
     t.pin_state_changed();
     return;
   }
@@ -140,7 +140,7 @@ void Module::logout(CK_SESSION_HANDLE h) {
   {
     std::lock_guard g(lock_);
     for (auto& [sh, other] : sessions_)
-      if (other->token == s->token) other->find.reset();
+      if (other->token == s->token) other->end_find();
   }
   watching_removal(s->token, [&] { s->token->log_out(); });
 }

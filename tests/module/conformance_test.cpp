@@ -166,30 +166,37 @@ TEST_F(Conformance, SessionErrors) {
   EXPECT_EQ(f->C_CancelFunction(rw), CKR_FUNCTION_NOT_PARALLEL);
 }
 
-// C_SessionCancel ends the operations its flags name, and only those.
+// C_SessionCancel ends the operation its flags name, and only that one. A session has one operation at a
+// time (no CKF_DUAL_CRYPTO_OPERATIONS): another Init meanwhile is CKR_OPERATION_ACTIVE.
 TEST_F(Conformance, SessionCancelHonoursItsFlags) {
   insert(Variant::Pre2011);
   init();
   CK_SESSION_HANDLE h = open();
   ASSERT_EQ(login(h, "123456"), CKR_OK);
+  CK_TOKEN_INFO ti;
+  ASSERT_EQ(f->C_GetTokenInfo(slot_of(kReaderA), &ti), CKR_OK);
+  ASSERT_FALSE(ti.flags & CKF_DUAL_CRYPTO_OPERATIONS);
   auto* f3 = functions_3_0();
   ASSERT_NE(f3, nullptr);
   CK_MECHANISM sha{CKM_SHA256, nullptr, 0}, sig{CKM_SHA256_RSA_PKCS, nullptr, 0};
   const CK_OBJECT_HANDLE key = private_key(h, CKK_RSA);
   ASSERT_EQ(f->C_DigestInit(h, &sha), CKR_OK);
-  ASSERT_EQ(f->C_SignInit(h, &sig, key), CKR_OK);
-  ASSERT_EQ(f->C_FindObjectsInit(h, nullptr, 0), CKR_OK);
+  EXPECT_EQ(f->C_SignInit(h, &sig, key), CKR_OPERATION_ACTIVE);
+  EXPECT_EQ(f->C_FindObjectsInit(h, nullptr, 0), CKR_OPERATION_ACTIVE);
   EXPECT_EQ(f3->C_SessionCancel(0xbad, CKF_DIGEST), CKR_SESSION_HANDLE_INVALID);
-  ASSERT_EQ(f3->C_SessionCancel(h, CKF_DIGEST), CKR_OK);
-  EXPECT_EQ(f->C_SignInit(h, &sig, key), CKR_OPERATION_ACTIVE);          // not named: still active
-  EXPECT_EQ(f->C_FindObjectsInit(h, nullptr, 0), CKR_OPERATION_ACTIVE);  // not named: still active
-  EXPECT_EQ(f->C_DigestInit(h, &sha), CKR_OK);                           // named: ended
-  ASSERT_EQ(f3->C_SessionCancel(h, CKF_SIGN | CKF_FIND_OBJECTS), CKR_OK);
-  EXPECT_EQ(f->C_SignInit(h, &sig, key), CKR_OK);
-  EXPECT_EQ(f->C_FindObjectsInit(h, nullptr, 0), CKR_OK);
-  EXPECT_EQ(f->C_DigestInit(h, &sha), CKR_OPERATION_ACTIVE);  // still active
-  ASSERT_EQ(f3->C_SessionCancel(h, 0), CKR_OK);               // no flags: nothing ends
+  ASSERT_EQ(f3->C_SessionCancel(h, CKF_SIGN | CKF_FIND_OBJECTS | CKF_ENCRYPT), CKR_OK);  // not named: kept
   EXPECT_EQ(f->C_DigestInit(h, &sha), CKR_OPERATION_ACTIVE);
+  ASSERT_EQ(f3->C_SessionCancel(h, 0), CKR_OK);  // no flags: nothing ends
+  EXPECT_EQ(f->C_DigestInit(h, &sha), CKR_OPERATION_ACTIVE);
+  ASSERT_EQ(f3->C_SessionCancel(h, CKF_DIGEST), CKR_OK);  // named: ended
+  ASSERT_EQ(f->C_SignInit(h, &sig, key), CKR_OK);
+  ASSERT_EQ(f3->C_SessionCancel(h, CKF_DIGEST | CKF_VERIFY), CKR_OK);
+  EXPECT_EQ(f->C_SignInit(h, &sig, key), CKR_OPERATION_ACTIVE);
+  ASSERT_EQ(f3->C_SessionCancel(h, CKF_SIGN), CKR_OK);
+  ASSERT_EQ(f->C_FindObjectsInit(h, nullptr, 0), CKR_OK);
+  ASSERT_EQ(f3->C_SessionCancel(h, CKF_FIND_OBJECTS), CKR_OK);
+  EXPECT_EQ(f->C_FindObjectsFinal(h), CKR_OPERATION_NOT_INITIALIZED);
+  EXPECT_EQ(f->C_DigestInit(h, &sha), CKR_OK);
 }
 
 // ---- 5.15 Random number generation ----
