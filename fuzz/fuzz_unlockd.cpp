@@ -53,7 +53,9 @@ void setup() {
   unlockd::ServiceOptions o;
   o.data_dir = dir;
   o.max_failures_per_address = 1 << 30;  // rate limits would close every path after a few inputs
-  o.max_failures_per_account = 1 << 30;
+  o.max_failures_per_card = 1 << 30;
+  o.max_login_failures_per_user = 1 << 30;
+  o.max_codes_per_account = 1 << 30;
   auto server = std::make_unique<MemoryServer>();
   g_server = server.get();
   static unlockd::Service service(o, std::move(server), std::make_unique<FixedKeys>());

@@ -84,6 +84,7 @@ class Unlock : public PcscTest {
     c.enable_server_certificate_verification(true);
     c.set_ca_cert_path((data_ + "/tls-cert.pem").c_str());
     c.set_connection_timeout(5, 0);
+    if (!source_.empty()) c.set_interface(source_);  // another loopback address: another client network
     return c;
   }
   json post(const std::string& path, const std::string& body, int* status = nullptr,
@@ -129,6 +130,7 @@ class Unlock : public PcscTest {
   }
 
   std::string data_;
+  std::string source_;  // the client's source address (empty: the system's choice, 127.0.0.1)
   std::unique_ptr<Process> service_;
 };
 

@@ -124,10 +124,10 @@ TEST_F(Unlock, ReplayedAuthorisationOnANewChallengeFails) {
 TEST_F(Unlock, GuessingBurstsHitTheRateLimits) {
   std::string state = insert(Variant::Post2011);
   admin("enrol --username ayse --card-state '" + state + "'");
-  start_service({"--max-failures-per-address", "6", "--max-failures-per-account", "3"});
+  start_service({"--max-failures-per-address", "6", "--max-failures-per-card", "3"});
   std::string serial = to_hex(vcard::load(state).serial);
   int status = 0;
-  // Per account: guesses that name Ayşe's card.
+  // Per card from one network: guesses that name Ayşe's card.
   for (int i = 0; i < 3; ++i) {
     post("/api/v1/unlock/authorize",
          json{{"code", "00000000000000" + std::to_string(i)}, {"serial", serial}, {"challenge", "0102030405060708"}}.dump(),
@@ -139,7 +139,7 @@ TEST_F(Unlock, GuessingBurstsHitTheRateLimits) {
                       &status);
   EXPECT_EQ(status, 429);
   EXPECT_EQ(limited["error"], "rate_limited");
-  // Even the right code is refused while the account is limited.
+  // From that network even the right code is refused (from her own it is not: unlock_limits_test.cpp).
   std::string code = code_for("ayse", "parola-ayse");
   post("/api/v1/unlock/authorize", json{{"code", code}, {"serial", serial}, {"challenge", "0102030405060708"}}.dump(),
        &status);

@@ -55,8 +55,10 @@ int main(int argc, char** argv) {
   serve->add_option("--key", so.key, "TLS private key (PEM)");
   serve->add_option("--web-dir", so.web_dir, "portal pages")->check(CLI::ExistingDirectory);
   serve->add_option("--code-ttl", so.code_ttl, "seconds a verification code lives");
-  serve->add_option("--max-failures-per-address", so.max_failures_per_address, "refused codes per address per window");
-  serve->add_option("--max-failures-per-account", so.max_failures_per_account, "refused codes per account per window");
+  serve->add_option("--max-failures-per-address", so.max_failures_per_address, "refused codes, and failed logins, per address prefix (IPv4 /24, IPv6 /64) per window");
+  serve->add_option("--max-failures-per-card", so.max_failures_per_card, "refused codes naming one card, per address prefix");
+  serve->add_option("--max-login-failures-per-user", so.max_login_failures_per_user, "failed logins per user name");
+  serve->add_option("--max-codes-per-account", so.max_codes_per_account, "codes per account per window");
   serve->add_option("--window", so.window, "rate-limit window in seconds");
 
   std::string username, name, serial, state, master, status;

@@ -7,6 +7,8 @@
 #include <nlohmann/json.hpp>
 
 #include "crypto.hpp"
+#include "http_limits.hpp"
+#include "reaper.hpp"
 
 namespace akis::unlockd {
 
@@ -34,8 +36,8 @@ void send_error(httplib::Response& res, const ApiError& e) {
   send_json(res, e.status, {{"error", e.code}, {"message", e.message}});
 }
 
-json parse_body(const httplib::Request& req) {
-  json j = json::parse(req.body, nullptr, false);
+json parse_body(const std::string& body) {
+  json j = json::parse(body, nullptr, false);
   if (j.is_discarded()) throw ApiError{400, "malformed_json", "the request body is not valid JSON"};
   if (!j.is_object()) throw ApiError{400, "invalid_request", "the request body must be a JSON object"};
   return j;
@@ -107,6 +109,7 @@ Service::Service(ServiceOptions o, std::unique_ptr<httplib::Server> server, std:
     }
     auto tls = std::make_unique<httplib::SSLServer>(o_.cert.c_str(), o_.key.c_str());
     if (!tls->is_valid()) throw std::runtime_error("cannot load the TLS certificate " + o_.cert);
+    bound_tls_input(tls->ssl_context());
     server = std::move(tls);
   }
   server_ = std::move(server);
@@ -117,6 +120,7 @@ Service::~Service() = default;
 
 bool Service::run() {
   if (!server_->bind_to_port(o_.host, o_.port)) return false;
+  ConnectionReaper reaper(o_.port, std::chrono::seconds(kConnectionDeadlineSeconds));
   return server_->listen_after_bind();
 }
 
@@ -124,9 +128,7 @@ void Service::stop() { server_->stop(); }
 
 void Service::routes() {
   auto& s = *server_;
-  s.set_payload_max_length(64 * 1024);
-  s.set_read_timeout(10, 0);
-  s.set_write_timeout(10, 0);
+  harden(s);
   s.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
     try {
       std::rethrow_exception(ep);
@@ -151,20 +153,21 @@ void Service::routes() {
   });
   if (!o_.web_dir.empty()) s.set_mount_point("/", o_.web_dir);
 
-  // Checks a code for `akis unlock` and its portal; returns the code record. Refusals are audited and
-  // counted for the rate limits.
-  auto check_code = [this](const std::string& code, const std::string& address,
-                           std::optional<std::int64_t> account_hint) -> CodeRecord {
+  // Checks a code for `akis unlock`; returns the code record. Refusals are audited with the client's address prefix
+  // and the card the request names, and counted per prefix and per (prefix, card): guesses naming a holder's card
+  // throttle the guesser's network, never the holder's right code from her own.
+  auto check_code = [this](const std::string& code, const std::string& address, const std::string& serial) -> CodeRecord {
     const std::int64_t t = now();
-    if (store_->failures_by_address(address, t - o_.window) >= o_.max_failures_per_address ||
-        (account_hint && store_->failures_by_account(*account_hint, t - o_.window) >= o_.max_failures_per_account))
+    const std::string prefix = address_prefix(address);
+    if (store_->count("code_refused", t - o_.window, prefix) >= o_.max_failures_per_address ||
+        (!serial.empty() && store_->count("code_refused", t - o_.window, prefix, serial) >= o_.max_failures_per_card))
       throw ApiError{429, "rate_limited", "too many failed attempts; wait and try again"};
     auto refuse = [&](std::optional<std::int64_t> acc, int status, const char* code_name, const char* why) {
-      store_->audit(t, acc, "", address, "code_refused", code_name);
+      store_->audit(t, acc, serial, address, "code_refused", code_name);
       return ApiError{status, code_name, why};
     };
     auto rec = store_->code(hmac_sha256(code_key_, to_bytes(code)));
-    if (!rec) throw refuse(account_hint, 404, "code_invalid", "unknown verification code");
+    if (!rec) throw refuse(std::nullopt, 404, "code_invalid", "unknown verification code");
     if (rec->used) throw refuse(rec->account_id, 409, "code_used", "the verification code was already used");
     if (rec->superseded)
       throw refuse(rec->account_id, 410, "code_superseded", "a newer code replaced this verification code");
@@ -188,33 +191,31 @@ void Service::routes() {
     return result;
   };
 
-  s.Post("/api/v1/unlock/check", [=](const httplib::Request& req, httplib::Response& res) {
-    json body = parse_body(req);
+  post(s, "/api/v1/unlock/check", [=](const httplib::Request& req, const std::string& req_body,
+                                                   httplib::Response& res) {
+    json body = parse_body(req_body);
     std::string code = code_field(body);
     json out = in_tx([&] {
-      CodeRecord rec = check_code(code, req.remote_addr, std::nullopt);
+      CodeRecord rec = check_code(code, req.remote_addr, "");
       return json{{"expires_in", rec.expires_at - now()}};
     });
     send_json(res, 200, out);
   });
 
-  s.Post("/api/v1/unlock/authorize", [=, this](const httplib::Request& req, httplib::Response& res) {
-    json body = parse_body(req);
+  post(s, "/api/v1/unlock/authorize", [=, this](const httplib::Request& req, const std::string& req_body,
+                                                   httplib::Response& res) {
+    json body = parse_body(req_body);
     std::string code = code_field(body);
     Bytes serial = hex_field(body, "serial", 4, 32);
     Bytes challenge = hex_field(body, "challenge", 8, 32);
     json out = in_tx([&] {
       const std::int64_t t = now();
+      CodeRecord rec = check_code(code, req.remote_addr, to_hex(serial));
       auto card = store_->card(to_hex(serial));
-      std::optional<std::int64_t> owner = card ? std::optional(card->account_id) : std::nullopt;
-      CodeRecord rec = check_code(code, req.remote_addr, owner);
-      if (!card) {
-        store_->audit(t, rec.account_id, to_hex(serial), req.remote_addr, "code_refused", "card_not_enrolled");
-        throw ApiError{404, "card_not_enrolled", "this card is not enrolled in the unlock service"};
-      }
-      if (card->account_id != rec.account_id) {
-        store_->audit(t, rec.account_id, to_hex(serial), req.remote_addr, "code_refused", "wrong_card");
-        throw ApiError{403, "wrong_card", "the code was issued for another card holder"};
+      // Not enrolled and someone else's card get the same answer: a code does not probe which serials exist.
+      if (!card || card->account_id != rec.account_id) {
+        store_->audit(t, rec.account_id, to_hex(serial), req.remote_addr, "code_refused", card ? "wrong_card" : "card_not_enrolled");
+        throw ApiError{403, "wrong_card", "the code was not issued for this card"};
       }
       if (card->status != "active") {
         store_->audit(t, rec.account_id, to_hex(serial), req.remote_addr, "unlock_refused", "card_" + card->status);
@@ -235,19 +236,22 @@ void Service::routes() {
     return store_->session_account(sha256(to_bytes(token)), now());
   };
 
-  s.Post("/api/portal/login", [=, this](const httplib::Request& req, httplib::Response& res) {
-    json body = parse_body(req);
+  post(s, "/api/portal/login", [=, this](const httplib::Request& req, const std::string& req_body,
+                                                   httplib::Response& res) {
+    json body = parse_body(req_body);
     std::string user = field(body, "username", 64), password = field(body, "password", 256);
     std::string token = to_hex(random_bytes(32));
     json out = in_tx([&] {
       const std::int64_t t = now();
-      if (store_->failures_by_address(req.remote_addr, t - o_.window) >= o_.max_failures_per_address)
+      // Failed logins are their own kind, limited per prefix and per user name; unknown names cost one PBKDF2 too.
+      if (store_->count("login_failed", t - o_.window, address_prefix(req.remote_addr)) >= o_.max_failures_per_address ||
+          store_->count("login_failed", t - o_.window, "", "", user) >= o_.max_login_failures_per_user)
         throw ApiError{429, "rate_limited", "too many failed attempts; wait and try again"};
       Bytes hash, salt;
       auto acc = store_->account_by_name(user, &hash, &salt);
-      if (!acc || !constant_time_equal(password_hash(password, salt), hash)) {
-        store_->audit(t, acc ? std::optional(acc->id) : std::nullopt, "", req.remote_addr, "code_refused",
-                      "login_failed");
+      Bytes computed = password_hash(password, acc ? salt : Bytes(16, 0));
+      if (!acc || !constant_time_equal(computed, hash)) {
+        store_->audit(t, acc ? std::optional(acc->id) : std::nullopt, "", req.remote_addr, "login_failed", user);
         throw ApiError{401, "login_failed", "wrong user name or password"};
       }
       store_->add_session(sha256(to_bytes(token)), acc->id, t + 3600);
@@ -258,7 +262,7 @@ void Service::routes() {
     send_json(res, 200, out);
   });
 
-  s.Post("/api/portal/logout", [=, this](const httplib::Request& req, httplib::Response& res) {
+  post(s, "/api/portal/logout", [=, this](const httplib::Request& req, const std::string&, httplib::Response& res) {
     std::string token = cookie(req, "akis_session");
     {
       std::lock_guard lock(db_mutex_);
@@ -278,12 +282,14 @@ void Service::routes() {
     send_json(res, 200, {{"name", a ? a->display_name : ""}, {"cards", cards}});
   });
 
-  s.Post("/api/portal/code", [=, this](const httplib::Request& req, httplib::Response& res) {
+  post(s, "/api/portal/code", [=, this](const httplib::Request& req, const std::string&, httplib::Response& res) {
     auto acc = session_of(req);
     if (!acc) throw ApiError{401, "not_signed_in", "sign in first"};
     std::string code = new_code();
     json out = in_tx([&] {
       const std::int64_t t = now();
+      if (store_->count("code_issued", t - o_.window, "", "", "", *acc) >= o_.max_codes_per_account)
+        throw ApiError{429, "rate_limited", "too many codes; wait and try again"};
       store_->add_code(*acc, hmac_sha256(code_key_, to_bytes(code)), t, t + o_.code_ttl);
       store_->audit(t, *acc, "", req.remote_addr, "code_issued", "");
       return json{{"code", code}, {"expires_in", o_.code_ttl}};

@@ -23,8 +23,10 @@ struct ServiceOptions {
   std::string web_dir;             // portal pages
   int code_ttl = 300;              // seconds a verification code lives
   int window = 900;                // rate-limit window, seconds
-  int max_failures_per_address = 10;
-  int max_failures_per_account = 5;
+  int max_failures_per_address = 10;     // refused codes (and, separately, failed logins) per address prefix
+  int max_failures_per_card = 5;         // refused codes naming one card, per address prefix
+  int max_login_failures_per_user = 10;  // failed logins per user name
+  int max_codes_per_account = 10;        // codes a signed-in holder may ask for
   TokenConfig token;               // the issuer token holding the master key
 };
 

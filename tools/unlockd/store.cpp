@@ -2,11 +2,13 @@
 
 #include <sqlite3.h>
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <stdexcept>
@@ -69,7 +71,7 @@ CREATE TABLE IF NOT EXISTS sessions (
   token_hash BLOB PRIMARY KEY, account_id INTEGER NOT NULL REFERENCES accounts(id), expires_at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS audit (
   id INTEGER PRIMARY KEY, at INTEGER NOT NULL, account_id INTEGER, serial TEXT, address TEXT,
-  event TEXT NOT NULL, detail TEXT);
+  event TEXT NOT NULL, detail TEXT, prefix TEXT);
 CREATE INDEX IF NOT EXISTS audit_address ON audit(address, event, at);
 CREATE INDEX IF NOT EXISTS audit_account ON audit(account_id, event, at);
 )";
@@ -105,6 +107,30 @@ Store::Store(const std::string& path) {
   exec("PRAGMA foreign_keys=ON");
   exec(kSchema);
   drop_legacy_keys();
+  {
+    Stmt s(db_, "SELECT count(*) FROM pragma_table_info('audit') WHERE name = 'prefix'");
+    if (s.step() && s.i64(0) == 0) exec("ALTER TABLE audit ADD COLUMN prefix TEXT");
+  }
+  exec("CREATE INDEX IF NOT EXISTS audit_prefix ON audit(prefix, event, at)");
+}
+
+std::string address_prefix(const std::string& address) {
+  in6_addr a6{};
+  in_addr a4{};
+  char buf[INET6_ADDRSTRLEN];
+  if (::inet_pton(AF_INET, address.c_str(), &a4) == 1) {
+    a4.s_addr &= htonl(0xFFFFFF00);
+    return std::string(::inet_ntop(AF_INET, &a4, buf, sizeof buf)) + "/24";
+  }
+  if (::inet_pton(AF_INET6, address.c_str(), &a6) == 1) {
+    if (IN6_IS_ADDR_V4MAPPED(&a6)) {
+      std::memcpy(&a4, a6.s6_addr + 12, 4);
+      return address_prefix(::inet_ntop(AF_INET, &a4, buf, sizeof buf));
+    }
+    std::memset(a6.s6_addr + 8, 0, 8);
+    return std::string(::inet_ntop(AF_INET6, &a6, buf, sizeof buf)) + "/64";
+  }
+  return address;
 }
 
 void Store::drop_legacy_keys() {
@@ -232,21 +258,20 @@ void Store::drop_session(const Bytes& token_hash) {
 
 void Store::audit(std::int64_t now, std::optional<std::int64_t> account_id, const std::string& serial,
                   const std::string& address, const std::string& event, const std::string& detail) {
-  Stmt s(db_, "INSERT INTO audit(at, account_id, serial, address, event, detail) VALUES (?,?,?,?,?,?)");
+  Stmt s(db_, "INSERT INTO audit(at, account_id, serial, address, event, detail, prefix) VALUES (?,?,?,?,?,?,?)");
   s.bind(1, now);
   if (account_id) s.bind(2, *account_id);
-  s.bind(3, serial).bind(4, address).bind(5, event).bind(6, detail).step();
+  s.bind(3, serial).bind(4, address).bind(5, event).bind(6, detail).bind(7, address_prefix(address)).step();
 }
 
-int Store::failures_by_address(const std::string& address, std::int64_t since) {
-  Stmt s(db_, "SELECT count(*) FROM audit WHERE address = ? AND event = 'code_refused' AND at >= ?");
-  s.bind(1, address).bind(2, since).step();
-  return static_cast<int>(s.i64(0));
-}
-
-int Store::failures_by_account(std::int64_t account_id, std::int64_t since) {
-  Stmt s(db_, "SELECT count(*) FROM audit WHERE account_id = ? AND event = 'code_refused' AND at >= ?");
-  s.bind(1, account_id).bind(2, since).step();
+int Store::count(const std::string& event, std::int64_t since, const std::string& prefix, const std::string& serial,
+                 const std::string& detail, std::optional<std::int64_t> account_id) {
+  Stmt s(db_,
+         "SELECT count(*) FROM audit WHERE event = ?1 AND at >= ?2 AND (?3 = '' OR prefix = ?3) AND "
+         "(?4 = '' OR serial = ?4) AND (?5 = '' OR detail = ?5) AND (?6 IS NULL OR account_id = ?6)");
+  s.bind(1, event).bind(2, since).bind(3, prefix).bind(4, serial).bind(5, detail);
+  if (account_id) s.bind(6, *account_id);
+  s.step();
   return static_cast<int>(s.i64(0));
 }
 

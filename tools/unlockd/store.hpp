@@ -37,6 +37,10 @@ struct CodeRecord {
 // files is accessible to group or others.
 void secure_data_dir(const std::string& dir, bool create);
 
+// The network a client address belongs to, as the rate limits count it: an IPv4 /24 or an IPv6 /64 (an
+// attacker holds whole prefixes, not one address).
+std::string address_prefix(const std::string& address);
+
 class Store {
  public:
   // Creates the schema when missing (file mode 0600); an older database loses its cards.unblock_key column
@@ -88,9 +92,10 @@ class Store {
 
   void audit(std::int64_t now, std::optional<std::int64_t> account_id, const std::string& serial,
              const std::string& address, const std::string& event, const std::string& detail);
-  // Failed code attempts since `since`, by address or by account.
-  int failures_by_address(const std::string& address, std::int64_t since);
-  int failures_by_account(std::int64_t account_id, std::int64_t since);
+  // Audit events of one kind since `since`, narrowed by address prefix, serial, detail, account (empty or nullopt:
+  // any). The rate limits count with it.
+  int count(const std::string& event, std::int64_t since, const std::string& prefix, const std::string& serial = "",
+            const std::string& detail = "", std::optional<std::int64_t> account_id = std::nullopt);
   std::vector<std::string> audit_events(std::int64_t account_id);
 
   bool integrity_ok();
