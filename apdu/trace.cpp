@@ -66,8 +66,11 @@ bool enabled() { return g_enabled.load(std::memory_order_relaxed); }
 
 void configure_from_env() {
   const char* where = std::getenv("AKIS_APDU_TRACE");
-  if (!where || !*where) return;
-  std::string target = where;
+  if (where) configure_target(where);
+}
+
+void configure_target(const std::string& target) {
+  if (target.empty()) return;
   if (target == "stderr" || target == "1") {
     set_sink([](const std::string& l) { std::fprintf(stderr, "akis-apdu %s\n", l.c_str()); });
     return;

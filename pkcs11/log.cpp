@@ -36,20 +36,34 @@ __attribute__((format(printf, 2, 0))) void vwrite(Level l, const char* fmt, va_l
   std::fflush(out);
 }
 
-void read_config(std::string& level, std::string& file, std::string& trace) {
-  auto settings = read_settings();
-  level = settings["log_level"];
-  file = settings["log_file"];
-  trace = settings["apdu_trace"];
-}
-}  // namespace
+Settings g_settings;  // under g_mutex
 
-// Config file: AKIS_PKCS11_CONF or /etc/akis/pkcs11.conf. Keys: log_level, log_file, apdu_trace,
-// apdu_trace_personal, allow_certificate_writes.
-std::map<std::string, std::string> read_settings() {
+bool yes(const std::string& v) { return v == "yes" || v == "true" || v == "1"; }
+
+std::map<std::string, std::string> read_file() {
   const char* path = std::getenv("AKIS_PKCS11_CONF");
   std::ifstream in(path && *path ? path : "/etc/akis/pkcs11.conf");
   return parse_config(in);
+}
+}  // namespace
+
+// Keys: log_level, log_file, apdu_trace, apdu_trace_personal, allow_certificate_writes.
+Settings settings_from(const std::map<std::string, std::string>& file, bool with_environment) {
+  auto value = [&](const char* key) {
+    auto it = file.find(key);
+    return it == file.end() ? std::string() : it->second;
+  };
+  auto env = [&](const char* name, std::string fallback) {
+    const char* e = with_environment ? std::getenv(name) : nullptr;
+    return e ? std::string(e) : fallback;
+  };
+  Settings s;
+  s.level = parse(env("AKIS_PKCS11_LOG", value("log_level")));
+  s.log_file = env("AKIS_PKCS11_LOG_FILE", value("log_file"));
+  s.apdu_trace = env("AKIS_APDU_TRACE", value("apdu_trace"));
+  s.apdu_trace_personal = value("apdu_trace_personal") == "yes" || yes(env("AKIS_APDU_TRACE_PERSONAL", ""));
+  s.allow_certificate_writes = yes(value("allow_certificate_writes"));
+  return s;
 }
 
 std::map<std::string, std::string> parse_config(std::istream& in) {
@@ -71,21 +85,24 @@ std::map<std::string, std::string> parse_config(std::istream& in) {
 }
 
 void configure() {
-  std::string level, file, trace;
-  read_config(level, file, trace);
-  if (const char* e = std::getenv("AKIS_PKCS11_LOG")) level = e;
-  if (const char* e = std::getenv("AKIS_PKCS11_LOG_FILE")) file = e;
-  g_level = static_cast<int>(parse(level));
-  std::lock_guard lock(g_mutex);
-  if (g_out) {
-    std::fclose(g_out);
-    g_out = nullptr;
+  const Settings s = settings_from(read_file(), true);
+  g_level = static_cast<int>(s.level);
+  {
+    std::lock_guard lock(g_mutex);
+    g_settings = s;
+    if (g_out) {
+      std::fclose(g_out);
+      g_out = nullptr;
+    }
+    if (!s.log_file.empty()) g_out = std::fopen(s.log_file.c_str(), "a");
   }
-  if (!file.empty()) g_out = std::fopen(file.c_str(), "a");
-  if (!trace.empty() && !std::getenv("AKIS_APDU_TRACE")) ::setenv("AKIS_APDU_TRACE", trace.c_str(), 0);
-  akis::trace::configure_from_env();
-  // Raw card content in the trace (names, T.C. Kimlik No, certificates): only for the holder's own use.
-  if (read_settings()["apdu_trace_personal"] == "yes") akis::trace::set_personal(true);
+  akis::trace::configure_target(s.apdu_trace);  // no setenv: the host may have other threads reading it
+  if (s.apdu_trace_personal) akis::trace::set_personal(true);
+}
+
+Settings settings() {
+  std::lock_guard lock(g_mutex);
+  return g_settings;
 }
 
 Level level() { return static_cast<Level>(g_level.load()); }

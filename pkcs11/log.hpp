@@ -9,12 +9,26 @@
 namespace akis::p11::log {
 
 enum class Level { Off = 0, Error = 1, Info = 2, Debug = 3 };
-void configure();  // reads the environment and the config file; called by C_Initialize
+
+// The module's configuration, parsed in one place (this module) and handed around as a value. The file is
+// AKIS_PKCS11_CONF or /etc/akis/pkcs11.conf; the environment (AKIS_PKCS11_LOG, AKIS_PKCS11_LOG_FILE,
+// AKIS_APDU_TRACE, AKIS_APDU_TRACE_PERSONAL) wins over it.
+struct Settings {
+  Level level = Level::Off;
+  std::string log_file;
+  std::string apdu_trace;             // "stderr" or a file
+  bool apdu_trace_personal = false;   // raw card content in the trace: the holder's own use only
+  bool allow_certificate_writes = false;  // C_CreateObject / C_DestroyObject may change the card
+};
+Settings settings_from(const std::map<std::string, std::string>& file, bool with_environment);
+// Reads the file and the environment now, and makes the result the one settings() answers; sets up the log
+// and the APDU trace from it. Called by C_Initialize.
+void configure();
+// The settings the last configure() read (defaults before that).
+Settings settings();
 Level level();
-// The configuration file's settings: "key = value" lines, '#' comments; the last value of a key wins.
+// The configuration file's lines: "key = value", '#' comments; the last value of a key wins.
 std::map<std::string, std::string> parse_config(std::istream& in);
-// The configuration file's settings, read now (AKIS_PKCS11_CONF or /etc/akis/pkcs11.conf; none when missing).
-std::map<std::string, std::string> read_settings();
 void error(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 void info(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 void debug(const char* fmt, ...) __attribute__((format(printf, 1, 2)));

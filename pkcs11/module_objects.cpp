@@ -13,9 +13,7 @@ namespace {
 // Writing to a real card is off unless the configuration file says `allow_certificate_writes = yes`: a program
 // that merely imports a certificate into "every token" must not change someone's signature card.
 void require_writes_allowed(const char* what) {
-  auto settings = log::read_settings();
-  const std::string& v = settings["allow_certificate_writes"];
-  if (v == "yes" || v == "true" || v == "1") return;
+  if (log::settings().allow_certificate_writes) return;
   log::info("%s: certificate writes are off (allow_certificate_writes = yes in the configuration file)", what);
   fail(CKR_TOKEN_WRITE_PROTECTED);
 }

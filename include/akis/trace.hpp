@@ -18,6 +18,8 @@ using Sink = std::function<void(const std::string& line)>;
 void set_sink(Sink sink);
 // Reads AKIS_APDU_TRACE once and installs a sink for it (no-op when unset).
 void configure_from_env();
+// Installs a sink for `where`: "stderr" (or "1"), or a file appended to; empty: no change.
+void configure_target(const std::string& where);
 bool enabled();
 // Raw card content in the trace (the holder's own use). Default: AKIS_APDU_TRACE_PERSONAL=yes, else off.
 void set_personal(bool raw);

@@ -1,0 +1,32 @@
+// The module's configuration: parsed once into a value (pkcs11/log.hpp Settings).
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "log.hpp"
+
+using namespace akis::p11;
+
+TEST(Settings, FileValuesBecomeOneValue) {
+  std::istringstream in(
+      "# comment\nlog_level = debug\nlog_file = /tmp/x.log # trailing\napdu_trace = stderr\n"
+      "apdu_trace_personal = yes\nallow_certificate_writes = yes\nallow_certificate_writes = no\n");
+  log::Settings s = log::settings_from(log::parse_config(in), false);
+  EXPECT_EQ(s.level, log::Level::Debug);
+  EXPECT_EQ(s.log_file, "/tmp/x.log");
+  EXPECT_EQ(s.apdu_trace, "stderr");
+  EXPECT_TRUE(s.apdu_trace_personal);
+  EXPECT_FALSE(s.allow_certificate_writes);  // the last value of a key wins
+}
+
+TEST(Settings, DefaultsAreOffAndTheEnvironmentWins) {
+  log::Settings d = log::settings_from({}, false);
+  EXPECT_EQ(d.level, log::Level::Off);
+  EXPECT_TRUE(d.apdu_trace.empty());
+  EXPECT_FALSE(d.allow_certificate_writes);
+  ::setenv("AKIS_PKCS11_LOG", "error", 1);
+  log::Settings e = log::settings_from({{"log_level", "debug"}, {"allow_certificate_writes", "true"}}, true);
+  ::unsetenv("AKIS_PKCS11_LOG");
+  EXPECT_EQ(e.level, log::Level::Error);
+  EXPECT_TRUE(e.allow_certificate_writes);
+}
