@@ -1,6 +1,8 @@
 // Issue 13 attacks on the service's HTTP layer through real sockets (curl, openssl s_client): bodies without
 // bound (chunked, without length, compressed), request lines without end, slow clients. The service's peak RSS
 // (VmHWM) and its answers to an honest client during the attack are the measure.
+#include <iostream>
+
 #include "unlock_fixture.hpp"
 
 using namespace akis;
@@ -56,6 +58,7 @@ TEST_F(Unlock, BodiesOfAnyFramingAreBoundedAndMemoryStaysLow) {
   mark("header-line");
   EXPECT_TRUE(service_->running());
   const long peak = peak_rss_mib(pid);
+  std::cout << "peak RSS (MiB) before " << before << ", after each attack:" << peaks << "\n";
   EXPECT_LT(peak, 100) << "peak RSS " << peak << " MiB (before the attacks: " << before << " MiB; after each:" << peaks << ")";
   int status = 0;
   post("/api/v1/unlock/check", R"({"code": "123456789012345"})", &status);
