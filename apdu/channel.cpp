@@ -6,6 +6,10 @@
 namespace akis {
 
 Response Channel::exchange(const Command& cmd) {
+  if (!atr_traced_ && trace::enabled()) {  // a trace can become a recording (akis/recording.hpp): it needs the ATR
+    atr_traced_ = true;
+    trace::note("ATR " + to_hex(transport_.atr()) + " [" + transport_.name() + "]");
+  }
   Bytes encoded = cmd.encode();
   trace::command(transport_.name(), cmd, encoded);
   Bytes raw;

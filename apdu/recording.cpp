@@ -112,10 +112,72 @@ Recording parse_recording(std::istream& in) {
   return r;
 }
 
+Recording recording_from_trace(std::istream& in) {
+  Recording r;
+  std::string line, reader;
+  std::size_t n = 0;
+  bool have_atr = false, want_answer = false;
+  auto bad = [&](const std::string& why) { return std::invalid_argument("trace line " + std::to_string(n) + ": " + why); };
+  auto hex_of = [&](std::string text) {
+    if (text.find("<redacted>") != std::string::npos || text.find(" bytes #") != std::string::npos)
+      throw bad("card content is redacted; trace with AKIS_APDU_TRACE_PERSONAL=yes, or use akis probe --record");
+    try {
+      return from_hex(text);
+    } catch (const std::invalid_argument& e) {
+      throw bad(e.what());
+    }
+  };
+  while (std::getline(in, line)) {
+    ++n;
+    if (auto at = line.find("# ATR "); at != std::string::npos && !have_atr) {
+      std::string rest = line.substr(at + 6);
+      auto sp = rest.find(" [");
+      r.atr = hex_of(rest.substr(0, sp));
+      if (sp != std::string::npos) reader = rest.substr(sp + 1);  // "[name]"
+      have_atr = true;
+      continue;
+    }
+    auto open = line.find('[');
+    auto arrow = line.find("] -> ");
+    auto back = line.find("] <- ");
+    auto at = arrow != std::string::npos ? arrow : back;
+    if (open == std::string::npos || at == std::string::npos || at < open) continue;
+    if (!reader.empty() && line.substr(open, at - open + 1) != reader) continue;  // another card of the same process
+    if (reader.empty()) reader = line.substr(open, at - open + 1);
+    std::string text = line.substr(at + 5);
+    if (arrow != std::string::npos) {
+      if (want_answer) throw bad("a command without an answer before it");
+      Exchange e;
+      if (text.size() > 11 && text.compare(text.size() - 11, 11, " <redacted>") == 0) {  // a PIN command: header
+        e.header_only = true;
+        text.erase(text.size() - 11);
+      }
+      e.command = hex_of(text);
+      if (e.command.size() < 4 || (e.header_only && e.command.size() != 4)) throw bad("not a command APDU");
+      r.exchanges.push_back(std::move(e));
+      want_answer = true;
+    } else {
+      if (!want_answer) throw bad("an answer without a command");
+      r.exchanges.back().answer = hex_of(text);
+      if (r.exchanges.back().answer.size() < 2) throw bad("an answer ends with SW1 SW2");
+      want_answer = false;
+    }
+  }
+  if (!have_atr) throw std::invalid_argument("trace: no '# ATR' line (traces before this version have none)");
+  if (want_answer) r.exchanges.pop_back();  // cut off mid-command (the card was pulled)
+  return r;
+}
+
 Recording read_recording(const std::string& path) {
   std::ifstream in(path);
   if (!in) throw std::invalid_argument("cannot read recording " + path);
-  return parse_recording(in);
+  std::string line;
+  while (std::getline(in, line) && (line.empty() || line[0] == '#')) {
+  }
+  const bool trace = line.find("] -> ") != std::string::npos || line.find("# ATR ") != std::string::npos;
+  in.clear();
+  in.seekg(0);
+  return trace ? recording_from_trace(in) : parse_recording(in);
 }
 
 Bytes RecordingTransport::transmit(ByteView apdu) {

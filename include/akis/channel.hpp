@@ -41,6 +41,7 @@ class Channel {
   std::size_t max_send_;
   std::size_t max_recv_;
   IoCounters counters_;
+  bool atr_traced_ = false;  // the trace names the card's ATR before its first command
 };
 
 }  // namespace akis

@@ -36,6 +36,11 @@ struct Recording {
 };
 // Throws std::invalid_argument naming the line that is not in the format.
 Recording parse_recording(std::istream& in);
+// An APDU trace (AKIS_APDU_TRACE with AKIS_APDU_TRACE_PERSONAL=yes) as a recording: its ATR line and the
+// commands and answers of its first reader. A trace whose card content is redacted cannot be replayed: throws
+// std::invalid_argument naming the line.
+Recording recording_from_trace(std::istream& in);
+// A recording file, or a trace file (recognised by its lines).
 Recording read_recording(const std::string& path);
 
 // Commands whose data is a secret (VERIFY, CHANGE REFERENCE DATA, RESET RETRY COUNTER, EXTERNAL AUTHENTICATE):

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "akis/card.hpp"
+#include "akis/trace.hpp"
 #include "evidence_util.hpp"
 #include "p11_fixture.hpp"
 #include "replay_backend.hpp"
@@ -107,6 +108,42 @@ TEST(Replay, ReadBinaryInOtherStepsComesFromTheFileContent) {
   t.transmit(from_hex("00A4020C022F11"));
   EXPECT_EQ(to_hex(t.transmit(from_hex("00B0000001"))), "AA9000");
   EXPECT_THROW(t.transmit(from_hex("00B0000004")), ReplayMiss);  // its end was never seen
+}
+
+// A trace of the holder's own (AKIS_APDU_TRACE_PERSONAL=yes) replays as the card; a redacted one says it cannot.
+TEST(Replay, PersonalTraceBecomesARecording) {
+  use_key_dir(temp_dir() + "/key-trace-rec");
+  const auto state = personality_state("2x", {"short-responses", "fci-no-size"});
+  for (bool personal : {true, false}) {
+    std::string all;
+    trace::set_personal(personal);
+    trace::set_sink([&](const std::string& l) { all += l + "\n"; });
+    std::string live;
+    {
+      Card card(std::make_unique<vcard::InProcessTransport>(std::make_shared<vcard::VirtualCard>(state)));
+      live = profile_summary(card);
+      card.pin_status(*card.profile().user_pin());
+      card.verify(*card.profile().user_pin(), Secret("123456"));
+    }
+    trace::set_sink(nullptr);
+    trace::set_personal(false);
+    std::istringstream in(all);
+    if (!personal) {
+      try {
+        recording_from_trace(in);
+        FAIL() << "a redacted trace was taken as a recording";
+      } catch (const std::invalid_argument& e) {
+        EXPECT_NE(std::string(e.what()).find("redacted"), std::string::npos) << e.what();
+      }
+      continue;
+    }
+    Recording rec = recording_from_trace(in);
+    EXPECT_EQ(rec.atr, state.atr);
+    EXPECT_EQ(rec.text().find("313233343536"), std::string::npos);  // the PIN is not in it
+    Card replayed(std::make_unique<ReplayTransport>(rec));
+    EXPECT_EQ(profile_summary(replayed), live);
+    EXPECT_NO_THROW(replayed.verify(*replayed.profile().user_pin(), Secret("123456")));  // by the header
+  }
 }
 
 // The module's read-only paths against the recording: token, objects, attributes as on the live card.
