@@ -68,4 +68,18 @@ INSTANTIATE_TEST_SUITE_P(Recordings, Field, ::testing::ValuesIn(recordings()),
 
 TEST(FieldDir, HasRecordings) { EXPECT_FALSE(recordings().empty()) << AKIS_FIELD_DIR; }
 
+// The compatibility table of docs/field-evidence.md follows the folder: every recording is in it, with its ATR.
+TEST(FieldDir, CompatibilityTableNamesEveryRecording) {
+  std::ifstream in(std::string(AKIS_FIELD_DIR) + "/../../docs/field-evidence.md");
+  std::string doc((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto table = doc.find("## Compatibility table");
+  ASSERT_NE(table, std::string::npos);
+  doc = doc.substr(table);
+  for (auto& name : recordings()) {
+    EXPECT_NE(doc.find("tests/field/" + name), std::string::npos) << name << " is not in the compatibility table";
+    const std::string atr = to_hex(read_recording(std::string(AKIS_FIELD_DIR) + "/" + name).atr);
+    EXPECT_NE(doc.find(atr), std::string::npos) << name << ": its ATR " << atr << " has no row";
+  }
+}
+
 }  // namespace
