@@ -151,6 +151,8 @@ TEST_F(Portal, SignInGetACodeWatchTheCountdownGetANewOne) {
   b.click("#login-button");
   ASSERT_TRUE(b.wait_for("#portal"));
   EXPECT_EQ(b.text("#portal h1"), "PIN Create / Unlock");
+  EXPECT_EQ(b.text("#never-share").rfind("Never tell this code to anyone", 0), 0u) << b.text("#never-share");
+  EXPECT_EQ(b.text("#no-history"), "Nothing yet.");
   b.click("#get-code");
   ASSERT_TRUE(b.wait_for("#code", ""));
   std::string first = b.text("#code");
@@ -166,6 +168,7 @@ TEST_F(Portal, SignInGetACodeWatchTheCountdownGetANewOne) {
   b.click("#lang-tr");
   EXPECT_EQ(b.text("#new-code"), "Tekrar Kod Al");
   EXPECT_EQ(b.text("#portal h1"), "PIN Oluşturma / Kilit Çözme");
+  EXPECT_EQ(b.text("#never-share").rfind("Bu kodu kimseyle paylaşmayınız", 0), 0u) << b.text("#never-share");
   b.screenshot(dir_ + "/portal.png");
   b.click("#new-code");
   ASSERT_TRUE(b.wait_for("#code", first));

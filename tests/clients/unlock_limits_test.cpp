@@ -1,5 +1,6 @@
 // Issue 13 attacks on the rate limits: an attacker must not turn them against a card holder, failed logins are not
-// refused codes, a whole network shares one limit, and user names cannot be told apart by timing.
+// refused codes, a whole network shares one limit, and user names cannot be told apart by timing. And the portal's
+// code bound to the card the holder chose, with the history of her cards.
 #include "unlock_fixture.hpp"
 
 using namespace akis;
@@ -94,6 +95,41 @@ TEST_F(Unlock, CodesOnThePortalAreRateLimited) {
   int status = 0;
   json j = post("/api/portal/code", "{}", &status, cookie.substr(0, cookie.find(';')));
   EXPECT_EQ(status, 429) << j.dump();
+}
+
+TEST_F(Unlock, ACodeChosenForOneCardUnlocksThatCardOnly) {
+  std::string state = insert(Variant::Post2011);
+  std::string serial = to_hex(vcard::load(state).serial), other = "0102030405060708090A0B0C";
+  admin("enrol --username ayse --card-state '" + state + "'");
+  admin("enrol --username ayse --serial " + other);
+  admin("enrol --username mehmet --serial 0C0B0A090807060504030201");
+  start_service();
+  auto c = client();
+  auto login = c.Post("/api/portal/login", R"({"username": "ayse", "password": "parola-ayse"})", "application/json");
+  ASSERT_TRUE(login);
+  std::string cookie = login->get_header_value("Set-Cookie");
+  cookie = cookie.substr(0, cookie.find(';'));
+  int status = 0;
+  auto code_for_card = [&](const std::string& s) {
+    json j = post("/api/portal/code", json{{"serial", s}}.dump(), &status, cookie);
+    return j.value("code", "");
+  };
+  code_for_card("0C0B0A090807060504030201");
+  EXPECT_EQ(status, 400);  // Mehmet's card
+  std::string code = code_for_card(other);
+  ASSERT_EQ(status, 200);
+  auto authorize = [&](const std::string& code_) {
+    post("/api/v1/unlock/authorize", json{{"code", code_}, {"serial", serial}, {"challenge", "0102030405060708"}}.dump(),
+         &status);
+    return status;
+  };
+  EXPECT_EQ(authorize(code), 403);  // chosen for the other card
+  EXPECT_EQ(authorize(code_for_card(serial)), 200);
+  json me = json::parse(client().Get("/api/portal/me", httplib::Headers{{"Cookie", cookie}})->body);
+  ASSERT_EQ(me["history"].size(), 2u) << me.dump();
+  EXPECT_EQ(me["history"][0]["event"], "unlock_authorized");
+  EXPECT_EQ(me["history"][0]["serial"], serial);
+  EXPECT_EQ(me["history"][1]["event"], "code_refused");
 }
 
 }  // namespace

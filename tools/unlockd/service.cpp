@@ -213,7 +213,7 @@ void Service::routes() {
       CodeRecord rec = check_code(code, req.remote_addr, to_hex(serial));
       auto card = store_->card(to_hex(serial));
       // Not enrolled and someone else's card get the same answer: a code does not probe which serials exist.
-      if (!card || card->account_id != rec.account_id) {
+      if (!card || card->account_id != rec.account_id || (!rec.serial.empty() && rec.serial != card->serial)) {
         store_->audit(t, rec.account_id, to_hex(serial), req.remote_addr, "code_refused", card ? "wrong_card" : "card_not_enrolled");
         throw ApiError{403, "wrong_card", "the code was not issued for this card"};
       }
@@ -279,19 +279,31 @@ void Service::routes() {
     auto a = store_->account_by_id(*acc);
     json cards = json::array();
     for (auto& c : store_->cards_of(*acc)) cards.push_back({{"serial", c.serial}, {"status", c.status}});
-    send_json(res, 200, {{"name", a ? a->display_name : ""}, {"cards", cards}});
+    json history = json::array();
+    for (auto& h : store_->unlock_history(*acc, 20))
+      history.push_back({{"at", h.at}, {"serial", h.serial}, {"event", h.event}, {"detail", h.detail}});
+    send_json(res, 200, {{"name", a ? a->display_name : ""}, {"cards", cards}, {"history", history}});
   });
 
-  post(s, "/api/portal/code", [=, this](const httplib::Request& req, const std::string&, httplib::Response& res) {
+  post(s, "/api/portal/code", [=, this](const httplib::Request& req, const std::string& req_body,
+                                        httplib::Response& res) {
     auto acc = session_of(req);
     if (!acc) throw ApiError{401, "not_signed_in", "sign in first"};
+    // The holder picks the card the code is for: the code then unlocks that serial only.
+    std::string serial;
+    if (json body = parse_body(req_body.empty() ? "{}" : req_body); body.contains("serial"))
+      serial = to_hex(hex_field(body, "serial", 4, 32));
     std::string code = new_code();
     json out = in_tx([&] {
       const std::int64_t t = now();
       if (store_->count("code_issued", t - o_.window, "", "", "", *acc) >= o_.max_codes_per_account)
         throw ApiError{429, "rate_limited", "too many codes; wait and try again"};
-      store_->add_code(*acc, hmac_sha256(code_key_, to_bytes(code)), t, t + o_.code_ttl);
-      store_->audit(t, *acc, "", req.remote_addr, "code_issued", "");
+      if (!serial.empty()) {
+        auto card = store_->card(serial);
+        if (!card || card->account_id != *acc) throw ApiError{400, "invalid_request", "not one of your cards"};
+      }
+      store_->add_code(*acc, hmac_sha256(code_key_, to_bytes(code)), t, t + o_.code_ttl, serial);
+      store_->audit(t, *acc, serial, req.remote_addr, "code_issued", "");
       return json{{"code", code}, {"expires_in", o_.code_ttl}};
     });
     send_json(res, 200, out);

@@ -107,10 +107,13 @@ Store::Store(const std::string& path) {
   exec("PRAGMA foreign_keys=ON");
   exec(kSchema);
   drop_legacy_keys();
-  {
-    Stmt s(db_, "SELECT count(*) FROM pragma_table_info('audit') WHERE name = 'prefix'");
-    if (s.step() && s.i64(0) == 0) exec("ALTER TABLE audit ADD COLUMN prefix TEXT");
-  }
+  auto has_column = [&](const char* table, const char* column) {
+    Stmt s(db_, "SELECT count(*) FROM pragma_table_info(?) WHERE name = ?");
+    s.bind(1, std::string(table)).bind(2, std::string(column));
+    return s.step() && s.i64(0) > 0;
+  };
+  if (!has_column("audit", "prefix")) exec("ALTER TABLE audit ADD COLUMN prefix TEXT");
+  if (!has_column("codes", "serial")) exec("ALTER TABLE codes ADD COLUMN serial TEXT");
   exec("CREATE INDEX IF NOT EXISTS audit_prefix ON audit(prefix, event, at)");
 }
 
@@ -219,18 +222,20 @@ std::vector<CardRecord> Store::cards_of(std::int64_t account_id) {
   return out;
 }
 
-void Store::add_code(std::int64_t account_id, const Bytes& code_hash, std::int64_t now, std::int64_t expires_at) {
+void Store::add_code(std::int64_t account_id, const Bytes& code_hash, std::int64_t now, std::int64_t expires_at,
+                     const std::string& serial) {
   Stmt old(db_, "UPDATE codes SET superseded = 1 WHERE account_id = ? AND used_at IS NULL AND superseded = 0");
   old.bind(1, account_id).step();
-  Stmt s(db_, "INSERT INTO codes(account_id, code_hash, created_at, expires_at) VALUES (?,?,?,?)");
-  s.bind(1, account_id).bind(2, code_hash).bind(3, now).bind(4, expires_at).step();
+  Stmt s(db_, "INSERT INTO codes(account_id, code_hash, created_at, expires_at, serial) VALUES (?,?,?,?,?)");
+  s.bind(1, account_id).bind(2, code_hash).bind(3, now).bind(4, expires_at).bind(5, serial).step();
 }
 
 std::optional<CodeRecord> Store::code(const Bytes& code_hash) {
-  Stmt s(db_, "SELECT id, account_id, expires_at, used_at IS NOT NULL, superseded FROM codes WHERE code_hash = ?");
+  Stmt s(db_, "SELECT id, account_id, expires_at, used_at IS NOT NULL, superseded, coalesce(serial, '') FROM codes "
+              "WHERE code_hash = ?");
   s.bind(1, code_hash);
   if (!s.step()) return std::nullopt;
-  return CodeRecord{s.i64(0), s.i64(1), s.i64(2), s.i64(3) != 0, s.i64(4) != 0};
+  return CodeRecord{s.i64(0), s.i64(1), s.i64(2), s.i64(3) != 0, s.i64(4) != 0, s.text(5)};
 }
 
 void Store::mark_code_used(std::int64_t code_id, std::int64_t now) {
@@ -280,6 +285,16 @@ std::vector<std::string> Store::audit_events(std::int64_t account_id) {
   s.bind(1, account_id);
   std::vector<std::string> out;
   while (s.step()) out.push_back(s.text(0));
+  return out;
+}
+
+std::vector<HistoryEntry> Store::unlock_history(std::int64_t account_id, int limit) {
+  Stmt s(db_,
+         "SELECT at, serial, event, coalesce(detail, '') FROM audit WHERE serial IN (SELECT serial FROM cards WHERE "
+         "account_id = ?1) AND event IN ('unlock_authorized', 'unlock_refused', 'code_refused') ORDER BY id DESC LIMIT ?2");
+  s.bind(1, account_id).bind(2, static_cast<std::int64_t>(limit));
+  std::vector<HistoryEntry> out;
+  while (s.step()) out.push_back({s.i64(0), s.text(1), s.text(2), s.text(3)});
   return out;
 }
 

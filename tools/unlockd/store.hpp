@@ -31,6 +31,12 @@ struct CodeRecord {
   std::int64_t expires_at = 0;  // unix seconds
   bool used = false;
   bool superseded = false;
+  std::string serial;  // the card the holder chose on the portal; empty: any card of the account
+};
+
+struct HistoryEntry {
+  std::int64_t at = 0;
+  std::string serial, event, detail;
 };
 
 // The data directory: created 0700 when `create` and missing; throws when it or one of its database or secret
@@ -82,7 +88,8 @@ class Store {
   std::vector<CardRecord> cards_of(std::int64_t account_id);
 
   // A new code for the account; earlier unused codes of the account are superseded.
-  void add_code(std::int64_t account_id, const Bytes& code_hash, std::int64_t now, std::int64_t expires_at);
+  void add_code(std::int64_t account_id, const Bytes& code_hash, std::int64_t now, std::int64_t expires_at,
+                const std::string& serial = "");
   std::optional<CodeRecord> code(const Bytes& code_hash);
   void mark_code_used(std::int64_t code_id, std::int64_t now);
 
@@ -97,6 +104,8 @@ class Store {
   int count(const std::string& event, std::int64_t since, const std::string& prefix, const std::string& serial = "",
             const std::string& detail = "", std::optional<std::int64_t> account_id = std::nullopt);
   std::vector<std::string> audit_events(std::int64_t account_id);
+  // Unlocks authorised or refused for the account's cards, newest first (the portal's history).
+  std::vector<HistoryEntry> unlock_history(std::int64_t account_id, int limit);
 
   bool integrity_ok();
 

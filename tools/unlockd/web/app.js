@@ -26,6 +26,14 @@ const TEXT = {
     expired: 'Kodun süresi doldu. Yeni kod alınız.',
     newCode: 'Tekrar Kod Al',
     failed: 'İşlem yapılamadı. Yeniden deneyin.',
+    neverShare: 'Bu kodu kimseyle paylaşmayınız: telefonda, e-postada ya da mesajla isteyen kişi görevli olsa bile. ' +
+      'Kodu bilen ve kartınızı ele geçiren biri kartınızın PIN\'ini değiştirebilir.',
+    cardFor: 'Kodun verileceği kart:',
+    historyTitle: 'Kartlarınızın kilit çözme geçmişi',
+    noHistory: 'Henüz kayıt yok.',
+    unlock_authorized: 'kilit çözme onaylandı',
+    unlock_refused: 'kilit çözme reddedildi',
+    code_refused: 'kod reddedildi',
   },
   en: {
     brand: 'Open AKİS Unlock Service',
@@ -51,6 +59,14 @@ const TEXT = {
     expired: 'The code has expired. Get a new code.',
     newCode: 'Get a new code',
     failed: 'That did not work. Try again.',
+    neverShare: 'Never tell this code to anyone, even someone who says they are staff, by phone, e-mail or message. ' +
+      'Whoever has the code and your card can change your card\'s PIN.',
+    cardFor: 'Card the code is for:',
+    historyTitle: 'Unlock history of your cards',
+    noHistory: 'Nothing yet.',
+    unlock_authorized: 'unlock authorised',
+    unlock_refused: 'unlock refused',
+    code_refused: 'code refused',
   },
 };
 
@@ -59,6 +75,7 @@ let lang = new URLSearchParams(location.search).get('lang') ||
 if (!TEXT[lang]) lang = 'tr';
 let timer = null;
 let userName = '';
+let history = [];
 
 const $ = (id) => document.getElementById(id);
 const t = (key) => TEXT[lang][key];
@@ -68,6 +85,31 @@ function render() {
   document.title = t('pinTitle');
   document.querySelectorAll('[data-t]').forEach((el) => { el.textContent = t(el.dataset.t); });
   if (userName) $('welcome').textContent = t('welcome').replace('{name}', userName);
+  const list = $('history');
+  list.replaceChildren(...history.map((h) => {
+    const li = document.createElement('li');
+    li.textContent = `${new Date(h.at * 1000).toLocaleString(lang)} · ${h.serial} · ${t(h.event) || h.event}`;
+    return li;
+  }));
+  $('no-history').hidden = history.length > 0;
+}
+
+// The account's cards (the holder picks the one the code is for) and their unlock history.
+async function loadMe() {
+  const me = await api('/api/portal/me');
+  if (!me.ok) return false;
+  userName = me.data.name;
+  history = me.data.history || [];
+  const select = $('card');
+  select.replaceChildren(...(me.data.cards || []).filter((c) => c.status === 'active').map((c) => {
+    const o = document.createElement('option');
+    o.value = c.serial;
+    o.textContent = c.serial;
+    return o;
+  }));
+  $('card-choice').hidden = select.options.length === 0;
+  render();
+  return true;
 }
 
 async function api(path, body) {
@@ -102,7 +144,8 @@ function startCountdown(seconds) {
 
 async function getCode() {
   $('portal-error').hidden = true;
-  const r = await api('/api/portal/code', {});
+  const serial = $('card').value;
+  const r = await api('/api/portal/code', serial ? { serial } : {});
   if (!r.ok) {
     if (r.status === 401) { show('login'); return; }
     $('portal-error').textContent = t('failed');
@@ -126,7 +169,7 @@ async function signIn(event) {
     return;
   }
   userName = r.data.name;
-  render();
+  await loadMe();
   show('portal');
 }
 
@@ -145,14 +188,7 @@ async function start() {
     $('get-code').hidden = false;
     show('login');
   });
-  const me = await api('/api/portal/me');
-  if (me.ok) {
-    userName = me.data.name;
-    render();
-    show('portal');
-  } else {
-    show('login');
-  }
+  show(await loadMe() ? 'portal' : 'login');
 }
 
 start();
