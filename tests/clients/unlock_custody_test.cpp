@@ -51,6 +51,17 @@ TEST_F(Unlock, TheDatabaseHoldsNoKeyAndTheTokenComputesTheCryptogram) {
   }
 }
 
+TEST_F(Unlock, PersonalisationGetsOneCardsKeyFromTheToken) {
+  const std::string serial = "0102030405060708090A0B0C", file = data_ + "-card.key";
+  std::string out;
+  ASSERT_EQ(run_command(kUnlockd + " card-key --serial " + serial + " --out '" + file + "'", out), 0) << out;
+  EXPECT_EQ(mode_of(file), 0600u);
+  // The token's derivation is the virtual card's: the key it writes is the one the card would check.
+  EXPECT_EQ(from_hex(slurp(file)), vcard::diversify_unblock_key(master_key(), from_hex(serial)));
+  EXPECT_EQ(out.find(to_hex(from_hex(slurp(file))).substr(0, 16)), std::string::npos) << out;
+  EXPECT_NE(run_command(kUnlockd + " card-key --serial " + serial + " --out '" + file + "'", out), 0);  // no overwrite
+}
+
 TEST_F(Unlock, AnOldDatabaseLosesItsPlaintextKeys) {
   std::string db = data_ + "/unlock.db";
   Bytes legacy_key(32);

@@ -91,6 +91,12 @@ int main(int argc, char** argv) {
   imp->add_option("--issuer-master", master, "issuer master key file (64 hex digits, mode 0600)")->required()->check(CLI::ExistingFile);
   token_options(imp, token);
 
+  std::string key_out;
+  auto* ck = app.add_subcommand("card-key", "write one card's unblock key for its personalisation (file mode 0600)");
+  ck->add_option("--serial", serial, "card serial (hex)")->required();
+  ck->add_option("--out", key_out, "output file (must not exist)")->required();
+  token_options(ck, token);
+
   CLI11_PARSE(app, argc, argv);
   ::umask(077);  // every file the service or its admin commands write is its owner's only
   try {
@@ -114,6 +120,15 @@ int main(int argc, char** argv) {
       OPENSSL_cleanse(key.data(), key.size());
       t.check_master();
       std::cout << "issuer master key imported into token " << token.label << "\n";
+      return 0;
+    }
+    if (*ck) {
+      if (std::filesystem::exists(key_out)) throw std::runtime_error(key_out + " exists");
+      IssuerToken t(token);
+      Bytes key = t.personalisation_key(from_hex(serial));
+      std::ofstream(key_out) << to_hex(key) << "\n";  // umask 077: the owner's only
+      OPENSSL_cleanse(key.data(), key.size());
+      std::cout << "unblock key of card " << to_hex(from_hex(serial)) << " written to " << key_out << "\n";
       return 0;
     }
     secure_data_dir(data, true);

@@ -157,22 +157,39 @@ void IssuerToken::check_master() {
     throw std::runtime_error("issuer token: the master key is extractable or not sensitive; refusing to use it");
 }
 
-Bytes IssuerToken::cryptogram(ByteView serial, ByteView challenge) {
-  std::lock_guard lock(m_);
+unsigned long IssuerToken::derive(ByteView serial, bool extractable) {
   Bytes data = diversification_data(serial);
   CK_KEY_DERIVATION_STRING_DATA kd{data.data(), data.size()};
-  CK_MECHANISM derive{CKM_AES_ECB_ENCRYPT_DATA, &kd, sizeof kd};
+  CK_MECHANISM mech{CKM_AES_ECB_ENCRYPT_DATA, &kd, sizeof kd};
   CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
   CK_KEY_TYPE kt = CKK_GENERIC_SECRET;
   CK_ULONG len = 32;
   CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+  CK_BBOOL sensitive = extractable ? CK_FALSE : CK_TRUE, export_ok = extractable ? CK_TRUE : CK_FALSE;
   CK_ATTRIBUTE t[] = {{CKA_CLASS, &cls, sizeof cls},         {CKA_KEY_TYPE, &kt, sizeof kt},
                       {CKA_VALUE_LEN, &len, sizeof len},     {CKA_TOKEN, &no, sizeof no},
-                      {CKA_SENSITIVE, &yes, sizeof yes},     {CKA_EXTRACTABLE, &no, sizeof no},
+                      {CKA_SENSITIVE, &sensitive, sizeof sensitive}, {CKA_EXTRACTABLE, &export_ok, sizeof export_ok},
                       {CKA_SIGN, &yes, sizeof yes}};
-  CK_OBJECT_HANDLE card_key = CK_INVALID_HANDLE;
-  ok(p_->f->C_DeriveKey(p_->session, &derive, p_->master(), t, sizeof t / sizeof t[0], &card_key),
-     "C_DeriveKey (card key)");
+  CK_OBJECT_HANDLE key = CK_INVALID_HANDLE;
+  ok(p_->f->C_DeriveKey(p_->session, &mech, p_->master(), t, sizeof t / sizeof t[0], &key), "C_DeriveKey (card key)");
+  return key;
+}
+
+Bytes IssuerToken::personalisation_key(ByteView serial) {
+  std::lock_guard lock(m_);
+  CK_OBJECT_HANDLE key = derive(serial, true);
+  Bytes value(32);
+  CK_ATTRIBUTE v{CKA_VALUE, value.data(), value.size()};
+  CK_RV rv = p_->f->C_GetAttributeValue(p_->session, key, &v, 1);
+  p_->f->C_DestroyObject(p_->session, key);
+  ok(rv, "C_GetAttributeValue (card key)");
+  value.resize(v.ulValueLen);
+  return value;
+}
+
+Bytes IssuerToken::cryptogram(ByteView serial, ByteView challenge) {
+  std::lock_guard lock(m_);
+  CK_OBJECT_HANDLE card_key = derive(serial, false);
   struct Destroy {
     Impl* p;
     CK_OBJECT_HANDLE h;

@@ -45,8 +45,12 @@ class IssuerToken final : public CardKeys {
   // Throws unless the token holds a master key that is sensitive, never extractable, and derives.
   void check_master();
   Bytes cryptogram(ByteView serial, ByteView challenge) override;
+  // K_card of one card, for its personalisation (the one place a card key leaves the token): derived as an
+  // extractable session key, read, destroyed. The service never calls this.
+  Bytes personalisation_key(ByteView serial);
 
  private:
+  unsigned long derive(ByteView serial, bool extractable);  // a session object handle
   struct Impl;
   std::unique_ptr<Impl> p_;
   std::mutex m_;
