@@ -153,6 +153,7 @@ TEST_F(Portal, SignInGetACodeWatchTheCountdownGetANewOne) {
   EXPECT_EQ(b.text("#portal h1"), "PIN Create / Unlock");
   EXPECT_EQ(b.text("#never-share").rfind("Never tell this code to anyone", 0), 0u) << b.text("#never-share");
   EXPECT_EQ(b.text("#no-history"), "Nothing yet.");
+  EXPECT_FALSE(b.displayed("#card-choice"));  // no enrolled card: nothing to choose
   b.click("#get-code");
   ASSERT_TRUE(b.wait_for("#code", ""));
   std::string first = b.text("#code");
