@@ -72,6 +72,8 @@ Secret secret(const CK_UTF8CHAR* p, CK_ULONG n) {
 }
 
 // Single-part (data given) or final (no data) step of an operation that produces output.
+Module::Template template_of(const CK_ATTRIBUTE* p, CK_ULONG n) { return {p, p ? n : 0}; }
+
 // What a single-part / final call read from its pointers; bad ones are reported by the core (after the
 // session and operation checks) so that the failure ends the operation.
 Module::Call call_of(bool single, const CK_BYTE* p, CK_ULONG n, const CK_BYTE* out, const CK_ULONG* out_len) {
@@ -237,7 +239,7 @@ EXPORT CK_RV C_Logout(CK_SESSION_HANDLE h) {
 EXPORT CK_RV C_CreateObject(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR pTemplate, CK_ULONG n, CK_OBJECT_HANDLE_PTR ph) {
   return with_session("C_CreateObject", h, [&](Module& m) {
     if ((!pTemplate && n) || !ph) fail(CKR_ARGUMENTS_BAD);
-    *ph = m.create_object(h, pTemplate, n);
+    *ph = m.create_object(h, template_of(pTemplate, n));
   });
 }
 
@@ -245,7 +247,7 @@ EXPORT CK_RV C_CopyObject(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_
                           CK_OBJECT_HANDLE_PTR ph) {
   return with_session("C_CopyObject", h, [&](Module& m) {
     if ((!pTemplate && n) || !ph) fail(CKR_ARGUMENTS_BAD);
-    *ph = m.copy_object(h, o, pTemplate, n);
+    *ph = m.copy_object(h, o, template_of(pTemplate, n));
   });
 }
 
@@ -264,7 +266,7 @@ EXPORT CK_RV C_GetAttributeValue(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, CK_ATT
   CK_RV rv = CKR_OK;
   return with_session("C_GetAttributeValue", h, [&](Module& m) {
     if (!pTemplate && n) fail(CKR_ARGUMENTS_BAD);
-    rv = m.get_attribute_value(h, o, pTemplate, n);
+    rv = m.get_attribute_value(h, o, std::span<CK_ATTRIBUTE>(pTemplate, pTemplate ? n : 0));
     if (rv != CKR_OK) fail(rv);  // an attribute's own error: the others are filled in all the same
   });
 }
@@ -272,21 +274,24 @@ EXPORT CK_RV C_GetAttributeValue(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, CK_ATT
 EXPORT CK_RV C_SetAttributeValue(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_PTR pTemplate, CK_ULONG n) {
   return with_session("C_SetAttributeValue", h, [&](Module& m) {
     if (!pTemplate && n) fail(CKR_ARGUMENTS_BAD);
-    m.set_attribute_value(h, o, pTemplate, n);
+    m.set_attribute_value(h, o, template_of(pTemplate, n));
   });
 }
 
 EXPORT CK_RV C_FindObjectsInit(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR pTemplate, CK_ULONG n) {
   return with_session("C_FindObjectsInit", h, [&](Module& m) {
     if (!pTemplate && n) fail(CKR_ARGUMENTS_BAD);
-    m.find_init(h, pTemplate, n);
+    m.find_init(h, template_of(pTemplate, n));
   });
 }
 
 EXPORT CK_RV C_FindObjects(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE_PTR ph, CK_ULONG max, CK_ULONG_PTR pulCount) {
-  return with_module("C_FindObjects", [&](Module& m) {
+  return with_session("C_FindObjects", h, [&](Module& m) {
     if (!pulCount) fail(CKR_ARGUMENTS_BAD);
-    *pulCount = m.find(h, ph, max);
+    auto found = m.find(h, ph ? max : 0);  // checks the search is active before a NULL array is reported
+    if (!ph) fail(CKR_ARGUMENTS_BAD);
+    std::copy(found.begin(), found.end(), ph);
+    *pulCount = found.size();
   });
 }
 

@@ -6,6 +6,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <variant>
 #include <vector>
 
@@ -121,14 +122,16 @@ class Module {
   void set_pin(CK_SESSION_HANDLE h, const Secret& old_pin, const Secret& new_pin);
 
   // Object management
-  CK_RV get_attribute_value(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, CK_ATTRIBUTE* tmpl, CK_ULONG n);
+  // Templates come as spans from the C layer (entry.cpp), which checked their pointers.
+  using Template = std::span<const CK_ATTRIBUTE>;
+  CK_RV get_attribute_value(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, std::span<CK_ATTRIBUTE> tmpl);
   CK_ULONG object_size(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o);
-  void find_init(CK_SESSION_HANDLE h, const CK_ATTRIBUTE* tmpl, CK_ULONG n);
-  CK_ULONG find(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE* out, CK_ULONG max);
+  void find_init(CK_SESSION_HANDLE h, Template tmpl);
+  std::vector<CK_OBJECT_HANDLE> find(CK_SESSION_HANDLE h, CK_ULONG max);  // the next ones, at most `max`
   void find_final(CK_SESSION_HANDLE h);
-  CK_OBJECT_HANDLE create_object(CK_SESSION_HANDLE h, const CK_ATTRIBUTE* tmpl, CK_ULONG n);
-  CK_OBJECT_HANDLE copy_object(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, const CK_ATTRIBUTE* tmpl, CK_ULONG n);
-  void set_attribute_value(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, const CK_ATTRIBUTE* tmpl, CK_ULONG n);
+  CK_OBJECT_HANDLE create_object(CK_SESSION_HANDLE h, Template tmpl);
+  CK_OBJECT_HANDLE copy_object(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, Template tmpl);
+  void set_attribute_value(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, Template tmpl);
   void destroy_object(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o);
 
   // Cryptographic functions. The C layer passes what it read from the caller's pointers; an argument it found
@@ -189,7 +192,6 @@ class Module {
   CK_OBJECT_HANDLE next_object_ = 1;
   bool finalized_ = false;
   unsigned long generation_ = 0;  // the backend's context generation the slots' event counters belong to
-  unsigned long state_version_ = 0;  // the backend's reader state the slots were last refreshed from
 };
 
 // Runs `fn`; a removed card closes every session of the token's slot.

@@ -122,8 +122,9 @@ CK_OBJECT_HANDLE Module::create_data_object(Session& s, const CK_ATTRIBUTE* tmpl
   return add_session_object(s, std::move(o));
 }
 
-CK_OBJECT_HANDLE Module::copy_object(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh, const CK_ATTRIBUTE* tmpl,
-                                     CK_ULONG n) {
+CK_OBJECT_HANDLE Module::copy_object(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh, Template tpl) {
+  const CK_ATTRIBUTE* tmpl = tpl.data();
+  const CK_ULONG n = tpl.size();
   auto s = session(h);
   std::lock_guard sl(s->mutex);
   auto src = object_of(*s, oh);
@@ -134,7 +135,9 @@ CK_OBJECT_HANDLE Module::copy_object(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh, c
   return add_session_object(*s, std::move(o));
 }
 
-void Module::set_attribute_value(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh, const CK_ATTRIBUTE* tmpl, CK_ULONG n) {
+void Module::set_attribute_value(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh, Template tpl) {
+  const CK_ATTRIBUTE* tmpl = tpl.data();
+  const CK_ULONG n = tpl.size();
   auto s = session(h);
   std::lock_guard sl(s->mutex);
   auto cur = object_of(*s, oh);

@@ -51,10 +51,10 @@ std::shared_ptr<const Object> Module::object_of(Session& s, CK_OBJECT_HANDLE h) 
   return o;
 }
 
-CK_RV Module::get_attribute_value(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh, CK_ATTRIBUTE* tmpl, CK_ULONG n) {
+CK_RV Module::get_attribute_value(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh, std::span<CK_ATTRIBUTE> tmpl) {
   auto s = session(h);
   std::lock_guard sl(s->mutex);
-  return object_of(*s, oh)->read_into(tmpl, n);
+  return object_of(*s, oh)->read_into(tmpl.data(), tmpl.size());
 }
 
 CK_ULONG Module::object_size(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh) {
@@ -65,29 +65,28 @@ CK_ULONG Module::object_size(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh) {
   return size;
 }
 
-void Module::find_init(CK_SESSION_HANDLE h, const CK_ATTRIBUTE* tmpl, CK_ULONG n) {
+void Module::find_init(CK_SESSION_HANDLE h, Template tmpl) {
   auto s = session(h);
   std::lock_guard sl(s->mutex);
   if (!s->idle()) fail(CKR_OPERATION_ACTIVE);
   const Token& t = *s->token;
-  auto found = t.find([&](const Object& o) { return visible(t, o) && o.matches(tmpl, n); });
+  auto found = t.find([&](const Object& o) { return visible(t, o) && o.matches(tmpl.data(), tmpl.size()); });
   for (auto& other : sessions_of(t)) {
     std::lock_guard g(other->objects_mutex);
     for (auto& [oh, o] : other->objects)
-      if (visible(t, *o) && o->matches(tmpl, n)) found.push_back(oh);
+      if (visible(t, *o) && o->matches(tmpl.data(), tmpl.size())) found.push_back(oh);
   }
   s->op = FindOp{std::move(found), 0};
 }
 
-CK_ULONG Module::find(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE* out, CK_ULONG max) {
+std::vector<CK_OBJECT_HANDLE> Module::find(CK_SESSION_HANDLE h, CK_ULONG max) {
   auto s = session(h);
   std::lock_guard sl(s->mutex);
   auto* f = std::get_if<FindOp>(&s->op);
   if (!f) fail(CKR_OPERATION_NOT_INITIALIZED);
-  if (!out) fail(CKR_ARGUMENTS_BAD);
-  CK_ULONG n = 0;
-  while (n < max && f->pos < f->handles.size()) out[n++] = f->handles[f->pos++];
-  return n;
+  std::vector<CK_OBJECT_HANDLE> out;
+  while (out.size() < max && f->pos < f->handles.size()) out.push_back(f->handles[f->pos++]);
+  return out;
 }
 
 void Module::find_final(CK_SESSION_HANDLE h) {
@@ -117,7 +116,9 @@ std::optional<T> scalar(const CK_ATTRIBUTE* tmpl, CK_ULONG n, CK_ATTRIBUTE_TYPE 
 }
 }  // namespace
 
-CK_OBJECT_HANDLE Module::create_object(CK_SESSION_HANDLE h, const CK_ATTRIBUTE* tmpl, CK_ULONG n) {
+CK_OBJECT_HANDLE Module::create_object(CK_SESSION_HANDLE h, Template tpl) {
+  const CK_ATTRIBUTE* tmpl = tpl.data();
+  const CK_ULONG n = tpl.size();
   auto s = session(h);
   std::lock_guard sl(s->mutex);
   // What the card can store: X.509 certificates, as token objects, after the user logged in.
