@@ -91,6 +91,8 @@ TEST_P(ProbeEvery, ChangesNothingAndReportsTheProfile) {
   EXPECT_GE(r["profile"]["certificates"].size(), 1u);
   EXPECT_GE(r["profile"]["private_keys"].size(), 1u);
   EXPECT_FALSE(r["fci_tags"].empty());
+  ASSERT_EQ(r["discovery_ways"].size(), 4u) << r["discovery_ways"].dump();
+  EXPECT_EQ(r["discovery_ways"][r["application"]["how"].get<std::string>()], "found") << r["discovery_ways"].dump();
   // Counters only where the family's row says VERIFY without data is free.
   const bool read_only = family_of_atr(personality_state(c.family, c.quirks, c.puk).atr).pin_probe_read_only;
   for (auto& ctr : r["counters"]) {

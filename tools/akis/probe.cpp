@@ -278,6 +278,25 @@ ProbeResult run_probe(std::unique_ptr<Transport> transport) {
   }
   r["verdict"] = verdict;
 
+  // Every way to the application on its own (the card layer stops at the first that works): a real card that
+  // answers only some of them tells which row of the family table is right.
+  json ways;
+  for (Discovery d : {Discovery::DfName, Discovery::FullAid, Discovery::EfDir, Discovery::MfPath}) {
+    try {
+      bool found = card.locked([&](AkisCommands& c) {
+        Family alone = c.family();
+        alone.discovery = {d};
+        alone.discovery_steps = 1;
+        AkisCommands one(c.channel(), alone);
+        return one.find_application().has_value();
+      });
+      ways[to_string(d)] = found ? "found" : "not found";
+    } catch (const std::exception& e) {  // a diagnostic extra never ends the probe (nor the replay of an old one)
+      ways[to_string(d)] = std::string("stopped: ") + e.what();
+    }
+  }
+  r["discovery_ways"] = ways;
+
   ProbeResult out;
   out.recording = rec->recording();
   std::map<std::uint32_t, int> tags;
