@@ -192,6 +192,7 @@ class Module {
   CK_OBJECT_HANDLE next_object_ = 1;
   bool finalized_ = false;
   unsigned long generation_ = 0;  // the backend's context generation the slots' event counters belong to
+  unsigned long state_version_ = 0;  // the backend's reader state the slots were last refreshed from
 };
 
 // Runs `fn`; a removed card closes every session of the token's slot.
