@@ -75,7 +75,13 @@ TEST_F(Unlock, HonestClientsKeepTheirThroughputUnderAttack) {
             << attacked.per_second << " req/s, p99 " << attacked.p99_ms << " ms; peak RSS " << peak << " MiB\n";
   EXPECT_EQ(quiet.errors + attacked.errors, 0);
   EXPECT_GT(attacked.per_second, 0.5 * quiet.per_second);
+#ifdef AKIS_SANITIZED
+  // AddressSanitizer's shadow memory and quarantine multiply the service's RSS (371 MiB measured); unbounded
+  // bodies would still take it far past this.
+  EXPECT_LT(peak, 800);
+#else
   EXPECT_LT(peak, 100);
+#endif
 }
 
 }  // namespace
