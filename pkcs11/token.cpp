@@ -96,7 +96,10 @@ void Token::verify_registered(const PinInfo& pin, const Secret& value) {
   const Bytes& serial = profile_->card_serial;
   // One PC/SC transaction: no other process changes the card's security state or the registry in between.
   Transaction tx(card_.transport());
-  if (counters_readable() && !card_.pin_status(pin).verified) login_registry::clear(serial);  // stale entries
+  if (counters_readable()) {
+    PinStatus st = card_.pin_status(pin);
+    if (!st.unknown && !st.verified) login_registry::clear(serial);  // the card says so: the entries are stale
+  }
   login_registry::enter(serial);
   try {
     card_.verify(pin, value);
@@ -161,7 +164,8 @@ void Token::check_login_still_on_card() {
   if (login_ == Login::None || !counters_readable()) return;
   const PinInfo* pin = login_ == Login::SO ? profile_->puk() : profile_->user_pin();
   try {
-    if (pin && !card_.pin_status(*pin).verified) {
+    PinStatus st = pin ? card_.pin_status(*pin) : PinStatus{};
+    if (pin && !st.unknown && !st.verified) {
       forget_login();
       pin_state_changed();
       log::info("slot %lu: the card is no longer logged in (logged out outside this module)",
