@@ -22,6 +22,14 @@ packages=(
   tmux procps sudo groff-base curl sqlite3 softhsm2
   # the portal page is tested in a real headless browser
   chromium chromium-driver
+  # the unlock service's PostgreSQL store (the tests start their own server)
+  libpqxx-dev postgresql
+  # document signing: PDF (PAdES), XML (XAdES) and their independent verifiers
+  libpodofo-dev poppler-utils libxmlsec1-dev xmlsec1 libxml2-dev
+  # Debian packages of the project, and browser profiles for `akis setup`
+  debhelper lintian fakeroot firefox-esr thunderbird
+  # the desktop card manager (Qt 6 Widgets, translations, offscreen tests, a D-Bus session bus)
+  qt6-base-dev qt6-tools-dev qt6-l10n-tools qt6-tools-dev-tools libgl-dev dbus-daemon fonts-dejavu-core
 )
 
 if [ "$(id -u)" -ne 0 ]; then
