@@ -1,41 +1,90 @@
 #!/usr/bin/env bash
-# The whole test suite: installs what is missing, builds with warnings as errors, runs unit, module,
-# integration and client tests; then the same suite in an AddressSanitizer + UBSan build; then a few
-# seconds of every fuzz target (clang, libFuzzer).
-# Tests start their own pcscd and virtual cards and stop them by PID.
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# The whole test suite: installs what is missing, builds with warnings as errors and runs every test; the same
+# tests in an AddressSanitizer + UBSan build; the module and fault tests under ThreadSanitizer; a few seconds of
+# every fuzz target (clang, libFuzzer); and the Debian packages built, installed and purged.
+# Tests start their own pcscd and virtual cards and stop them by PID; as root each test executable runs in its
+# own namespaces (tests/support/isolate.sh), so tests run in parallel, and the stages overlap: a build (CPU)
+# runs while the previous build's tests (mostly waiting on cards and sockets) run. Each stage writes a log,
+# printed when the stage ends; the script fails if any stage failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 jobs=$(nproc 2>/dev/null || echo 2)
+logs=$root/build-logs
+mkdir -p "$logs"
 
 "$root/scripts/install-deps.sh"
 "$root/scripts/stop-system-pcscd.sh"
 
-build() {  # build DIR [cmake options...]
+build() {  # build DIR [cmake options...] [-- targets...]
   local dir=$1; shift
-  cmake -S "$root" -B "$root/$dir" -DAKIS_WERROR=ON "$@" >/dev/null
-  cmake --build "$root/$dir" -j "$jobs"
+  local opts=() targets=()
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do opts+=("$1"); shift; done
+  [ $# -gt 0 ] && shift && targets=("$@")
+  cmake -S "$root" -B "$root/$dir" -DAKIS_WERROR=ON "${opts[@]}" >/dev/null
+  if [ ${#targets[@]} -gt 0 ]; then
+    cmake --build "$root/$dir" -j "$jobs" --target "${targets[@]}"
+  else
+    cmake --build "$root/$dir" -j "$jobs"
+  fi
 }
 
-echo "== build (warnings are errors)"
+tests_plain() {
+  cd "$root/build" && ctest --output-on-failure -j "$jobs" --timeout 300
+}
+sanitizers() {
+  build build-asan -DCMAKE_BUILD_TYPE=Debug -DAKIS_SANITIZE=ON -DAKIS_BUILD_BENCH=OFF
+  cd "$root/build-asan"
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    ctest --output-on-failure -j "$jobs" --timeout 600
+}
+threads() {  # lock-order inversions and races in the module, in-process and through pcscd
+  build build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAKIS_TSAN=ON -- module_tests fault_tests akis-pkcs11 akis-vcard
+  cd "$root/build-tsan"
+  TSAN_OPTIONS="suppressions=$root/tests/tsan.supp halt_on_error=1 second_deadlock_stack=1" \
+    ctest --output-on-failure -j "$jobs" --timeout 600 -L 'module|faults' -E 'LoadedModule|ResetDropsTheLoginForEveryProcess'
+}
+fuzz() {
+  build build-fuzz -DCMAKE_CXX_COMPILER=clang++ -DAKIS_FUZZ=ON -DAKIS_BUILD_TESTS=OFF -DAKIS_FUZZ_SECONDS=5 -- fuzzers
+  cd "$root/build-fuzz" && ctest -L fuzz --output-on-failure -j "$jobs"
+}
+packages() {
+  if [ -x "$root/tests/packaging/deb_test.sh" ]; then "$root/tests/packaging/deb_test.sh"; else echo "no packaging test"; fi
+}
+
+declare -A pid=()
+start() {  # start NAME: runs the stage function NAME in the background, its output in build-logs/NAME.log
+  local name=$1
+  ( set -e; "$name" ) >"$logs/$name.log" 2>&1 &
+  pid[$name]=$!
+  echo "== $name: started ($(date +%T))"
+}
+failed=()
+finish() {  # finish NAME: waits for the stage, prints its log
+  local name=$1 rc=0
+  wait "${pid[$name]}" || rc=$?
+  echo "== $name: $( [ $rc -eq 0 ] && echo passed || echo "FAILED (exit $rc)") ($(date +%T))"
+  if [ $rc -ne 0 ] || [ -n "${AKIS_TEST_VERBOSE:-}" ]; then cat "$logs/$name.log"; else
+    grep -E 'tests passed|tests failed|Total Test time' "$logs/$name.log" || tail -n 5 "$logs/$name.log"; fi
+  [ $rc -eq 0 ] || failed+=("$name")
+}
+
+echo "== build (warnings are errors) ($(date +%T))"
 build build -DCMAKE_BUILD_TYPE=RelWithDebInfo
-echo "== tests"
-(cd build && ctest --output-on-failure -j "$jobs" --timeout 300)
+start tests_plain
+start sanitizers        # its build overlaps the plain tests
+finish tests_plain
+start threads
+start fuzz
+finish threads
+finish fuzz
+start packages
+finish sanitizers
+finish packages
 
-echo "== sanitizer build (ASan + UBSan)"
-build build-asan -DCMAKE_BUILD_TYPE=Debug -DAKIS_SANITIZE=ON
-echo "== tests under sanitizers"
-(cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-   ctest --output-on-failure -j "$jobs" --timeout 600)
-
-echo "== ThreadSanitizer build: lock-order inversions and races in the module, in-process and through pcscd"
-cmake -S "$root" -B "$root/build-tsan" -DAKIS_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAKIS_TSAN=ON >/dev/null
-cmake --build "$root/build-tsan" -j "$jobs" --target module_tests fault_tests akis-pkcs11 akis-vcard
-(cd build-tsan && TSAN_OPTIONS="suppressions=$root/tests/tsan.supp halt_on_error=1 second_deadlock_stack=1" \
-   ctest --output-on-failure -j "$jobs" --timeout 600 -L 'module|faults' -E 'LoadedModule|ResetDropsTheLoginForEveryProcess')
-
-echo "== fuzz build (clang, libFuzzer + ASan + UBSan) and a few seconds of every fuzz target"
-cmake -S "$root" -B "$root/build-fuzz" -DAKIS_WERROR=ON -DCMAKE_CXX_COMPILER=clang++ -DAKIS_FUZZ=ON -DAKIS_BUILD_TESTS=OFF \
-  -DAKIS_FUZZ_SECONDS=5 >/dev/null
-cmake --build "$root/build-fuzz" -j "$jobs" --target fuzzers
-(cd build-fuzz && ctest -L fuzz --output-on-failure -j "$jobs")
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "== FAILED stages: ${failed[*]} (logs in build-logs/)"
+  exit 1
+fi
+echo "== all stages passed"
