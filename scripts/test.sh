@@ -11,6 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 jobs=$(nproc 2>/dev/null || echo 2)
+test_jobs=$((jobs * 2))  # tests mostly wait on cards and sockets: twice as many as cores
 logs=$root/build-logs
 mkdir -p "$logs"
 
@@ -31,13 +32,13 @@ build() {  # build DIR [cmake options...] [-- targets...]
 }
 
 tests_plain() {
-  cd "$root/build" && ctest --output-on-failure -j "$jobs" --timeout 300
+  cd "$root/build" && ctest --output-on-failure -j "$test_jobs" --timeout 300
 }
 sanitizers() {
   build build-asan -DCMAKE_BUILD_TYPE=Debug -DAKIS_SANITIZE=ON -DAKIS_BUILD_BENCH=OFF
   cd "$root/build-asan"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    ctest --output-on-failure -j "$jobs" --timeout 600
+    ctest --output-on-failure -j "$test_jobs" --timeout 600
 }
 threads() {  # lock-order inversions and races in the module, in-process and through pcscd
   build build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAKIS_TSAN=ON -- module_tests fault_tests akis-pkcs11 akis-vcard
