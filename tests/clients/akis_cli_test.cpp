@@ -72,7 +72,7 @@ TEST_F(AkisCli, InfoShowsTheRealCountersAndCertificates) {
   EXPECT_EQ(pin_of(state, 0x81).tries_left, 2);
   EXPECT_EQ(json::parse(akis("info --json").out)["pin"]["tries_left"], 2);
   auto tr = akis("info", "tr_TR.UTF-8");
-  EXPECT_TRUE(has(tr.out, "PIN: 2 / 3 deneme hakkı kaldı")) << tr.out;
+  EXPECT_TRUE(has(tr.out, "PIN: Kalan deneme hakkı: 2 (en çok 3)")) << tr.out;
   EXPECT_TRUE(has(tr.out, "T.C. kimlik no: 10000000146")) << tr.out;
   EXPECT_TRUE(has(tr.out, "Bloke çözme: PUK ile (2011 öncesi kart)")) << tr.out;
   auto en = akis("info");

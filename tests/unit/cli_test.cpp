@@ -1,6 +1,8 @@
 // The `akis` message catalogue and certificate summaries.
 #include <gtest/gtest.h>
 
+#include <httplib.h>
+
 #include <nlohmann/json.hpp>
 
 #include "cards.hpp"
@@ -17,8 +19,8 @@ TEST(Catalogue, EveryMessageInBothLanguagesWithTheSamePlaceholders) {
 }
 
 TEST(Catalogue, FormatsArgumentsInOrder) {
-  EXPECT_EQ(msg(M::TriesLeft, 2, 3), turkish() ? "2 / 3 deneme hakkı kaldı" : "2 of 3 tries left");
-  EXPECT_EQ(msg(M::ErrPinPolicy, 6, 12).find(turkish() ? "6 ile 12" : "6 to 12 digits") != std::string::npos, true);
+  EXPECT_EQ(msg(M::TriesLeft, 2, 3), turkish() ? "Kalan deneme hakkı: 2 (en çok 3)" : "2 of 3 tries left");
+  EXPECT_EQ(msg(M::ErrPinPolicy, 6, 12).find(turkish() ? "6–12 haneli" : "6 to 12 digits") != std::string::npos, true);
 }
 
 TEST(CertSummary, PersonalAndSealCertificates) {
@@ -43,6 +45,25 @@ TEST(CertSummary, PersonalAndSealCertificates) {
   EXPECT_EQ(s.national_id, "1234567890");
   EXPECT_GT(s.not_after, s.not_before);
   EXPECT_THROW(summarise_certificate(from_hex("3003020101")), std::runtime_error);
+}
+
+// The unlock client's errors and the key usages are words, never library or OpenSSL names.
+TEST(Catalogue, NetworkErrorsAndKeyUsagesInWords) {
+  using httplib::Error;
+  auto num = [](Error e) { return static_cast<int>(e); };
+  for (int e = 0; e <= num(Error::ConnectionTimeout) + 1; ++e) {
+    std::string t = http_error_text(e);
+    EXPECT_FALSE(t.empty());
+    EXPECT_EQ(t.find("SSL"), std::string::npos) << t;
+  }
+  EXPECT_EQ(http_error_text(num(Error::SSLServerVerification)), text(M::NetUntrusted));
+  EXPECT_EQ(http_error_text(num(Error::SSLLoadingCerts)), text(M::NetCaFile));
+  EXPECT_EQ(http_error_text(num(Error::Connection)), text(M::NetConnection));
+  EXPECT_EQ(http_error_text(num(Error::ConnectionTimeout)), text(M::NetTimeout));
+  EXPECT_EQ(http_error_text(num(Error::Unknown)), text(M::NetUnknown));
+  EXPECT_EQ(key_usage_text("nonRepudiation"), text(M::KuNonRepudiation));
+  EXPECT_EQ(key_usage_text("cRLSign"), text(M::KuCrlSign));
+  EXPECT_EQ(key_usage_text("somethingNew"), "somethingNew");
 }
 
 TEST(CertSummary, DaysUntil) {

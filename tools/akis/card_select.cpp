@@ -63,19 +63,30 @@ OpenedCard open_card(const Options& o) {
   }
 }
 
+// Why no secret came, in words: each way of running out has its own message.
+[[noreturn]] void no_secret(const SecretInput& in, const char* what, const char* env) {
+  switch (in.end()) {
+    case InputEnd::TerminalEof: throw Failure(kDeclined, msg(M::ErrSecretEof, what));
+    case InputEnd::FdNotOpen: throw Failure(kUsage, msg(M::ErrFdNotOpen, in.fd()));
+    case InputEnd::FdEnded: throw Failure(kUsage, msg(M::ErrFdEnded, in.fd(), what, in.lines_read() + 1));
+    case InputEnd::TooLong: throw Failure(kBadInput, msg(M::ErrSecretTooLong, what, SecretInput::kMaxLength));
+    default: throw Failure(kUsage, msg(M::ErrNoSecretSource, what, env));
+  }
+}
+
 Secret read_secret(SecretInput& in, M prompt, const char* env, const char* what) {
   auto s = in.read(msg(prompt), env);
-  if (!s) throw Failure(kUsage, msg(M::ErrNoSecretSource, what, env));
+  if (!s) no_secret(in, what, env);
   return std::move(*s);
 }
 
 Secret read_new_pin(SecretInput& in, const PinInfo& pin) {
   auto first = in.read(msg(M::PromptNewPin, pin.min_length, pin.max_length), "AKIS_NEW_PIN");
-  if (!first) throw Failure(kUsage, msg(M::ErrNoSecretSource, "PIN", "AKIS_NEW_PIN"));
+  if (!first) no_secret(in, "PIN", "AKIS_NEW_PIN");
   if (pin_format(pin, *first) != PinFormat::Ok)
     throw Failure(kBadInput, msg(M::ErrPinPolicy, pin.min_length, pin.max_length));
   auto again = in.read(msg(M::PromptNewPinAgain), "AKIS_NEW_PIN");
-  if (!again) throw Failure(kUsage, msg(M::ErrNoSecretSource, "PIN", "AKIS_NEW_PIN"));
+  if (!again) no_secret(in, "PIN", "AKIS_NEW_PIN");
   const bool same = first->size() == again->size() &&
                     std::equal(first->bytes().begin(), first->bytes().end(), again->bytes().begin());
   if (!same) throw Failure(kBadInput, msg(M::ErrPinMismatch));

@@ -48,6 +48,12 @@ int cmd_pin_change(const Options& o);
 int cmd_pin_unblock(const Options& o);
 int cmd_unlock(const Options& o, const std::string& service_url, const std::string& ca_file);
 int cmd_probe(const Options& o, const std::string& report, const std::string& record);
+struct SetupOptions {
+  bool remove = false;  // --remove
+  bool check = false;   // --check
+  std::string module;   // --module (default: the installed module)
+};
+int cmd_setup(const Options& o, const SetupOptions& s);
 
 // Reads a new PIN twice and checks the card's policy before anything reaches the card.
 Secret read_new_pin(SecretInput& in, const PinInfo& pin);

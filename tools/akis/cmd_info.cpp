@@ -1,5 +1,7 @@
 // Read-only commands: readers, info, cert export.
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <fstream>
 #include <iostream>
@@ -20,8 +22,8 @@ int cmd_readers(const Options& o) {
   try {
     auto ctx = std::make_shared<pcsc::Context>();
     auto states = ctx->states();
-    if (states.empty() && !o.json) {
-      std::cout << msg(M::NoReaders) << "\n";
+    if (states.empty()) {  // the same exit code with and without --json (scripts test it)
+      std::cout << (o.json ? std::string("[]") : msg(M::NoReaders)) << "\n";
       return kNoReader;
     }
     for (auto& st : states) {
@@ -158,7 +160,7 @@ int cmd_info(const Options& o) {
       line(M::LblSerial, s.serial);
       line(M::LblKey, s.key_type + " " + std::to_string(s.key_bits));
       std::string usage;
-      for (auto& u : s.key_usage) usage += (usage.empty() ? "" : ", ") + u;
+      for (auto& u : s.key_usage) usage += (usage.empty() ? "" : ", ") + key_usage_text(u);
       line(M::LblKeyUsage, usage);
       line(M::LblValid, iso_date(s.not_before) + " - " + iso_date(s.not_after) + " (" +
                             msg(M::DaysLeft, std::max(0L, left)) + ")");
@@ -183,9 +185,14 @@ int cmd_cert_export(const Options& o, int index, const std::string& format, cons
       std::cout << data << std::flush;
       return kOk;
     }
-    std::ofstream f(out, std::ios::binary | std::ios::trunc);
-    f << data;
-    if (!f) throw Failure(kUsage, msg(M::ErrWrite, out));
+    std::FILE* f = std::fopen(out.c_str(), "wb");
+    bool ok = f && std::fwrite(data.data(), 1, data.size(), f) == data.size();
+    int err = errno;
+    if (f && std::fclose(f) != 0 && ok) {
+      ok = false;
+      err = errno;
+    }
+    if (!ok) throw Failure(kUsage, msg(M::ErrWrite, out, std::strerror(err)));
     std::cerr << msg(M::Exported, out) << "\n";
   } catch (const CardError& e) {
     fail_with(e);

@@ -19,8 +19,10 @@ void confirm_last_try(SecretInput& in, const PinStatus& st, M warning, M questio
 }
 
 // A wrong PIN/PUK from the card: tries left, tries not given (63 00), or blocked now.
-[[noreturn]] void wrong_secret(const CardError& e, M wrong, M wrong_no_count, const std::string& blocked_message) {
-  if (e.code() == Err::WrongPin && e.tries_left() > 0) throw Failure(kWrongPin, msg(wrong, e.tries_left()));
+[[noreturn]] void wrong_secret(const CardError& e, M wrong, M wrong_one, M wrong_no_count,
+                               const std::string& blocked_message) {
+  if (e.code() == Err::WrongPin && e.tries_left() > 0)
+    throw Failure(kWrongPin, msg(e.tries_left() == 1 ? wrong_one : wrong, e.tries_left()));
   if (e.code() == Err::WrongPin && e.tries_left() < 0) throw Failure(kWrongPin, msg(wrong_no_count));
   if (e.code() == Err::WrongPin || e.code() == Err::PinBlocked) throw Failure(kBlocked, blocked_message);
   throw e;
@@ -44,7 +46,7 @@ int cmd_pin_change(const Options& o) {
     try {
       card.change_pin(pin, old_pin, new_pin);
     } catch (const CardError& e) {
-      wrong_secret(e, M::WrongPin, M::WrongPinNoCount, msg(M::PinNowBlocked) + "\n" + unblock_hint(p));
+      wrong_secret(e, M::WrongPin, M::WrongPinOne, M::WrongPinNoCount, msg(M::PinNowBlocked) + "\n" + unblock_hint(p));
     }
     std::cout << msg(M::PinChanged) << "\n";
   } catch (const CardError& e) {
@@ -64,17 +66,17 @@ int cmd_pin_unblock(const Options& o) {
     const PinInfo& puk = *p.puk();
     PinStatus st = card.pin_status(puk);
     if (st.blocked) throw Failure(kBlocked, msg(M::PukBlocked));
-    if (st.tries_left >= 0) std::cerr << msg(M::PukTries, st.tries_left) << "\n";
+    if (st.tries_left >= 0) std::cerr << msg(st.tries_left == 1 ? M::PukTriesOne : M::PukTries, st.tries_left) << "\n";
     Secret puk_value = read_secret(in, M::PromptPuk, "AKIS_PUK", "PUK");
     if (pin_format(puk, puk_value) != PinFormat::Ok)
-      throw Failure(kBadInput, msg(M::ErrPinPolicy, puk.min_length, puk.max_length));
+      throw Failure(kBadInput, msg(M::ErrPukPolicy, puk.min_length, puk.max_length));
     Secret new_pin = read_new_pin(in, pin);
     confirm_last_try(in, st, M::LastPukWarning, M::LastPukQuestion, o.yes);
     try {
       card.unblock_with_puk(pin, puk_value, new_pin);
     } catch (const CardError& e) {
       // Card::unblock_with_puk: VERIFY of the PUK, then RESET RETRY COUNTER P1=02 with the new PIN only (ISO).
-      wrong_secret(e, M::WrongPuk, M::WrongPukNoCount, msg(M::PukBlocked));
+      wrong_secret(e, M::WrongPuk, M::WrongPukOne, M::WrongPukNoCount, msg(M::PukBlocked));
     }
     std::cout << msg(M::Unblocked) << "\n";
   } catch (const CardError& e) {

@@ -49,7 +49,7 @@ class UnlockService {
 
   json post(const std::string& path, const json& body) {
     auto res = client_.Post(path.c_str(), body.dump(), "application/json");
-    if (!res) throw Failure(kServiceUnreachable, msg(M::ErrServiceUnreachable, httplib::to_string(res.error())));
+    if (!res) throw Failure(kServiceUnreachable, msg(M::ErrServiceUnreachable, http_error_text(static_cast<int>(res.error()))));
     json j = json::parse(res->body, nullptr, false);
     if (res->status == 200) {
       if (j.is_object()) return j;

@@ -16,7 +16,9 @@ enum Exit : int {
   kBadInput = 9,         // the new PIN breaks the policy, or the two entries differ
   kDeclined = 10,        // the user declined a confirmation (or none could be asked)
   kCardError = 11,       // any other card or reader error
-  kNotPossible = 12,     // the card cannot do it (e.g. PUK unblock on a card without PUK)
+  kNotPossible = 12,     // the card cannot do it (e.g. PUK unblock on a card without PUK); setup: no profile/tool
+  kNotRegistered = 13,   // akis setup --check: the module is missing from some profile
+  kSetupFailed = 14,     // akis setup: some profile could not be changed (program open, modutil failed)
   // online unlock (akis unlock)
   kCodeExpired = 20,
   kCodeUsed = 21,

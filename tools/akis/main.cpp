@@ -7,13 +7,14 @@
 
 #include "akis/trace.hpp"
 #include "cli.hpp"
+#include "cli_app.hpp"
 
 using namespace akis::cli;
 
 int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
   akis::trace::configure_from_env();
-  CLI::App app{turkish() ? "akis: AKİS e-imza kartı aracı" : "akis: AKİS e-signature card tool", "akis"};
+  CLI::App app{"akis: AKİS e-signature card tool", "akis"};
   app.require_subcommand(1);
   Options o;
   app.add_option("--reader,-r", o.reader, "card reader (name or part of it)");
@@ -31,7 +32,8 @@ int main(int argc, char** argv) {
   int index = 1;
   std::string format = "pem", out;
   auto* exp = cert->add_subcommand("export", "write a certificate (PEM or DER)");
-  exp->add_option("--index,-i", index, "certificate number as `akis info` shows it")->check(CLI::PositiveNumber);
+  exp->add_option("--index,-i", index, "certificate number as `akis info` shows it")->check(CLI::Validator(
+      [](std::string& v) { return std::atoi(v.c_str()) >= 1 ? std::string() : msg(M::ErrCertIndex, v); }, "NUMBER"));
   exp->add_option("--format,-f", format, "pem or der")->check(CLI::IsMember({"pem", "der"}));
   exp->add_option("--out,-o", out, "output file (default: standard output)");
 
@@ -52,12 +54,15 @@ int main(int argc, char** argv) {
   probe->add_option("--reader,-r", o.reader, "card reader (name or part of it; default: the first with a card)");
   probe->add_flag("--json", o.json, "machine-readable output");
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    int rc = app.exit(e);
-    return rc == 0 ? kOk : kUsage;
-  }
+  SetupOptions setup_opts;
+  auto* setup = app.add_subcommand("setup", "register the card's module in Firefox, Thunderbird and Chromium");
+  setup->add_flag("--remove", setup_opts.remove, "remove the registration");
+  setup->add_flag("--check", setup_opts.check, "only report where the module is registered");
+  setup->add_option("--module", setup_opts.module, "PKCS#11 module to register");
+  setup->add_flag("--json", o.json, "machine-readable output");
+
+  localise(app);
+  if (auto rc = parse_command_line(app, argc, argv)) return *rc;
   try {
     if (*readers) return cmd_readers(o);
     if (*info) return cmd_info(o);
@@ -66,12 +71,11 @@ int main(int argc, char** argv) {
     if (*unblock) return cmd_pin_unblock(o);
     if (*unlock) return cmd_unlock(o, service, ca_file);
     if (*probe) return cmd_probe(o, report, record);
+    if (*setup) return cmd_setup(o, setup_opts);
   } catch (const Failure& f) {
-    std::cerr << "akis: " << f.what() << "\n";
-    return f.code;
+    return report_failure(o, f.code, f.what());
   } catch (const std::exception& e) {
-    std::cerr << "akis: " << msg(M::ErrCard, e.what()) << "\n";
-    return kCardError;
+    return report_failure(o, kCardError, msg(M::ErrCard, e.what()));
   }
   return kUsage;
 }

@@ -29,7 +29,7 @@ const Entry kCatalogue[] = {
     {M::ErrNoSecretSource, "No terminal to ask for the {}; give it with --pin-fd or the {} variable.",
      "{} sorulacak bir terminal yok; --pin-fd ile ya da {} değişkeni ile verin."},
     {M::ErrNoSuchCert, "There is no certificate {} on the card.", "Kartta {} numaralı sertifika yok."},
-    {M::ErrWrite, "Cannot write {}", "{} dosyasına yazılamadı"},
+    {M::ErrWrite, "Cannot write {}: {}", "{} dosyasına yazılamadı: {}"},
 
     {M::NoReaders, "No card readers.", "Kart okuyucu yok."},
     {M::ReaderEmpty, "no card", "kart yok"},
@@ -39,7 +39,7 @@ const Entry kCatalogue[] = {
 
     {M::LblReader, "Reader", "Okuyucu"},
     {M::LblCardSerial, "Card serial", "Kart seri no"},
-    {M::LblCardType, "Card type", "Kart tipi"},
+    {M::LblCardType, "Card type", "Kart türü"},
     {M::LblLifeCycle, "Life cycle", "Yaşam döngüsü"},
     {M::LblPin, "PIN", "PIN"},
     {M::LblPuk, "PUK", "PUK"},
@@ -49,25 +49,25 @@ const Entry kCatalogue[] = {
     {M::LblTcNo, "T.C. identity no", "T.C. kimlik no"},
     {M::LblTaxNo, "Tax number", "Vergi kimlik no"},
     {M::LblOrganization, "Organisation", "Kurum"},
-    {M::LblIssuer, "Issuer", "Yayımlayan"},
+    {M::LblIssuer, "Issuer", "Veren"},
     {M::LblSerial, "Serial", "Seri no"},
     {M::LblKey, "Key", "Anahtar"},
     {M::LblKeyUsage, "Key usage", "Anahtar kullanımı"},
-    {M::LblKind, "Type", "Türü"},
+    {M::LblKind, "Type", "Sertifika türü"},
     {M::LblValid, "Valid", "Geçerlilik"},
     {M::LifeUser, "in use (user)", "kullanımda (kullanıcı)"},
     {M::LifeAdmin, "not personalised (administration)", "kişiselleştirilmemiş (yönetim)"},
     {M::LifeOther, "unknown", "bilinmiyor"},
-    {M::TriesLeft, "{} of {} tries left", "{} / {} deneme hakkı kaldı"},
+    {M::TriesLeft, "{} of {} tries left", "Kalan deneme hakkı: {} (en çok {})"},
     {M::TriesUnknown, "tries left not shown (this card version cannot report them without risk)",
      "kalan deneme hakkı gösterilmiyor (bu kart sürümü bunu risksiz bildiremiyor)"},
-    {M::Blocked, "BLOCKED", "BLOKE"},
+    {M::Blocked, "BLOCKED", "BLOKE OLMUŞ"},
     {M::Verified, "entered in this session", "bu oturumda girildi"},
     {M::UnblockPuk, "with the PUK (card made before 2011)", "PUK ile (2011 öncesi kart)"},
     {M::UnblockOnline, "online, with a code from the certificate authority's portal (this card has no PUK)",
-     "çevrimiçi, sertifika hizmet sağlayıcının portalından alınan kod ile (bu kartta PUK yok)"},
+     "çevrimiçi, sertifika hizmet sağlayıcısının portalından alınan kod ile (bu kartta PUK yok)"},
     {M::KindQualified, "qualified electronic certificate (NES)", "nitelikli elektronik sertifika (NES)"},
-    {M::KindSeal, "financial seal (Mali Mühür)", "mali mühür"},
+    {M::KindSeal, "financial seal (Mali Mühür)", "Mali Mühür"},
     {M::KindOther, "other", "diğer"},
     {M::DaysLeft, "{} days left", "{} gün kaldı"},
     {M::WarnExpiresSoon, "WARNING: expires in {} days; apply for renewal now.",
@@ -85,36 +85,36 @@ const Entry kCatalogue[] = {
     {M::PromptNewPinAgain, "New PIN again: ", "Yeni PIN (tekrar): "},
     {M::PromptPuk, "PUK: ", "PUK: "},
     {M::ErrPinPolicy, "The PIN must have {} to {} digits and nothing else. Nothing was sent to the card.",
-     "PIN {} ile {} arası rakamdan oluşmalı. Karta hiçbir şey gönderilmedi."},
+     "PIN yalnızca rakamlardan oluşmalı ve {}–{} haneli olmalıdır. Karta hiçbir şey gönderilmedi."},
     {M::ErrPinMismatch, "The two new PINs differ. Nothing was sent to the card.",
      "Girilen iki yeni PIN aynı değil. Karta hiçbir şey gönderilmedi."},
-    {M::WrongPin, "Wrong PIN. {} tries left.", "Hatalı PIN. {} deneme hakkı kaldı."},
+    {M::WrongPin, "Wrong PIN. {} tries left.", "Hatalı PIN. Kalan deneme hakkı: {}."},
     {M::WrongPinNoCount, "Wrong PIN (the card does not say how many tries are left).",
      "Hatalı PIN (kart kalan deneme hakkını bildirmiyor)."},
     {M::PinNowBlocked, "Wrong PIN. The PIN is now blocked.", "Hatalı PIN. PIN bloke oldu."},
-    {M::PinIsBlocked, "The PIN is blocked.", "PIN bloke."},
+    {M::PinIsBlocked, "The PIN is blocked.", "PIN bloke olmuş."},
     {M::HintUnblockPuk, "Unblock it with the PUK: akis pin unblock", "Blokeyi PUK ile çözün: akis pin unblock"},
     {M::HintUnblockOnline,
      "Get a verification code on the certificate authority's portal (NES İşlemleri > PIN Oluşturma/Kilit Çözme) "
      "and run: akis unlock",
-     "Sertifika hizmet sağlayıcının portalından doğrulama kodu alın (NES İşlemleri > PIN Oluşturma/Kilit Çözme) "
+     "Sertifika hizmet sağlayıcısının portalından doğrulama kodu alın (NES İşlemleri > PIN Oluşturma/Kilit Çözme) "
      "ve şunu çalıştırın: akis unlock"},
     {M::LastTryWarning, "Only one try is left: a wrong PIN now blocks the PIN.",
      "Tek deneme hakkı kaldı: şimdi hatalı PIN girilirse PIN bloke olur."},
     {M::LastTryQuestion, "Use the last try?", "Son deneme hakkı kullanılsın mı?"},
     {M::Declined, "Cancelled. Nothing was sent to the card.", "İptal edildi. Karta hiçbir şey gönderilmedi."},
     {M::PinChanged, "PIN changed.", "PIN değiştirildi."},
-    {M::PukTries, "PUK: {} tries left.", "PUK: {} deneme hakkı kaldı."},
+    {M::PukTries, "PUK: {} tries left.", "PUK için kalan deneme hakkı: {}."},
     {M::LastPukWarning,
      "Only one PUK try is left: a wrong PUK now makes the card unusable for good; it would have to be replaced.",
-     "Tek PUK deneme hakkı kaldı: şimdi hatalı PUK girilirse kart kalıcı olarak kullanılamaz ve değiştirilmesi "
-     "gerekir."},
+     "Tek PUK deneme hakkı kaldı: şimdi hatalı PUK girilirse kart kalıcı olarak kullanılamaz hâle gelir "
+     "ve değiştirilmesi gerekir."},
     {M::LastPukQuestion, "Use the last PUK try?", "Son PUK deneme hakkı kullanılsın mı?"},
-    {M::WrongPuk, "Wrong PUK. {} tries left.", "Hatalı PUK. {} deneme hakkı kaldı."},
+    {M::WrongPuk, "Wrong PUK. {} tries left.", "Hatalı PUK. Kalan deneme hakkı: {}."},
     {M::WrongPukNoCount, "Wrong PUK (the card does not say how many tries are left).",
      "Hatalı PUK (kart kalan deneme hakkını bildirmiyor)."},
     {M::PukBlocked, "The PUK is blocked: the card can no longer be unblocked and must be replaced.",
-     "PUK bloke: kartın blokesi artık çözülemez, kartın değiştirilmesi gerekir."},
+     "PUK bloke olmuş: kartın blokesi artık çözülemez, kartın değiştirilmesi gerekir."},
     {M::Unblocked, "PIN unblocked; the new PIN is set.", "PIN blokesi çözüldü; yeni PIN belirlendi."},
     {M::NoPukOnCard, "This card has no PUK: cards made after 2011 are unblocked online.",
      "Bu kartta PUK yok: 2011 sonrası kartların blokesi çevrimiçi çözülür."},
@@ -152,10 +152,10 @@ const Entry kCatalogue[] = {
      "The card refused the unlock service's authorisation; the PIN was not changed. The card counts each refusal: "
      "do not retry with this service, contact your certificate authority.",
      "Kart, kilit çözme servisinin onayını reddetti; PIN değişmedi. Kart her reddi sayar: bu servisle yeniden "
-     "denemeyin, sertifika sağlayıcınıza başvurun."},
+     "denemeyin, sertifika hizmet sağlayıcınıza başvurun."},
     {M::ErrIssuerKeyBlocked,
      "The card no longer accepts online unlocking (too many refused authorisations). Contact your certificate authority.",
-     "Kart artık çevrim içi kilit çözmeyi kabul etmiyor (çok fazla reddedilen onay). Sertifika sağlayıcınıza başvurun."},
+     "Kart artık çevrim içi kilit çözmeyi kabul etmiyor (çok fazla reddedilen onay). Sertifika hizmet sağlayıcınıza başvurun."},
 
     {M::ProbeReader, "Reader: {}", "Okuyucu: {}"},
     {M::ProbeAtr, "ATR: {} ({}; {})", "ATR: {} ({}; {})"},
@@ -172,6 +172,72 @@ const Entry kCatalogue[] = {
      "Rapor {} dosyasına yazıldı: kişisel veri içermez, herkese açık paylaşılabilir."},
     {M::ProbeRecordWritten, "Recording written to {}: it holds your certificates and card serial; send it only privately.",
      "Kayıt {} dosyasına yazıldı: sertifikalarınızı ve kart seri numaranızı içerir; yalnızca özel olarak gönderin."},
+
+    {M::ErrSecretEof, "No {} was entered (Ctrl-D). Nothing was sent to the card.",
+     "{} girilmedi (Ctrl-D). Karta hiçbir şey gönderilmedi."},
+    {M::ErrFdNotOpen, "--pin-fd {}: this file descriptor is not open.", "--pin-fd {}: bu dosya tanımlayıcısı açık değil."},
+    {M::ErrFdEnded, "--pin-fd {} has too few lines: the {} was expected on line {}. Nothing was sent to the card.",
+     "--pin-fd {} içinde yeterli satır yok: {} {}. satırda bekleniyordu. Karta hiçbir şey gönderilmedi."},
+    {M::ErrSecretTooLong, "The {} entered is too long (at most {} characters). Nothing was sent to the card.",
+     "Girilen {} çok uzun (en çok {} karakter). Karta hiçbir şey gönderilmedi."},
+    {M::ErrPukPolicy, "The PUK must have {} to {} digits and nothing else. Nothing was sent to the card.",
+     "PUK yalnızca rakamlardan oluşmalı ve {}–{} haneli olmalıdır. Karta hiçbir şey gönderilmedi."},
+    {M::WrongPinOne, "Wrong PIN. {} try left.", "Hatalı PIN. Kalan deneme hakkı: {}."},
+    {M::WrongPukOne, "Wrong PUK. {} try left.", "Hatalı PUK. Kalan deneme hakkı: {}."},
+    {M::PukTriesOne, "PUK: {} try left.", "PUK için kalan deneme hakkı: {}."},
+    {M::ErrUnknownCommand, "Unknown command: {}. Commands: {}. See: akis --help",
+     "Bilinmeyen komut: {}. Komutlar: {}. Bakınız: akis --help"},
+    {M::ErrCertIndex, "The certificate number is 1 or more (as `akis info` shows it), not {}.",
+     "Sertifika numarası 1 ya da daha büyük olmalıdır (`akis info` çıktısındaki gibi), {} değil."},
+    {M::ErrJsonNoService, "no service", "servis yok"},
+
+    {M::NetUnknown, "unknown network error", "bilinmeyen ağ hatası"},
+    {M::NetConnection, "the connection was refused or the host cannot be reached",
+     "bağlantı reddedildi ya da sunucuya ulaşılamıyor"},
+    {M::NetBind, "the local network address cannot be used", "yerel ağ adresi kullanılamıyor"},
+    {M::NetRead, "the connection broke while reading the answer", "yanıt okunurken bağlantı koptu"},
+    {M::NetWrite, "the connection broke while sending the request", "istek gönderilirken bağlantı koptu"},
+    {M::NetRedirects, "too many redirections", "çok fazla yönlendirme"},
+    {M::NetCanceled, "the request was cancelled", "istek iptal edildi"},
+    {M::NetTls, "the secure (TLS) connection could not be set up", "güvenli (TLS) bağlantı kurulamadı"},
+    {M::NetCaFile, "the CA certificate file (--ca-file) cannot be read", "CA sertifika dosyası (--ca-file) okunamıyor"},
+    {M::NetUntrusted, "the service's certificate is not trusted (wrong address, or give its CA with --ca-file)",
+     "servisin sertifikasına güvenilmiyor (adres yanlış olabilir ya da CA'sını --ca-file ile verin)"},
+    {M::NetMultipart, "the request could not be encoded", "istek kodlanamadı"},
+    {M::NetCompression, "the answer could not be decompressed", "yanıtın sıkıştırması açılamadı"},
+    {M::NetTimeout, "the service did not answer in time", "servis zamanında yanıt vermedi"},
+
+    {M::KuDigitalSignature, "digital signature", "sayısal imza"},
+    {M::KuNonRepudiation, "non-repudiation (e-signature)", "inkâr edilemezlik (e-imza)"},
+    {M::KuKeyEncipherment, "key encipherment", "anahtar şifreleme"},
+    {M::KuDataEncipherment, "data encipherment", "veri şifreleme"},
+    {M::KuKeyAgreement, "key agreement", "anahtar anlaşması"},
+    {M::KuKeyCertSign, "certificate signing", "sertifika imzalama"},
+    {M::KuCrlSign, "CRL signing", "SİL imzalama"},
+    {M::KuEncipherOnly, "encipher only", "yalnızca şifreleme"},
+    {M::KuDecipherOnly, "decipher only", "yalnızca şifre çözme"},
+
+    {M::SetupAdded, "{}: added", "{}: eklendi"},
+    {M::SetupAlready, "{}: already registered", "{}: zaten kayıtlı"},
+    {M::SetupRemoved, "{}: removed", "{}: kaldırıldı"},
+    {M::SetupNotThere, "{}: not registered, nothing to remove", "{}: kayıtlı değil, kaldırılacak bir şey yok"},
+    {M::SetupRegistered, "{}: registered ({})", "{}: kayıtlı ({})"},
+    {M::SetupNotRegistered, "{}: not registered", "{}: kayıtlı değil"},
+    {M::SetupNoProfiles,
+     "No Firefox, Thunderbird or Chromium profile found. Start the program once, then run akis setup again.",
+     "Firefox, Thunderbird ya da Chromium profili bulunamadı. Programı bir kez açıp akis setup komutunu yeniden "
+     "çalıştırın."},
+    {M::SetupFailed, "{}: failed: {}", "{}: başarısız: {}"},
+    {M::SetupNoModutil, "modutil was not found. Install it with: sudo apt install libnss3-tools",
+     "modutil bulunamadı. Kurmak için: sudo apt install libnss3-tools"},
+    {M::SetupNoModule, "The PKCS#11 module was not found: {} (give it with --module)",
+     "PKCS#11 modülü bulunamadı: {} (--module ile verin)"},
+    {M::SetupRunning, "{}: the program is running; close it first (its database must not change under it).",
+     "{}: program açık; önce kapatın (veritabanı program açıkken değiştirilmemeli)."},
+    {M::SetupViaP11Kit, "{}: the card is already reachable through p11-kit (p11-kit-proxy is loaded)",
+     "{}: kart p11-kit üzerinden zaten erişilebilir (p11-kit-proxy yüklü)"},
+    {M::SetupSummary, "{} of {} profiles have the module.", "Modül {} profilde var (toplam {} profil)."},
+    {M::SetupRestart, "Restart the programs to use the card.", "Kartı kullanmak için programları yeniden başlatın."},
 };
 static_assert(sizeof kCatalogue / sizeof kCatalogue[0] == static_cast<std::size_t>(M::kCount),
               "every message needs a row");
@@ -188,6 +254,20 @@ bool detect_turkish() {
 bool turkish() {
   static const bool tr = detect_turkish();
   return tr;
+}
+
+std::string http_error_text(int e) {
+  if (e < 1 || e > static_cast<int>(M::NetTimeout) - static_cast<int>(M::NetUnknown) + 1) return text(M::NetUnknown);
+  return text(static_cast<M>(static_cast<int>(M::NetUnknown) + e - 1));
+}
+
+std::string key_usage_text(const std::string& name) {
+  static const char* const kNames[] = {"digitalSignature", "nonRepudiation", "keyEncipherment",
+                                       "dataEncipherment", "keyAgreement",   "keyCertSign",
+                                       "cRLSign",          "encipherOnly",   "decipherOnly"};
+  for (int i = 0; i < 9; ++i)
+    if (name == kNames[i]) return text(static_cast<M>(static_cast<int>(M::KuDigitalSignature) + i));
+  return name;
 }
 
 bool catalogue_is_consistent(std::string* problem) {

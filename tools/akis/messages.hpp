@@ -32,6 +32,18 @@ enum class M {
   // probe
   ProbeReader, ProbeAtr, ProbeAtrUnknown, ProbeApp, ProbeNoApp, ProbeCommands, ProbeObjects, ProbeCounter,
   ProbeCounterNotRead, ProbeVerdict, ProbeReportWritten, ProbeRecordWritten,
+  // secret input, plurals, parser
+  ErrSecretEof, ErrFdNotOpen, ErrFdEnded, ErrSecretTooLong, ErrPukPolicy, WrongPinOne, WrongPukOne, PukTriesOne,
+  ErrUnknownCommand, ErrCertIndex, ErrJsonNoService,
+  // unlock service errors (httplib::Error, in its order from Unknown)
+  NetUnknown, NetConnection, NetBind, NetRead, NetWrite, NetRedirects, NetCanceled, NetTls, NetCaFile,
+  NetUntrusted, NetMultipart, NetCompression, NetTimeout,
+  // key usages (X.509 KeyUsage bits, in bit order)
+  KuDigitalSignature, KuNonRepudiation, KuKeyEncipherment, KuDataEncipherment, KuKeyAgreement, KuKeyCertSign,
+  KuCrlSign, KuEncipherOnly, KuDecipherOnly,
+  // akis setup
+  SetupAdded, SetupAlready, SetupRemoved, SetupNotThere, SetupRegistered, SetupNotRegistered, SetupNoProfiles,
+  SetupFailed, SetupNoModutil, SetupNoModule, SetupRunning, SetupViaP11Kit, SetupSummary, SetupRestart,
   kCount
 };
 
@@ -39,6 +51,10 @@ bool turkish();
 const char* text(M id);
 // For tests: every row is in enum order and has the same placeholders in both languages.
 bool catalogue_is_consistent(std::string* problem);
+// The unlock service client's error (an httplib::Error value) in words, never the library's enum name.
+std::string http_error_text(int httplib_error);
+// An OpenSSL key usage name (nonRepudiation, ...) in words of the user's language; unknown names unchanged.
+std::string key_usage_text(const std::string& openssl_name);
 
 namespace detail {
 inline void fill(std::string& out, const std::string& fmt, std::size_t pos) { out += fmt.substr(pos); }
