@@ -5,9 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "akis/profile.hpp"
-#include "host_env.hpp"
-#include "pcsc_fixture.hpp"
+#include "akis_cli_fixture.hpp"
 #include "pty.hpp"
 
 using namespace akis;
@@ -15,27 +13,6 @@ using namespace akis::test;
 using nlohmann::json;
 
 namespace {
-
-const std::string kAkis = AKIS_CLI_BIN;
-
-class AkisCli : public PcscTest {
- protected:
-  struct Result {
-    int rc;
-    std::string out;
-  };
-  // Runs akis with the given locale; `secrets` go to --pin-fd 0, one per line.
-  Result akis(const std::string& args, const std::string& lang = "C.UTF-8", const std::string& secrets = "") {
-    std::string cmd = "LANG=" + lang + " LANGUAGE= LC_ALL= ";
-    if (!secrets.empty()) cmd = "printf '" + secrets + "' | " + cmd + kAkis + " --pin-fd 0 " + args;
-    else cmd += kAkis + " " + args + " </dev/null";
-    Result r;
-    r.rc = run_command(cmd, r.out);
-    return r;
-  }
-  static vcard::PinObject pin_of(const std::string& state, std::uint8_t ref) { return *vcard::load(state).pin(ref); }
-  static bool has(const std::string& out, const std::string& s) { return out.find(s) != std::string::npos; }
-};
 
 TEST_F(AkisCli, ReadersInBothLanguagesAndJson) {
   std::string state = insert(Variant::Pre2011);

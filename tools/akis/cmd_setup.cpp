@@ -97,6 +97,11 @@ void mozilla_profiles(const fs::path& base, const std::string& program, std::vec
 
 std::vector<Database> find_databases(const fs::path& home) {
   std::vector<Database> out;
+  // Firefox 136 and later keep new profiles under $XDG_CONFIG_HOME when ~/.mozilla does not exist.
+  const char* xdg = std::getenv("XDG_CONFIG_HOME");
+  fs::path config = xdg && *xdg ? fs::path(xdg) : home / ".config";
+  mozilla_profiles(config / "mozilla/firefox", "Firefox", out);
+  mozilla_profiles(config / "thunderbird", "Thunderbird", out);
   for (auto& [dir, program] : std::vector<std::pair<std::string, std::string>>{
            {".mozilla/firefox", "Firefox"},
            {"snap/firefox/common/.mozilla/firefox", "Firefox"},
@@ -107,7 +112,7 @@ std::vector<Database> find_databases(const fs::path& home) {
     mozilla_profiles(home / dir, program, out);
   // Chromium and Chrome share one database; it exists once either has run (or once we made it for them).
   fs::path pki = home / ".pki/nssdb";
-  if (fs::exists(pki) || fs::exists(home / ".config/chromium") || fs::exists(home / ".config/google-chrome"))
+  if (fs::exists(pki) || fs::exists(config / "chromium") || fs::exists(config / "google-chrome"))
     out.push_back({"Chromium", "", pki});
   return out;
 }
