@@ -110,4 +110,30 @@ TEST_F(AkisSetup, AnOpenProfileIsLeftAloneAndNamed) {
   EXPECT_TRUE(has(r.out, "module was not found: /no/such/module.so")) << r.out;
 }
 
+// The SunPKCS11 configuration printed in the user guide, as it stands, opens the card in Java's keytool; the
+// aliases show the UTF-8 labels decoded as ISO-8859-1, as the guide says.
+TEST_F(AkisCli, GuideJavaConfigurationOpensTheCard) {
+#ifdef AKIS_SANITIZED
+  GTEST_SKIP() << "the JVM cannot run with a preloaded ASan runtime; the normal build runs this test";
+#endif
+  insert(Variant::Post2011);
+  std::ifstream guide(std::string(AKIS_SOURCE_DIR) + "/docs/user-guide.md");
+  std::string text((std::istreambuf_iterator<char>(guide)), {});
+  auto start = text.find("# SunPKCS11 configuration");
+  ASSERT_NE(start, std::string::npos);
+  std::string cfg = text.substr(start, text.find("```", start) - start);
+  const std::string installed = "/usr/lib/x86_64-linux-gnu/pkcs11/akis-pkcs11.so";
+  ASSERT_NE(cfg.find("library = " + installed), std::string::npos) << cfg;
+  cfg.replace(cfg.find(installed), installed.size(), AKIS_MODULE_PATH);
+  std::string path = temp_dir() + "/java-pkcs11.cfg";
+  std::ofstream(path) << cfg;
+  std::string out;
+  int rc = run_command("keytool -list -keystore NONE -storetype PKCS11 -addprovider SunPKCS11 -providerArg " + path +
+                           " -storepass 123456",
+                       out);
+  ASSERT_EQ(rc, 0) << out;
+  EXPECT_TRUE(has(out, "PrivateKeyEntry")) << out;
+  EXPECT_TRUE(has(out, "Nitelikli \xC3\x84\xC2\xB0mza")) << out;  // "İ" (C4 B0) shown as "Ä°"
+}
+
 }  // namespace
