@@ -47,7 +47,7 @@ std::map<std::string, std::string> read_file() {
 }
 }  // namespace
 
-// Keys: log_level, log_file, apdu_trace, apdu_trace_personal, allow_certificate_writes.
+// Keys: log_level, log_file, apdu_trace, apdu_trace_personal, apdu_record, allow_certificate_writes.
 Settings settings_from(const std::map<std::string, std::string>& file, bool with_environment) {
   auto value = [&](const char* key) {
     auto it = file.find(key);
@@ -62,6 +62,7 @@ Settings settings_from(const std::map<std::string, std::string>& file, bool with
   s.log_file = env("AKIS_PKCS11_LOG_FILE", value("log_file"));
   s.apdu_trace = env("AKIS_APDU_TRACE", value("apdu_trace"));
   s.apdu_trace_personal = value("apdu_trace_personal") == "yes" || yes(env("AKIS_APDU_TRACE_PERSONAL", ""));
+  s.apdu_record = env("AKIS_APDU_RECORD", value("apdu_record"));
   s.allow_certificate_writes = yes(value("allow_certificate_writes"));
   return s;
 }
@@ -98,6 +99,7 @@ void configure() {
   }
   akis::trace::configure_target(s.apdu_trace);  // no setenv: the host may have other threads reading it
   if (s.apdu_trace_personal) akis::trace::set_personal(true);
+  akis::trace::configure_record(s.apdu_record);  // empty: off
 }
 
 Settings settings() {

@@ -12,12 +12,13 @@ enum class Level { Off = 0, Error = 1, Info = 2, Debug = 3 };
 
 // The module's configuration, parsed in one place (this module) and handed around as a value. The file is
 // AKIS_PKCS11_CONF or /etc/akis/pkcs11.conf; the environment (AKIS_PKCS11_LOG, AKIS_PKCS11_LOG_FILE,
-// AKIS_APDU_TRACE, AKIS_APDU_TRACE_PERSONAL) wins over it.
+// AKIS_APDU_TRACE, AKIS_APDU_TRACE_PERSONAL, AKIS_APDU_RECORD) wins over it.
 struct Settings {
   Level level = Level::Off;
   std::string log_file;
   std::string apdu_trace;             // "stderr" or a file
   bool apdu_trace_personal = false;   // raw card content in the trace: the holder's own use only
+  std::string apdu_record;            // each card's session as a recording (akis/trace.hpp configure_record)
   bool allow_certificate_writes = false;  // C_CreateObject / C_DestroyObject may change the card
 };
 Settings settings_from(const std::map<std::string, std::string>& file, bool with_environment);

@@ -30,6 +30,21 @@ std::string format_command(const std::string& reader, const Command& c, ByteView
 std::string format_response(const std::string& reader, const Command& c, const Response& r);
 void command(const std::string& reader, const Command& c, ByteView encoded);
 void response(const std::string& reader, const Command& c, const Response& r);
+// The module's recording (docs/field-evidence.md): each card's session written to `path` (a second card to
+// "path.2", ...) in the recording format (akis/recording.hpp), which tests/field and the replay transport play
+// back. Sanitised (akis/sanitise.hpp: synthetic personal fields, certificates re-issued by a test key) unless
+// personal(); PIN commands by their header only, deciphered data never. The file is rewritten after every
+// answer, so it is whole whenever the program stops. Empty: recording off. Thread safe.
+void configure_record(const std::string& path);
+// While one lives on a thread, nothing that thread sends is traced or recorded (the sanitiser's own replays).
+class Mute {
+ public:
+  Mute();
+  ~Mute();
+  Mute(const Mute&) = delete;
+  Mute& operator=(const Mute&) = delete;
+};
+
 // A remark of the card layer between the APDUs ("# skipped PrKDF object: ..."): what it adapted to and why.
 void note(const std::string& line);
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdlib>
+#include <ostream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -13,6 +14,18 @@
 #include "probe.hpp"
 
 namespace akis::test {
+
+// A virtual card personality: family ("1.0", "1x", "2x"), quirks (tools/vcard/quirks.hpp), PUK or post-2011.
+struct Case {
+  std::string family;
+  std::vector<std::string> quirks;
+  bool puk = true;
+};
+inline void PrintTo(const Case& c, std::ostream* os) {
+  *os << c.family;
+  for (auto& q : c.quirks) *os << "+" << q;
+  *os << (c.puk ? "" : " post-2011");
+}
 
 // The holder's report key lives in $XDG_CONFIG_HOME/akis: each test picks its own directory.
 inline void use_key_dir(const std::string& dir) {

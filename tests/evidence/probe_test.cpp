@@ -16,16 +16,6 @@ using nlohmann::json;
 
 namespace {
 
-struct Case {
-  std::string family;
-  std::vector<std::string> quirks;
-  bool puk = true;
-};
-void PrintTo(const Case& c, std::ostream* os) {
-  *os << c.family;
-  for (auto& q : c.quirks) *os << "+" << q;
-  *os << (c.puk ? "" : " post-2011");
-}
 
 std::vector<Case> cases() {
   std::vector<Case> out = {{"1.0", {}}, {"1x", {}}, {"2x", {}}, {"1x", {}, false}, {"2x", {}, false}};

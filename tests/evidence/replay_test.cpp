@@ -19,14 +19,6 @@ using nlohmann::json;
 
 namespace {
 
-struct Case {
-  std::string family;
-  std::vector<std::string> quirks;
-};
-void PrintTo(const Case& c, std::ostream* os) {
-  *os << c.family;
-  for (auto& q : c.quirks) *os << "+" << q;
-}
 const std::vector<Case> kCases = {
     {"1.0", {}}, {"1x", {}}, {"2x", {}}, {"2x", {"app-by-efdir", "odf-relative-paths", "paths-need-mf"}},
     {"2x", {"fci-no-size", "read-cap-128", "cert-padded"}}, {"2x", {"short-responses", "read-6cxx"}},

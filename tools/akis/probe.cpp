@@ -120,22 +120,45 @@ json key_json(const KeyInfo& k) {
           {"path", to_hex(k.path)}};
 }
 
+// The mechanisms the PKCS#11 module offers (pkcs11/mechanism.cpp, which tools do not link), by the kind of key
+// they need: tests/evidence/mechanism_test.cpp holds this list to the module's C_GetMechanismList per family.
+enum class Needs { Any, Rsa, Ec };
+struct OfferedMechanism {
+  const char* name;
+  Needs needs;
+};
+const OfferedMechanism kOffered[] = {
+    {"CKM_RSA_PKCS", Needs::Rsa},          {"CKM_RSA_X_509", Needs::Rsa},
+    {"CKM_SHA1_RSA_PKCS", Needs::Rsa},     {"CKM_SHA224_RSA_PKCS", Needs::Rsa},
+    {"CKM_SHA256_RSA_PKCS", Needs::Rsa},   {"CKM_SHA384_RSA_PKCS", Needs::Rsa},
+    {"CKM_SHA512_RSA_PKCS", Needs::Rsa},   {"CKM_RSA_PKCS_PSS", Needs::Rsa},
+    {"CKM_SHA1_RSA_PKCS_PSS", Needs::Rsa}, {"CKM_SHA224_RSA_PKCS_PSS", Needs::Rsa},
+    {"CKM_SHA256_RSA_PKCS_PSS", Needs::Rsa}, {"CKM_SHA384_RSA_PKCS_PSS", Needs::Rsa},
+    {"CKM_SHA512_RSA_PKCS_PSS", Needs::Rsa}, {"CKM_RSA_PKCS_OAEP", Needs::Rsa},
+    {"CKM_ECDSA", Needs::Ec},              {"CKM_ECDSA_SHA1", Needs::Ec},
+    {"CKM_ECDSA_SHA256", Needs::Ec},       {"CKM_ECDSA_SHA384", Needs::Ec},
+    {"CKM_ECDSA_SHA512", Needs::Ec},       {"CKM_SHA_1", Needs::Any},
+    {"CKM_SHA224", Needs::Any},            {"CKM_SHA256", Needs::Any},
+    {"CKM_SHA384", Needs::Any},            {"CKM_SHA512", Needs::Any},
+};
+
 // What the PKCS#11 module builds from this profile (pkcs11/: one token, its objects, the mechanisms of its keys).
-json module_view(const CardProfile& p) {
-  json mech = json::array();
-  bool rsa = false, ec = false, decrypt = false;
+json module_view(const CardProfile& p, const Family& fam) {
+  bool rsa = false, ec = false;
+  json key_types = json::array();
   for (auto& k : p.private_keys) {
     rsa |= k.type == KeyType::Rsa;
     ec |= k.type == KeyType::Ec;
-    decrypt |= k.type == KeyType::Rsa && (k.usage & (key_usage::kDecrypt | key_usage::kUnwrap));
+    key_types.push_back((k.type == KeyType::Rsa ? "rsa-" : "ec-") + std::to_string(k.bits));
   }
-  if (rsa) mech = {"CKM_RSA_PKCS", "CKM_RSA_X_509", "CKM_SHA*_RSA_PKCS", "CKM_RSA_PKCS_PSS", "CKM_SHA*_RSA_PKCS_PSS"};
-  if (decrypt) mech.push_back("CKM_RSA_PKCS_OAEP");
-  if (ec) mech.push_back("CKM_ECDSA"), mech.push_back("CKM_ECDSA_SHA*");
+  json mech = json::array();
+  for (auto& m : kOffered)
+    if (m.needs == Needs::Any || (m.needs == Needs::Rsa ? rsa : ec)) mech.push_back(m.name);
   return {{"token_present", p.user_pin() != nullptr},
           {"objects", {{"certificates", p.certificates.size()}, {"private_keys", p.private_keys.size()},
                        {"public_keys", p.public_keys.size()}}},
           {"mechanisms", mech},
+          {"mechanisms_for", {{"family", fam.name}, {"keys", key_types}}},
           {"login", p.puk() ? "user PIN; SO = PUK" : "user PIN; unblocked online by the issuer"}};
 }
 
@@ -256,7 +279,7 @@ ProbeResult run_probe(std::unique_ptr<Transport> transport) {
         counters.push_back(c);
       }
       r["counters"] = counters;
-      r["module"] = module_view(p);
+      r["module"] = module_view(p, card.family());
       if (verdict.is_null()) {
         if (!p.skipped.empty())
           verdict = {{"result", "works-with-gaps"}, {"reason", std::to_string(p.skipped.size()) + " PKCS#15 objects skipped"}};
