@@ -114,4 +114,68 @@ TEST(Sanitise, CertificateReadOnlyInPartIsRefused) {
   }
 }
 
+// Real issuers sign with RSA (the virtual card's test CA uses ECDSA): a holder certificate signed by an RSA-2048
+// CA, read in chunks of 0xF4, is re-issued at the same length with the same algorithm and public key.
+TEST(Sanitise, RsaSignedCertificateKeepsItsLengthAndAlgorithm) {
+  use_key_dir(temp_dir() + "/key-sanitise-rsa");
+  EVP_PKEY* ca = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<size_t>(2048));
+  EVP_PKEY* holder = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
+  ASSERT_TRUE(ca && holder);
+  X509* x = X509_new();
+  X509_set_version(x, 2);
+  ASN1_INTEGER_set_int64(X509_get_serialNumber(x), 0x1234567890ABCDLL);
+  X509_gmtime_adj(X509_getm_notBefore(x), 0);
+  X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+  X509_NAME* subject = X509_get_subject_name(x);
+  X509_NAME_add_entry_by_txt(subject, "C", MBSTRING_UTF8, reinterpret_cast<const unsigned char*>("TR"), -1, -1, 0);
+  X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_UTF8,
+                             reinterpret_cast<const unsigned char*>("ŞÜKRÜ ÇAĞLAYAN ÖZGÜRTEST"), -1, -1, 0);
+  X509_NAME_add_entry_by_txt(subject, "serialNumber", MBSTRING_ASC,
+                             reinterpret_cast<const unsigned char*>("10000000146"), -1, -1, 0);
+  X509_NAME* issuer = X509_NAME_new();
+  X509_NAME_add_entry_by_txt(issuer, "CN", MBSTRING_UTF8, reinterpret_cast<const unsigned char*>("Test NES CA"), -1, -1, 0);
+  X509_set_issuer_name(x, issuer);
+  X509_NAME_free(issuer);
+  X509_set_pubkey(x, holder);
+  ASSERT_GT(X509_sign(x, ca, EVP_sha256()), 0);
+  Bytes der(static_cast<std::size_t>(i2d_X509(x, nullptr)));
+  unsigned char* p = der.data();
+  i2d_X509(x, &p);
+  X509_free(x);
+  EVP_PKEY_free(ca);
+  EVP_PKEY_free(holder);
+
+  Recording rec;
+  rec.atr = from_hex("3B9F978131FE458065544353228231C073F62180810553");
+  rec.exchanges.push_back({from_hex("00A408000450152F1000"), false, from_hex("6F0E83022F108002" + to_hex(Bytes{
+      static_cast<std::uint8_t>(der.size() >> 8), static_cast<std::uint8_t>(der.size())}) + "8201019001329000")});
+  for (std::size_t off = 0; off < der.size(); off += 0xF4) {
+    const std::size_t n = std::min<std::size_t>(0xF4, der.size() - off);
+    Exchange e{{0x00, 0xB0, static_cast<std::uint8_t>(off >> 8), static_cast<std::uint8_t>(off), static_cast<std::uint8_t>(n)},
+               false, Bytes(der.begin() + static_cast<std::ptrdiff_t>(off), der.begin() + static_cast<std::ptrdiff_t>(off + n))};
+    e.answer.push_back(0x90);
+    e.answer.push_back(0x00);
+    rec.exchanges.push_back(e);
+  }
+  SanitiseSummary sum;
+  const Recording clean = sanitise(rec, &sum);
+  EXPECT_EQ(sum.certificates, 1u);
+  Bytes out;
+  for (std::size_t i = 1; i < clean.exchanges.size(); ++i)
+    out.insert(out.end(), clean.exchanges[i].answer.begin(), clean.exchanges[i].answer.end() - 2);
+  ASSERT_EQ(out.size(), der.size());
+  const Cert a = cert_of(der), b = cert_of(out);
+  EXPECT_EQ(b.spki, a.spki);
+  EXPECT_NE(b.subject, a.subject);
+  EXPECT_EQ(b.subject.find("10000000146"), std::string::npos) << b.subject;
+  const unsigned char* q = out.data();
+  X509* y = d2i_X509(nullptr, &q, static_cast<long>(out.size()));
+  ASSERT_TRUE(y);
+  EXPECT_EQ(X509_get_signature_nid(y), NID_sha256WithRSAEncryption);
+  EXPECT_NE(ASN1_INTEGER_get(X509_get0_serialNumber(y)), 0x1234567890ABCDLL);
+  X509_free(y);
+  for (auto& v : {std::string("ÖZGÜRTEST"), std::string("10000000146")})
+    for (auto& e : encodings(v)) EXPECT_EQ(clean.text().find(e), std::string::npos) << e;
+}
+
 }  // namespace
