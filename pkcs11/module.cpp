@@ -5,6 +5,7 @@
 
 #include <cstring>
 
+#include "akis/version.hpp"
 #include "errors.hpp"
 #include "log.hpp"
 #include "login_registry.hpp"
@@ -141,7 +142,7 @@ CK_INFO Module::info() {
   i.cryptokiVersion = {2, 40};
   pad(i.manufacturerID, sizeof i.manufacturerID, "Open AKIS Middleware");
   pad(i.libraryDescription, sizeof i.libraryDescription, "AKIS PKCS#11 module");
-  i.libraryVersion = {0, 1};
+  i.libraryVersion = {AKIS_VERSION_MAJOR, AKIS_VERSION_MINOR};  // project(VERSION) in CMakeLists.txt
   return i;
 }
 
