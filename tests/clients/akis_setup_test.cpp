@@ -73,6 +73,22 @@ TEST_F(AkisSetup, RegistersInEveryProfileAndFirefoxSeesTheCard) {
   EXPECT_TRUE(has(certs, label)) << label << "\n" << certs;
   EXPECT_TRUE(has(nss("certutil -d sql:" + dirs["Thunderbird"] + " -L -h all"), label));
 
+  // Firefox itself, started on the profile, loads the module and reads the card: the module's APDU trace,
+  // written from inside the Firefox process, shows the PKCS#15 application being selected. Firefox is stopped as
+  // soon as the trace has it (a page load needs NSS: that is when Firefox loads the profile's modules).
+#ifndef AKIS_SANITIZED  // Firefox does not run with a preloaded ASan runtime; the normal build checks this
+  std::string trace = temp_dir() + "/firefox-apdu.log";
+  std::string ff;
+  run_command("cd " + temp_dir() + " && (HOME=" + home_ + " XDG_CONFIG_HOME= AKIS_APDU_TRACE=" + trace + " " +
+                  std::string(AKIS_HOST_ENV) + "firefox-esr -headless -no-remote -profile " + dirs["Firefox"] +
+                  " https://127.0.0.1:9/ >/dev/null 2>&1 & pid=$!; for i in $(seq 150); do grep -q '50 4B 43 53 2D 31 35' " +
+                  trace + " 2>/dev/null && break; sleep 0.2; done; kill $pid; wait $pid)",
+              ff);
+  std::ifstream tf(trace);
+  std::string apdus((std::istreambuf_iterator<char>(tf)), {});
+  EXPECT_TRUE(has(apdus, "00 A4 04 00 07 50 4B 43 53 2D 31 35")) << "Firefox did not read the card\n" << apdus;
+#endif
+
   auto again = setup("");
   EXPECT_EQ(again.rc, 0);
   EXPECT_TRUE(has(again.out, "already registered")) << again.out;

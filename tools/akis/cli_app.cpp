@@ -6,6 +6,12 @@
 
 namespace akis::cli {
 
+// The version of project(VERSION): the generated akis/version.hpp, or the definition tools/akis/CMakeLists.txt gives.
+#if __has_include("akis/version.hpp")
+#include "akis/version.hpp"
+#undef AKIS_CLI_VERSION
+#define AKIS_CLI_VERSION AKIS_VERSION_STRING
+#endif
 #ifndef AKIS_CLI_VERSION
 #define AKIS_CLI_VERSION "unknown"
 #endif
