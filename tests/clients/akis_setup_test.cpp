@@ -120,7 +120,18 @@ TEST_F(AkisSetup, AnOpenProfileIsLeftAloneAndNamed) {
   EXPECT_TRUE(has(r.out, "2 of 3 profiles have the module.")) << r.out;
   EXPECT_FALSE(std::ifstream(dirs["Firefox"] + "/pkcs11.txt").good());  // untouched
   ::unlink(lock.c_str());
+  // A profile kept outside the Firefox directory (IsRelative=0), and an [Install...] section that is no profile.
+  std::string elsewhere = temp_dir() + "/elsewhere-profile";
+  ::mkdir(elsewhere.c_str(), 0700);
+  std::string ini = dirs["Firefox"].substr(0, dirs["Firefox"].rfind('/')) + "/profiles.ini";
+  std::ofstream(ini, std::ios::app) << "\n[Install4F96D1932A9F858E]\nDefault=nowhere\n\n[Profile7]\nName=elsewhere\n"
+                                       "IsRelative=0\nPath=" << elsewhere << "\n";
   EXPECT_EQ(setup("").rc, 0);
+  auto listed = setup("--check");
+  EXPECT_EQ(listed.rc, 0) << listed.out;
+  EXPECT_TRUE(has(listed.out, "Firefox [elsewhere] " + elsewhere + ": registered")) << listed.out;
+  EXPECT_TRUE(has(listed.out, "4 of 4 profiles have the module.")) << listed.out;
+  EXPECT_FALSE(has(listed.out, "nowhere")) << listed.out;
   auto missing = run_command("HOME=" + home_ + " LANG=C " + kAkis + " setup --module /no/such/module.so", r.out);
   EXPECT_EQ(missing, 12);
   EXPECT_TRUE(has(r.out, "module was not found: /no/such/module.so")) << r.out;

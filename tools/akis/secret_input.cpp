@@ -70,7 +70,10 @@ class QuietTerminal {
     struct sigaction sa {};
     sa.sa_handler = restore_and_die;
     sigemptyset(&sa.sa_mask);
-    for (int i = 0; i < 3; ++i) ::sigaction(kSignals[i], &sa, &g_old[i]);
+    for (int i = 0; i < 3; ++i) {
+      ::sigaction(kSignals[i], &sa, &g_old[i]);
+      if (g_old[i].sa_handler == SIG_IGN) ::sigaction(kSignals[i], &g_old[i], nullptr);  // stays ignored (nohup)
+    }
     termios quiet = g_saved;
     quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
     quiet.c_lflag |= ECHONL;
