@@ -1,6 +1,8 @@
 // A recorded card session and its replay: the ATR, then every command APDU and the card's answer, in order.
-// Made by `akis probe --record FILE` (and by RecordingTransport in code); played back by ReplayTransport, so the
-// card layer and the module run against a recorded card without hardware (docs/field-evidence.md).
+// Made by `akis probe --record FILE`, by the module (`apdu_record = FILE`, akis/trace.hpp) and by
+// RecordingTransport in code; made safe to publish by akis/sanitise.hpp (`akis probe --sanitise IN OUT`); played
+// back by ReplayTransport, so the card layer and the module run against a recorded card without hardware
+// (docs/field-evidence.md).
 //
 // Text format, one item per line ("#" starts a comment):
 //   akis-recording 1
