@@ -60,20 +60,22 @@ printf 'FRIENDLYNAME "Virtual PCD"\nDEVICENAME /dev/null:0x8C7B\nLIBPATH /usr/li
   >"$ns/reader.conf.d/vpcd"
 pcscd -f -c "$ns/reader.conf.d" >"$ns/pcscd.log" 2>&1 & pids+=($!)
 akis-vcard run --state "$ns/card.json" >"$ns/vcard.log" 2>&1 & pids+=($!)
-for _ in $(seq 100); do akis readers 2>/dev/null | grep -q . && break; sleep 0.1; done
+for _ in $(seq 100); do pkcs11-tool --module /usr/lib/libakisp11.so -L 2>/dev/null | grep -q "serial num" && break; sleep 0.1; done
 
 direct=$(pkcs11-tool --module /usr/lib/libakisp11.so -L 2>&1) || fail "pkcs11-tool on /usr/lib/libakisp11.so: $direct"
 serial=$(sed -n 's/^ *serial num *: *//p' <<<"$direct" | head -1)
 [ -n "$serial" ] || fail "no token through /usr/lib/libakisp11.so: $direct"
 p11kit=$(p11-kit list-modules 2>&1)
-awk '/^module: akis$/{f=1;next} /^module:/{f=0} f' <<<"$p11kit" >"$ns/p11kit-akis"
-grep -q "path: $module" "$ns/p11kit-akis" || fail "p11-kit list-modules does not show our module: $p11kit"
-grep -q "library-version: ${version%.*}" "$ns/p11kit-akis" || fail "p11-kit shows another library version"
-grep -q "serial-number: $serial" "$ns/p11kit-akis" || fail "p11-kit does not list the card's token"
-check "p11-kit list-modules: module akis, version ${version%.*}, token $serial"
+awk '/^akis: /{f=1;print;next} /^[^ ]/{f=0} f' <<<"$p11kit" >"$ns/p11kit-akis"
+grep -qx 'akis: akis-pkcs11.so' "$ns/p11kit-akis" || fail "p11-kit list-modules does not show our module: $p11kit"
+grep -q "library-version: ${version%.*}$" "$ns/p11kit-akis" || fail "p11-kit shows another library version: $(cat "$ns/p11kit-akis")"
+grep -q "serial-number: $serial$" "$ns/p11kit-akis" || fail "p11-kit does not list the card's token: $(cat "$ns/p11kit-akis")"
+check "p11-kit list-modules: module akis (akis-pkcs11.so), version ${version%.*}, token $serial"
+# The proxy also loads OpenSC, which may see the same card: our token's whole description must be there.
+block=$(sed -n '/token label/,/serial num/p' <<<"$direct" | head -8)
 proxy=$(pkcs11-tool --module "/usr/lib/$multiarch/p11-kit-proxy.so" -L 2>&1) || fail "pkcs11-tool on p11-kit-proxy: $proxy"
-grep -q "serial num *: $serial" <<<"$proxy" || fail "p11-kit-proxy does not see the token $serial: $proxy"
-check "pkcs11-tool through p11-kit-proxy.so sees token $serial"
+[[ "$proxy" == *"$block"* ]] || fail "p11-kit-proxy does not show our token ($block): $proxy"
+check "pkcs11-tool through p11-kit-proxy.so sees our token $serial"
 
 # A signature on the card through the compatibility path, verified by OpenSSL with the card's certificate.
 p11() { pkcs11-tool --module /usr/lib/libakisp11.so "$@"; }
@@ -92,17 +94,21 @@ stop_all
 getent passwd akis-unlockd >/dev/null || fail "no system user akis-unlockd"
 [ "$(stat -c '%U %a' /var/lib/akis-unlockd)" = "akis-unlockd 700" ] || fail "/var/lib/akis-unlockd: $(stat -c '%U %a' /var/lib/akis-unlockd)"
 data=/var/lib/akis-unlockd
-as_service() { runuser -u akis-unlockd -- env SOFTHSM2_CONF=$data/softhsm2.conf AKIS_UNLOCKD_TOKEN_PIN=7654321 "$@"; }
+# setpriv execs (runuser forks, and a killed runuser can leave the service behind).
+as_service=(setpriv --reuid=akis-unlockd --regid=akis-unlockd --clear-groups --reset-env
+            env PATH=/usr/sbin:/usr/bin:/bin SOFTHSM2_CONF=$data/softhsm2.conf AKIS_UNLOCKD_TOKEN_PIN=7654321)
+as_service() { "${as_service[@]}" "$@"; }
 as_service sh -c "mkdir -m 700 $data/tokens && echo 'directories.tokendir = $data/tokens' > $data/softhsm2.conf \
   && umask 077 && openssl rand -hex 32 > $data/master.hex"
 as_service softhsm2-util --init-token --free --label akis-unlock --so-pin 12345678 --pin 7654321 >/dev/null
 as_service akis-unlockd import-master --issuer-master $data/master.hex >/dev/null
-as_service akis-unlockd serve --data $data --port 18443 >"$ns/unlockd.log" 2>&1 & pids+=($!)
+"${as_service[@]}" akis-unlockd serve --data $data --port 18443 >"$ns/unlockd.log" 2>&1 & pids+=($!)
 page=""
 for _ in $(seq 100); do page=$(curl -sk https://127.0.0.1:18443/ 2>/dev/null) && [ -n "$page" ] && break; sleep 0.1; done
 grep -q '<title>PIN' <<<"$page" || { cat "$ns/unlockd.log"; fail "akis-unlockd does not serve its installed portal page"; }
 check "akis-unlockd serve as user akis-unlockd: the installed portal page over HTTPS"
 stop_all
+! pgrep -u akis-unlockd >/dev/null || fail "a process of akis-unlockd survived its stop"  # this PID namespace only
 
 # Purge: nothing of ours may stay (files, conffiles, the system user, the data directory).
 dpkg --purge akis-unlockd akis-tools akis-pkcs11 >>"$work/install.log" 2>&1 || { cat "$work/install.log"; fail "dpkg --purge"; }
