@@ -19,10 +19,10 @@ TEST_F(AkisCli, ReadersInBothLanguagesAndJson) {
   std::string serial = to_hex(vcard::load(state).serial);
   auto en = akis("readers");
   EXPECT_EQ(en.rc, 0) << en.out;
-  EXPECT_TRUE(has(en.out, "Virtual PCD 00 00: AKIS 2.x (532282) card, serial " + serial)) << en.out;
+  EXPECT_TRUE(has(en.out, "Virtual PCD 00 00: AKİS 2.x (532282) card, serial " + serial)) << en.out;
   EXPECT_TRUE(has(en.out, "Virtual PCD 00 01: no card")) << en.out;
   auto tr = akis("list", "tr_TR.UTF-8");
-  EXPECT_TRUE(has(tr.out, "AKIS 2.x (532282) kartı, seri no " + serial)) << tr.out;
+  EXPECT_TRUE(has(tr.out, "AKİS 2.x (532282) kartı, seri no " + serial)) << tr.out;
   EXPECT_TRUE(has(tr.out, "Virtual PCD 00 01: kart yok")) << tr.out;
   auto js = akis("readers --json");
   auto j = json::parse(js.out);
@@ -52,6 +52,11 @@ TEST_F(AkisCli, InfoShowsTheRealCountersAndCertificates) {
   EXPECT_TRUE(has(tr.out, "PIN: Kalan deneme hakkı: 2 (en çok 3)")) << tr.out;
   EXPECT_TRUE(has(tr.out, "T.C. kimlik no: 10000000146")) << tr.out;
   EXPECT_TRUE(has(tr.out, "Bloke çözme: PUK ile (2011 öncesi kart)")) << tr.out;
+  // The native reader's wording: one word for the type, "Veren", key usages in words, AKİS with its dotted İ.
+  for (const char* w : {"Kart türü: AKİS 2.x", "  Veren: ", "Anahtar kullanımı: inkâr edilemezlik (e-imza)",
+                        "Sertifika türü: nitelikli elektronik sertifika (NES)"})
+    EXPECT_TRUE(has(tr.out, w)) << w << "\n" << tr.out;
+  EXPECT_FALSE(has(tr.out, "nonRepudiation")) << tr.out;
   auto en = akis("info");
   EXPECT_TRUE(has(en.out, "Type: qualified electronic certificate (NES)")) << en.out;
 }

@@ -16,8 +16,11 @@ namespace akis::cli {
   }
 }
 
+// The family as the holder reads it: the card's name is written AKİS, with the dotted capital İ (the ASCII
+// "AKIS" of to_string stays in --json output, for scripts).
 std::string family_name(const AtrInfo& a) {
   std::string f = a.family == AtrFamily::Unknown ? std::string("?") : std::string(to_string(a.family));
+  if (f.rfind("AKIS", 0) == 0) f.replace(0, 4, "AK\xC4\xB0S");
   return a.version.empty() ? f : f + " (" + a.version + ")";
 }
 
