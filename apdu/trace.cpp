@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <unistd.h>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -142,6 +143,7 @@ void configure_record(const std::string& path) {
   std::lock_guard lock(r.mutex);
   if (path == r.path) return;
   r.path = path;
+  if (auto at = r.path.find("%p"); at != std::string::npos) r.path.replace(at, 2, std::to_string(::getpid()));
   r.cards.clear();
   g_recording = !path.empty();
   update_enabled();

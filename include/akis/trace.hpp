@@ -34,7 +34,8 @@ void response(const std::string& reader, const Command& c, const Response& r);
 // "path.2", ...) in the recording format (akis/recording.hpp), which tests/field and the replay transport play
 // back. Sanitised (akis/sanitise.hpp: synthetic personal fields, certificates re-issued by a test key) unless
 // personal(); PIN commands by their header only, deciphered data never. The file is rewritten after every
-// answer, so it is whole whenever the program stops. Empty: recording off. Thread safe.
+// answer, so it is whole whenever the program stops; another process with the same setting replaces it, unless
+// the path holds "%p" (replaced by the process id). Empty: recording off. Thread safe.
 void configure_record(const std::string& path);
 // While one lives on a thread, nothing that thread sends is traced or recorded (the sanitiser's own replays).
 class Mute {

@@ -24,16 +24,6 @@ std::string slurp(const std::string& path) {
   return s.str();
 }
 
-struct Case {
-  std::string family;
-  std::vector<std::string> quirks;
-  bool puk = true;
-};
-void PrintTo(const Case& c, std::ostream* os) {
-  *os << c.family;
-  for (auto& q : c.quirks) *os << "+" << q;
-  *os << (c.puk ? "" : " post-2011");
-}
 const std::vector<Case> kCases = {
     {"1.0", {}}, {"1x", {}}, {"2x", {}}, {"1x", {}, false}, {"2x", {}, false},
     {"1.0", {"verify-empty-spends"}}, {"1x", {"verify-empty-spends", "app-by-aid-only"}},
@@ -91,6 +81,78 @@ TEST_P(ProbePcsc, ReadOnlyReportAndReplay) {
   Card live(std::make_unique<pcsc::PcscTransport>(ctx, Pcscd::kReader0));
   Card replayed(std::make_unique<ReplayTransport>(recording));
   EXPECT_EQ(profile_summary(replayed), profile_summary(live));
+
+  // `akis probe --sanitise`: the same card for the card layer (keys, certificate sizes), none of the holder's data.
+  const std::string clean = dir + "/session-public.rec";
+  rc = run_command("XDG_CONFIG_HOME='" + dir + "/config' '" AKIS_CLI_BIN "' probe --sanitise '" + rec + "' '" + clean + "'",
+                   out);
+  ASSERT_EQ(rc, 0) << out;
+  const std::string published = slurp(clean);
+  for (auto& e : encodings(personality_options(c.family, c.quirks, c.puk).holder))
+    EXPECT_EQ(published.find(e), std::string::npos) << e;
+  for (auto& e : encodings(to_hex(m.serial))) EXPECT_EQ(published.find(e), std::string::npos) << e;
+  Card sanitised(std::make_unique<ReplayTransport>(read_recording(clean)));
+  const CardProfile& a = live.profile();
+  const CardProfile& b = sanitised.profile();
+  ASSERT_EQ(b.certificates.size(), a.certificates.size());
+  ASSERT_EQ(b.private_keys.size(), a.private_keys.size());
+  for (std::size_t i = 0; i < a.private_keys.size(); ++i) EXPECT_EQ(b.private_keys[i].id, a.private_keys[i].id);
+  for (std::size_t i = 0; i < a.certificates.size(); ++i)
+    EXPECT_EQ(sanitised.certificate(b.certificates[i]).size(), live.certificate(a.certificates[i]).size());
+}
+
+// The built module, loaded by pkcs11-tool through pcscd with AKIS_APDU_RECORD: its recording of a login and a
+// signature is sanitised by default and replays through the card layer as the card (keys, certificate sizes),
+// and the PIN is not in it.
+class ModuleRecordPcsc : public PcscTest {};
+
+TEST_F(ModuleRecordPcsc, PkcsToolSessionReplays) {
+  const std::string dir = temp_dir() + "/module-record-pcsc";
+  std::filesystem::create_directories(dir);
+  const std::string rec = dir + "/session.rec", data = dir + "/data.txt", sig = dir + "/data.sig";
+  std::ofstream(data) << "kayıt";
+  vcard::PersonaliseOptions o = personality_options("2x", {});
+  o.holder = "ŞÜKRÜ ÇAĞLAYAN ÖZGÜRTEST";
+  o.serial_hex = "A1B2C3D4E5F60718293A4B5C";
+  insert_state(vcard::personalise(o));
+  std::string out;
+  const std::string env = "XDG_CONFIG_HOME='" + dir + "/config' AKIS_APDU_RECORD='" + rec + "' ";
+  int rc = run_command(env + "pkcs11-tool --module '" AKIS_MODULE_PATH "' -O --login --pin 123456", out);
+  ASSERT_EQ(rc, 0) << out;
+  rc = run_command(env + "pkcs11-tool --module '" AKIS_MODULE_PATH "' --login --pin 123456 --sign -m SHA256-RSA-PKCS "
+                   "--label 'Nitelikli İmza Anahtarı' -i '" + data + "' -o '" + sig + "'",
+                   out);
+  ASSERT_EQ(rc, 0) << out;
+  const std::string text = slurp(rec);
+  ASSERT_NE(text.find("# sanitised recording"), std::string::npos) << text.substr(0, 200);
+  for (auto& v : {o.holder, o.serial_hex, std::string("ÖZGÜRTEST"), std::string("123456")})
+    for (auto& e : encodings(v)) EXPECT_EQ(text.find(e), std::string::npos) << "the recording holds " << e;
+  auto ctx = std::make_shared<pcsc::Context>();
+  Card live(std::make_unique<pcsc::PcscTransport>(ctx, Pcscd::kReader0));
+  Card replayed(std::make_unique<ReplayTransport>(read_recording(rec)));
+  ASSERT_EQ(replayed.profile().private_keys.size(), live.profile().private_keys.size());
+  ASSERT_EQ(replayed.profile().certificates.size(), live.profile().certificates.size());
+  for (std::size_t i = 0; i < live.profile().certificates.size(); ++i)
+    EXPECT_EQ(replayed.certificate(replayed.profile().certificates[i]).size(),
+              live.certificate(live.profile().certificates[i]).size());
+  // The login (by its header) and the signature the card made are in the recording.
+  EXPECT_NO_THROW(replayed.verify(*replayed.profile().user_pin(), Secret("123456")));
+  const std::string signature = slurp(sig);
+  ASSERT_EQ(signature.size(), 256u);
+  Bytes answers;  // the answers' data in order: the signature comes in parts (61xx, GET RESPONSE)
+  for (auto& e : read_recording(rec).exchanges) answers.insert(answers.end(), e.answer.begin(), e.answer.end() - 2);
+  EXPECT_NE(to_hex(answers).find(to_hex(view(signature))), std::string::npos) << "the signature is not recorded";
+}
+
+TEST(ProbeSanitiseCli, BadInputIsAClearError) {
+  std::string out;
+  const std::string dir = temp_dir() + "/sanitise-bad";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir + "/bad.rec") << "akis-recording 1\natr 3B00\n> 00B0\n";
+  EXPECT_NE(run_command("'" AKIS_CLI_BIN "' probe --sanitise '" + dir + "/bad.rec' '" + dir + "/out.rec'", out), 0);
+  EXPECT_NE(out.find("bad.rec"), std::string::npos) << out;
+  EXPECT_NE(out.find("line 3"), std::string::npos) << out;
+  EXPECT_FALSE(std::filesystem::exists(dir + "/out.rec"));
 }
 
 INSTANTIATE_TEST_SUITE_P(Personalities, ProbePcsc, ::testing::ValuesIn(kCases));

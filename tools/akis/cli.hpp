@@ -48,6 +48,8 @@ int cmd_pin_change(const Options& o);
 int cmd_pin_unblock(const Options& o);
 int cmd_unlock(const Options& o, const std::string& service_url, const std::string& ca_file);
 int cmd_probe(const Options& o, const std::string& report, const std::string& record);
+// `akis probe --sanitise IN OUT`: a recording (or personal trace) made safe to publish (akis/sanitise.hpp).
+int cmd_probe_sanitise(const std::string& in, const std::string& out);
 struct SetupOptions {
   bool remove = false;  // --remove
   bool check = false;   // --check

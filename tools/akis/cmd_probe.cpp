@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "akis/error.hpp"
+#include "akis/sanitise.hpp"
 #include "cli.hpp"
 #include "probe.hpp"
 
@@ -70,6 +71,20 @@ int cmd_probe(const Options& o, const std::string& report, const std::string& re
   } catch (const CardError& e) {
     fail_with(e);
   }
+  return kOk;
+}
+
+int cmd_probe_sanitise(const std::string& in, const std::string& out) {
+  SanitiseSummary sum;
+  std::string text;
+  try {
+    text = "# sanitised with akis probe --sanitise: synthetic holder data, certificates re-issued by a test key\n" +
+           sanitise(read_recording(in), &sum).text();
+  } catch (const std::invalid_argument& e) {
+    throw Failure(kUsage, msg(M::ErrSanitise, in, e.what()));
+  }
+  write_file(out, text);
+  std::cerr << msg(M::ProbeSanitised, out, sum.certificates, sum.values) << "\n";
   return kOk;
 }
 

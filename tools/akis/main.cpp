@@ -51,6 +51,8 @@ int main(int argc, char** argv) {
   auto* probe = app.add_subcommand("probe", "read-only diagnostics of any card: a report safe to publish");
   probe->add_option("--report", report, "write the report (JSON, no personal data) to this file");
   probe->add_option("--record", record, "write the raw session (private: holds your certificates) to this file");
+  std::vector<std::string> sanitise;
+  probe->add_option("--sanitise", sanitise, "IN OUT: make a recording safe to publish (no card needed)")->expected(2);
   probe->add_option("--reader,-r", o.reader, "card reader (name or part of it; default: the first with a card)");
   probe->add_flag("--json", o.json, "machine-readable output");
 
@@ -70,7 +72,7 @@ int main(int argc, char** argv) {
     if (*change) return cmd_pin_change(o);
     if (*unblock) return cmd_pin_unblock(o);
     if (*unlock) return cmd_unlock(o, service, ca_file);
-    if (*probe) return cmd_probe(o, report, record);
+    if (*probe) return sanitise.empty() ? cmd_probe(o, report, record) : cmd_probe_sanitise(sanitise[0], sanitise[1]);
     if (*setup) return cmd_setup(o, setup_opts);
   } catch (const Failure& f) {
     return report_failure(o, f.code, f.what());

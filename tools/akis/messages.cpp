@@ -172,6 +172,11 @@ const Entry kCatalogue[] = {
      "Rapor {} dosyasına yazıldı: kişisel veri içermez, herkese açık paylaşılabilir."},
     {M::ProbeRecordWritten, "Recording written to {}: it holds your certificates and card serial; send it only privately.",
      "Kayıt {} dosyasına yazıldı: sertifikalarınızı ve kart seri numaranızı içerir; yalnızca özel olarak gönderin."},
+    {M::ProbeSanitised,
+     "Sanitised recording written to {} ({} certificates re-issued, {} personal values replaced): it can be published.",
+     "Temizlenmiş kayıt {} dosyasına yazıldı ({} sertifika yeniden düzenlendi, {} kişisel değer değiştirildi): "
+     "yayımlanabilir."},
+    {M::ErrSanitise, "{} cannot be sanitised: {}", "{} temizlenemiyor: {}"},
 
     {M::ErrSecretEof, "No {} was entered (Ctrl-D). Nothing was sent to the card.",
      "{} girilmedi (Ctrl-D). Karta hiçbir şey gönderilmedi."},

@@ -31,7 +31,7 @@ enum class M {
   ErrNeedsHttps, ErrServiceMalformed, ErrCryptogramRefused, ErrIssuerKeyBlocked,
   // probe
   ProbeReader, ProbeAtr, ProbeAtrUnknown, ProbeApp, ProbeNoApp, ProbeCommands, ProbeObjects, ProbeCounter,
-  ProbeCounterNotRead, ProbeVerdict, ProbeReportWritten, ProbeRecordWritten,
+  ProbeCounterNotRead, ProbeVerdict, ProbeReportWritten, ProbeRecordWritten, ProbeSanitised, ErrSanitise,
   // secret input, plurals, parser
   ErrSecretEof, ErrFdNotOpen, ErrFdEnded, ErrSecretTooLong, ErrPukPolicy, WrongPinOne, WrongPukOne, PukTriesOne,
   ErrUnknownCommand, ErrCertIndex, ErrJsonNoService,
