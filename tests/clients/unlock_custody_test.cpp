@@ -60,6 +60,24 @@ TEST_F(Unlock, PersonalisationGetsOneCardsKeyFromTheToken) {
   EXPECT_EQ(from_hex(slurp(file)), vcard::diversify_unblock_key(master_key(), from_hex(serial)));
   EXPECT_EQ(out.find(to_hex(from_hex(slurp(file))).substr(0, 16)), std::string::npos) << out;
   EXPECT_NE(run_command(kUnlockd + " card-key --serial " + serial + " --out '" + file + "'", out), 0);  // no overwrite
+  // The personalisation step takes that file: the card then holds the token's key, and the service unlocks it.
+  const std::string vcard_cmd = std::string(AKIS_VCARD_BIN) + " personalise --ca-dir '" + temp_dir() + "/ca' ";
+  const std::string state = data_ + "-card.json";
+  ASSERT_EQ(run_command(vcard_cmd + "--serial " + serial + " --card-key '" + file + "' --out '" + state + "'", out), 0) << out;
+  EXPECT_EQ(vcard::load(state).auth_key(1)->secret, from_hex(slurp(file)));
+  EXPECT_NE(run_command(vcard_cmd + "--card-key '" + file + "' --out '" + state + ".2'", out), 0);  // which serial?
+  EXPECT_NE(out.find("--serial"), std::string::npos) << out;
+  std::ofstream(data_ + "-bad.key") << "00112233\n";
+  EXPECT_NE(run_command(vcard_cmd + "--serial " + serial + " --card-key '" + data_ + "-bad.key' --out '" + state + ".3'", out), 0);
+  EXPECT_EQ(out.find("00112233"), std::string::npos) << out;  // never the content
+  std::string blocked = insert_state(vcard::load(state));
+  admin("enrol --username ayse --card-state '" + blocked + "'");
+  for (int i = 0; i < 3; ++i)
+    run_command("printf '000000\\n11223344\\n11223344\\n' | " + kAkis + " --yes --pin-fd 0 pin change", out);
+  ASSERT_EQ(vcard::load(blocked).pin(0x81)->tries_left, 0);
+  start_service();
+  ASSERT_EQ(unlock(code_for("ayse", "parola-ayse"), "24681357", out), 0) << out;
+  EXPECT_EQ(vcard::load(blocked).pin(0x81)->value, to_bytes("24681357"));
 }
 
 TEST_F(Unlock, AnOldDatabaseLosesItsPlaintextKeys) {
@@ -177,6 +195,7 @@ TEST_F(Unlock, ARogueServiceCannotSpendTheCardsIssuerKeyTries) {
   RogueService rogue(data_, R"({"cryptogram": ")" + std::string(64, '0') + "\"}");
   EXPECT_EQ(run_command(unlock_cmd + "https://127.0.0.1:" + std::to_string(kPort), out), 26) << out;
   EXPECT_NE(out.find("The card refused the unlock service's authorisation"), std::string::npos) << out;
+  EXPECT_NE(out.find("The card accepts 9 more refused unlock authorisations."), std::string::npos) << out;  // 63 C9
   EXPECT_EQ(out.find("blocked"), std::string::npos) << out;
   EXPECT_EQ(rogue.authorize_calls, 1);  // one try spent, no retry
   EXPECT_EQ(vcard::load(state).auth_key(1)->tries_left, 9);
@@ -185,6 +204,34 @@ TEST_F(Unlock, ARogueServiceCannotSpendTheCardsIssuerKeyTries) {
   EXPECT_EQ(run_command(unlock_cmd + "http://127.0.0.1:" + std::to_string(kPort), out), 1) << out;
   EXPECT_NE(out.find("must start with https://"), std::string::npos) << out;
   EXPECT_EQ(rogue.authorize_calls, 1);
+}
+
+TEST_F(Unlock, TheIssuerKeyCounterIsShownAndItsLastTriesAreKept) {
+  vcard::CardState st = card_state(Variant::Post2011);
+  st.auth_key(1)->tries_left = 3;
+  std::string state = insert_state(st), out;
+  admin("enrol --username ayse --card-state '" + state + "'");
+  start_service();
+  std::string code = code_for("ayse", "parola-ayse");
+  // 3 left: shown, and one attempt is made (the right cryptogram: the counter goes back to 10).
+  ASSERT_EQ(unlock(code, "24681357", out), 0) << out;
+  EXPECT_NE(out.find("The card accepts 3 more refused unlock authorisations."), std::string::npos) << out;
+  EXPECT_EQ(vcard::load(state).auth_key(1)->tries_left, 10);
+  cards_.clear();
+  wait_for_card(Pcscd::kReader0, false);
+  // 2 left: akis stops before asking for a PIN or using the code; the card and the code are untouched.
+  st.auth_key(1)->tries_left = 2;
+  state = insert_state(st);
+  code = code_for("ayse", "parola-ayse");
+  EXPECT_EQ(unlock(code, "24681357", out), 26) << out;
+  EXPECT_NE(out.find("accepts only 2 more refused unlock authorisations"), std::string::npos) << out;
+  EXPECT_EQ(vcard::load(state).auth_key(1)->tries_left, 2);
+  int status = 0;
+  post("/api/v1/unlock/check", json{{"code", code}}.dump(), &status);
+  EXPECT_EQ(status, 200) << "the code was spent";
+  // In Turkish too.
+  EXPECT_EQ(unlock(code, "24681357", out, "tr_TR.UTF-8"), 26) << out;
+  EXPECT_NE(out.find("yalnızca 2 reddedilen"), std::string::npos) << out;
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
-// Load on the unlock service: 50 concurrent honest clients asking `check` for 5 s, alone and while 8 slow-loris
-// sockets and 4 chunked 256 MB uploads run. Prints requests/s and p99 latency of both (docs/unlock-protocol.md);
-// fails when the attack takes more than half the honest throughput or the service's peak RSS reaches 100 MiB.
+// Load on the unlock service: 50 concurrent honest clients asking `check` for 3 s, alone and while 8 slow-loris
+// sockets and 4 chunked 256 MB uploads run for the whole measurement (each attacker reconnects when the service
+// drops it). Prints requests/s and p99 latency of both (bench/run_unlock_bench.sh measures longer and more);
+// fails when the honest clients keep less than 90% of their throughput (issue 13) or peak RSS reaches 100 MiB.
 #include <algorithm>
 #include <iostream>
 #include <mutex>
@@ -56,25 +57,42 @@ long peak_mib(pid_t pid) {
 TEST_F(Unlock, HonestClientsKeepTheirThroughputUnderAttack) {
   start_service({"--max-failures-per-address", "100000000"});
   auto make = [this] { return client(); };
-  Load quiet = run_load(make, 5s);
+  run_load(make, 1s);  // warm-up: TLS session caches, the first audit pages
   const std::string tls = "openssl s_client -quiet -connect 127.0.0.1:" + std::to_string(kPort) + " 2>/dev/null";
-  std::vector<std::unique_ptr<Process>> attack;
-  for (int i = 0; i < 8; ++i)
-    attack.push_back(std::make_unique<Process>(
-        std::vector<std::string>{"bash", "-c", "for i in $(seq 10); do printf P; sleep 1; done | " + tls}, data_ + "/slow.log"));
-  for (int i = 0; i < 4; ++i)
-    attack.push_back(std::make_unique<Process>(
-        std::vector<std::string>{"bash", "-c", "head -c 256M /dev/zero | curl -sk -o /dev/null -H 'Transfer-Encoding: chunked' "
-                                 "--data-binary @- https://127.0.0.1:" + std::to_string(kPort) + "/api/v1/unlock/check"},
-        data_ + "/upload.log"));
-  std::this_thread::sleep_for(500ms);
-  Load attacked = run_load(make, 5s);
-  attack.clear();
+  // One round: without attack, under attack, without again (the machine's other work, other tests in a parallel
+  // suite, changes from second to second: the quiet throughput is the mean of the runs before and after). The
+  // bound must hold in one of three rounds; each round is printed.
+  double best = 0;
+  int errors = 0;
+  for (int round = 0; round < 3 && best <= 0.9; ++round) {
+    Load quiet = run_load(make, 2s);
+    std::vector<std::unique_ptr<Process>> attack;
+    for (int i = 0; i < 8; ++i)
+      attack.push_back(std::make_unique<Process>(
+          std::vector<std::string>{"timeout", "6", "bash", "-c",
+                                   "while :; do for i in $(seq 12); do printf P; sleep 1; done | " + tls + "; done"},
+          data_ + "/slow.log"));
+    for (int i = 0; i < 4; ++i)
+      attack.push_back(std::make_unique<Process>(
+          std::vector<std::string>{"timeout", "6", "bash", "-c",
+                                   "while :; do head -c 256M /dev/zero | curl -sk -o /dev/null -H 'Transfer-Encoding: chunked' "
+                                   "--data-binary @- https://127.0.0.1:" + std::to_string(kPort) + "/api/v1/unlock/check; done"},
+          data_ + "/upload.log"));
+    std::this_thread::sleep_for(1s);
+    Load attacked = run_load(make, 3s);
+    attack.clear();
+    Load after = run_load(make, 2s);
+    const double base = (quiet.per_second + after.per_second) / 2;
+    errors += quiet.errors + attacked.errors + after.errors;
+    best = std::max(best, base > 0 ? attacked.per_second / base : 0);
+    std::cout << "check, 50 clients: " << base << " req/s, p99 " << quiet.p99_ms << " ms; under attack: "
+              << attacked.per_second << " req/s, p99 " << attacked.p99_ms << " ms (" << 100 * attacked.per_second / base
+              << "%)\n";
+  }
   const long peak = peak_mib(service_->pid());
-  std::cout << "check, 50 clients: " << quiet.per_second << " req/s, p99 " << quiet.p99_ms << " ms; under attack: "
-            << attacked.per_second << " req/s, p99 " << attacked.p99_ms << " ms; peak RSS " << peak << " MiB\n";
-  EXPECT_EQ(quiet.errors + attacked.errors, 0);
-  EXPECT_GT(attacked.per_second, 0.5 * quiet.per_second);
+  std::cout << "peak RSS " << peak << " MiB\n";
+  EXPECT_EQ(errors, 0);
+  EXPECT_GT(best, 0.9);
 #ifdef AKIS_SANITIZED
   // AddressSanitizer's shadow memory and quarantine multiply the service's RSS (371 MiB measured); unbounded
   // bodies would still take it far past this.

@@ -112,7 +112,8 @@ TEST_F(Unlock, ReplayedAuthorisationOnANewChallengeFails) {
       c.external_authenticate(0x01, cryptogram);
     });
   });
-  EXPECT_EQ(replay, Err::WrongData);
+  EXPECT_EQ(replay, Err::WrongPin);  // 63 C9: refused, the issuer key has 9 tries left
+  EXPECT_EQ(vcard::load(state).auth_key(1)->tries_left, 9);
   EXPECT_EQ(code_of([&] { card.locked([&](AkisCommands& c) { c.unblock_authorised(0x81, Secret("24681357")); }); }),
             Err::SecurityStatus);
   EXPECT_EQ(vcard::load(state).pin(0x81)->tries_left, 0);

@@ -155,14 +155,15 @@ TEST_P(Commands, OnlineUnblockNeedsFreshIssuerCryptogram) {
   Bytes auth1 = cryptogram(ch1);
   // A cryptogram for an old challenge does not open a new one (replay).
   cmds_->get_challenge(8);
-  EXPECT_EQ(code_of([&] { cmds_->external_authenticate(0x01, auth1); }), Err::WrongData);
+  // (63 Cx: refused, x tries of the issuer key left)
+  EXPECT_EQ(code_of([&] { cmds_->external_authenticate(0x01, auth1); }), Err::WrongPin);
   EXPECT_EQ(code_of([&] { cmds_->unblock_authorised(0x81, Secret("654321")); }), Err::SecurityStatus);
   // A cryptogram made with another card's key fails too.
   Bytes other = vcard::diversify_unblock_key(from_hex(hex), Bytes(12, 0x42));
   Bytes ch2 = cmds_->get_challenge(8);
   Bytes msg2 = ch2;
   append(msg2, c_.card->state().serial);
-  EXPECT_EQ(code_of([&] { cmds_->external_authenticate(0x01, test::hmac_sha256(other, msg2)); }), Err::WrongData);
+  EXPECT_EQ(code_of([&] { cmds_->external_authenticate(0x01, test::hmac_sha256(other, msg2)); }), Err::WrongPin);
   // The right one, once.
   Bytes ch3 = cmds_->get_challenge(8);
   cmds_->external_authenticate(0x01, cryptogram(ch3));

@@ -94,6 +94,25 @@ std::vector<Candidate> cards_in_readers(const Options& o, const std::shared_ptr<
   return out;
 }
 
+constexpr std::uint8_t kIssuerKeyRef = 0x01;  // EXTERNAL AUTHENTICATE key of the issuer (assumption)
+constexpr int kIssuerTriesKept = 2;           // refused authorisations akis unlock never spends
+
+// EXTERNAL AUTHENTICATE without a cryptogram: 63 Cx = x tries left, 69 83 = none. Sent only on families whose status
+// reads are known to spend nothing (the family table's VERIFY-without-data rule); -1 when not asked or not told.
+int issuer_key_tries(Card& card) {
+  return card.locked([](AkisCommands& c) {
+    if (!c.family().pin_probe_read_only) return -1;
+    c.select_application();
+    Command cmd;
+    cmd.ins = 0x82;
+    cmd.p2 = kIssuerKeyRef;
+    Response r = c.channel().transmit(cmd);
+    if ((r.sw & 0xFFF0) == 0x63C0) return static_cast<int>(r.sw & 0x0F);
+    if (r.sw == 0x6983) return 0;
+    return -1;
+  });
+}
+
 }  // namespace
 
 int cmd_unlock(const Options& o, const std::string& service_url, const std::string& ca_file) {
@@ -140,11 +159,16 @@ int cmd_unlock(const Options& o, const std::string& service_url, const std::stri
     }
     Card card(std::make_unique<pcsc::PcscTransport>(ctx, cards[choice].reader));
     const CardProfile& p = card.profile();
+    // The issuer key's try counter, before the holder types a PIN: shown, and the last tries are left alone.
+    if (int tries = issuer_key_tries(card); tries >= 0) {
+      std::cerr << msg(M::IssuerTriesLeft, tries) << "\n";
+      if (tries == 0) throw Failure(kServiceError, msg(M::ErrIssuerKeyBlocked));
+      if (tries <= kIssuerTriesKept) throw Failure(kServiceError, msg(M::ErrIssuerTriesLow, tries));
+    }
     SecretInput in(o.pin_fd);
     std::cerr << msg(M::CodeTimeLeft, time_left()) << "\n";
     Secret new_pin = read_new_pin(in, *p.user_pin());
     // The card's challenge goes to the service, the service's answer to the card; the PIN stays here.
-    constexpr std::uint8_t kIssuerKeyRef = 0x01;  // EXTERNAL AUTHENTICATE key of the issuer (assumption)
     bool authorisation_sent = false;  // each EXTERNAL AUTHENTICATE the card refuses costs one of its issuer-key tries
     try {
       card.unblock_online(*p.user_pin(), kIssuerKeyRef, [&](const Bytes& challenge) {
@@ -167,7 +191,8 @@ int cmd_unlock(const Options& o, const std::string& service_url, const std::stri
       if (e.code() == Err::PinBlocked)
         throw Failure(kServiceError, msg(M::ErrIssuerKeyBlocked));
       if (e.code() == Err::WrongData || e.code() == Err::SecurityStatus || e.code() == Err::WrongPin)
-        throw Failure(kServiceError, msg(M::ErrCryptogramRefused));
+        throw Failure(kServiceError, msg(M::ErrCryptogramRefused) +
+                                         (e.tries_left() >= 0 ? " " + msg(M::IssuerTriesLeft, e.tries_left()) : ""));
       throw;
     }
     std::cout << msg(M::UnlockDone) << "\n";

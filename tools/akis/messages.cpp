@@ -156,6 +156,13 @@ const Entry kCatalogue[] = {
     {M::ErrIssuerKeyBlocked,
      "The card no longer accepts online unlocking (too many refused authorisations). Contact your certificate authority.",
      "Kart artık çevrim içi kilit çözmeyi kabul etmiyor (çok fazla reddedilen onay). Sertifika hizmet sağlayıcınıza başvurun."},
+    {M::IssuerTriesLeft, "The card accepts {} more refused unlock authorisations.",
+     "Kart {} reddedilen kilit çözme onayına daha izin veriyor."},
+    {M::ErrIssuerTriesLow,
+     "The card accepts only {} more refused unlock authorisations; akis unlock keeps them for your certificate "
+     "authority and stops here. Contact your certificate authority.",
+     "Kart yalnızca {} reddedilen kilit çözme onayına daha izin veriyor; akis unlock bunları sertifika hizmet "
+     "sağlayıcınıza bırakıp burada duruyor. Sertifika hizmet sağlayıcınıza başvurun."},
 
     {M::ProbeReader, "Reader: {}", "Okuyucu: {}"},
     {M::ProbeAtr, "ATR: {} ({}; {})", "ATR: {} ({}; {})"},

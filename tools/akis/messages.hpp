@@ -28,7 +28,7 @@ enum class M {
   // online unlock
   PromptCode, ErrCodeFormat, CodeTimeLeft, ChooseCard, ErrChoice, UnlockContacting, UnlockDone, ErrCodeExpired,
   ErrCodeUsed, ErrCodeInvalid, ErrWrongCard, ErrCardRevoked, ErrServiceUnreachable, ErrService, ErrCodeRateLimited,
-  ErrNeedsHttps, ErrServiceMalformed, ErrCryptogramRefused, ErrIssuerKeyBlocked,
+  ErrNeedsHttps, ErrServiceMalformed, ErrCryptogramRefused, ErrIssuerKeyBlocked, IssuerTriesLeft, ErrIssuerTriesLow,
   // probe
   ProbeReader, ProbeAtr, ProbeAtrUnknown, ProbeApp, ProbeNoApp, ProbeCommands, ProbeObjects, ProbeCounter,
   ProbeCounterNotRead, ProbeVerdict, ProbeReportWritten, ProbeRecordWritten, ProbeSanitised, ErrSanitise,

@@ -12,7 +12,7 @@
 namespace akis::unlockd {
 
 inline constexpr std::size_t kMaxBody = 64 * 1024;
-inline constexpr int kWorkers = 32;
+inline constexpr int kWorkers = 128;  // more than clients + attackers in the load test: no connection waits for a worker
 inline constexpr int kConnectionDeadlineSeconds = 10;
 inline constexpr std::size_t kMaxConnectionInput = 512 * 1024;  // TLS record bytes one connection may send
 

@@ -45,10 +45,14 @@ int main(int argc, char** argv) {
   CLI::App app{"akis-unlockd: online PIN unlock service for AKİS cards (reference implementation)"};
   app.require_subcommand(1);
   ServiceOptions so;
+#ifdef AKIS_UNLOCKD_WEB_DIR
+  if (std::filesystem::is_directory(AKIS_UNLOCKD_WEB_DIR)) so.web_dir = AKIS_UNLOCKD_WEB_DIR;  // the installed pages
+#endif
   std::string data;
 
   auto* serve = app.add_subcommand("serve", "run the HTTPS service and the portal");
   serve->add_option("--data", so.data_dir, "data directory (database, keys, demo TLS certificate)")->required();
+  serve->add_option("--database", so.database, "sqlite (default: unlock.db in --data) or a postgresql:// URI shared by several instances");
   serve->add_option("--host", so.host, "listen address");
   serve->add_option("--port", so.port, "listen port");
   serve->add_option("--cert", so.cert, "TLS certificate (PEM); default: a self-signed one made on first start");
@@ -61,11 +65,15 @@ int main(int argc, char** argv) {
   serve->add_option("--max-codes-per-account", so.max_codes_per_account, "codes per account per window");
   serve->add_option("--window", so.window, "rate-limit window in seconds");
 
-  std::string username, name, serial, state, master, status;
+  std::string username, name, serial, state, master, status, database;
+  auto database_option = [&database](CLI::App* c) {
+    c->add_option("--database", database, "sqlite (default) or a postgresql:// URI");
+  };
   auto* add = app.add_subcommand("add-account", "create a portal account (password from AKIS_UNLOCKD_PASSWORD or stdin)");
   add->add_option("--data", data, "data directory")->required();
   add->add_option("--username", username)->required();
   add->add_option("--name", name, "display name")->required();
+  database_option(add);
 
   bool force = false;
   auto* enrol = app.add_subcommand("enrol", "enrol a card for an account (its key stays in the issuer token)");
@@ -73,11 +81,13 @@ int main(int argc, char** argv) {
   enrol->add_option("--username", username, "owner")->required();
   auto* ser = enrol->add_option("--serial", serial, "card serial (hex)");
   enrol->add_option("--card-state", state, "a virtual card's state file (the serial is read from it)")->excludes(ser);
+  database_option(enrol);
   enrol->add_flag("--force", force, "re-enrol a revoked card or move a card from another account (audited)");
 
   auto* set = app.add_subcommand("set-status", "suspend, revoke or reactivate a card");
   set->add_option("--data", data, "data directory")->required();
   set->add_option("--serial", serial)->required();
+  database_option(set);
   set->add_option("--status", status)->required()->check(CLI::IsMember({"active", "suspended", "revoked"}));
 
   auto token_options = [](CLI::App* c, TokenConfig& t) {
@@ -132,7 +142,8 @@ int main(int argc, char** argv) {
       return 0;
     }
     secure_data_dir(data, true);
-    Store store(data + "/unlock.db");
+    auto store_ptr = open_store(data, database);
+    Store& store = *store_ptr;
     if (*add) {
       std::string password = read_password();
       if (password.size() < 8) throw std::runtime_error("the password needs at least 8 characters");

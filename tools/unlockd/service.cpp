@@ -99,7 +99,7 @@ Service::Service(ServiceOptions o, std::unique_ptr<httplib::Server> server, std:
     token->check_master();
     keys_ = std::move(token);
   }
-  store_ = std::make_unique<Store>(o_.data_dir + "/unlock.db");
+  store_ = open_store(o_.data_dir, o_.database);
   code_key_ = load_or_create_secret(o_.data_dir + "/server-secret.hex", 32);
   if (!server) {
     if (o_.cert.empty()) {
@@ -221,7 +221,10 @@ void Service::routes() {
         store_->audit(t, rec.account_id, to_hex(serial), req.remote_addr, "unlock_refused", "card_" + card->status);
         throw ApiError{403, "card_revoked", "the card is " + card->status};
       }
-      store_->mark_code_used(rec.id, t);
+      if (!store_->mark_code_used(rec.id, t)) {  // spent meanwhile by another service instance on the same database
+        store_->audit(t, rec.account_id, to_hex(serial), req.remote_addr, "code_refused", "code_used");
+        throw ApiError{409, "code_used", "the verification code was already used"};
+      }
       store_->audit(t, rec.account_id, to_hex(serial), req.remote_addr, "unlock_authorized", "");
       return json{{"cryptogram", to_hex(keys_->cryptogram(serial, challenge))}};
     });

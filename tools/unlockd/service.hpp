@@ -17,6 +17,7 @@ namespace akis::unlockd {
 
 struct ServiceOptions {
   std::string data_dir;            // unlock.db, server-secret.hex, tls-cert.pem, tls-key.pem
+  std::string database;            // empty: SQLite in data_dir; a postgresql:// URI: PostgreSQL (store.hpp)
   std::string host = "127.0.0.1";
   int port = 8443;
   std::string cert, key;           // a real certificate; default: a self-signed one made on first start

@@ -126,6 +126,9 @@ VirtualCard::Reply VirtualCard::external_authenticate(const Command& c) {
   AuthKey* k = state_.auth_key(c.p2);
   if (!k) return {{}, SW_REF_NOT_FOUND};
   if (k->tries_left == 0) return {{}, SW_BLOCKED};
+  // Without a cryptogram: the key's try counter, nothing spent, the challenge kept (as VERIFY without data for a
+  // PIN; an assumption for AKİS, docs/unlock-protocol.md).
+  if (c.data.empty()) return {{}, static_cast<std::uint16_t>(0x63C0 | std::min(k->tries_left, 15))};
   if (challenge_.empty()) return {{}, SW_CONDITIONS};
   Bytes challenge = std::move(challenge_);  // one challenge, one attempt
   challenge_.clear();
@@ -137,7 +140,7 @@ VirtualCard::Reply VirtualCard::external_authenticate(const Command& c) {
   if (!constant_time_equal(Bytes(expected.begin(), expected.end()), c.data)) {
     k->tries_left = std::max(0, k->tries_left - 1);
     dirty_ = true;
-    return {{}, SW_AUTH_FAILED};
+    return {{}, static_cast<std::uint16_t>(0x63C0 | std::min(k->tries_left, 15))};  // refused, x tries left
   }
   if (k->tries_left != k->max_tries) dirty_ = true;
   k->tries_left = k->max_tries;

@@ -59,6 +59,8 @@ int main(int argc, char** argv) {
   pers->add_option("--ca-dir", po.ca_dir, "test CA directory (ca-cert.pem, ca-key.pem); created when missing");
   pers->add_option("--issuer-master", po.issuer_master_file, "issuer unblock master key file (hex); created when missing");
   pers->add_option("--serial", po.serial_hex, "card serial, 12 bytes hex");
+  pers->add_option("--card-key", po.card_key_file, "this card's unblock key as `akis-unlockd card-key` writes it (with --serial)")
+      ->excludes("--issuer-master");
   std::vector<std::string> quirk_names;
   for (auto& q : all_quirks()) quirk_names.push_back(q.name);
   pers->add_option("--quirk", po.quirks, "a real card's divergence to imitate (repeatable; see 'quirks')")

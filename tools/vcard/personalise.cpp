@@ -167,7 +167,17 @@ CardMaterial make_material(const PersonaliseOptions& o) {
     m.serial = from_hex(o.serial_hex);
     if (m.serial.size() != 12) throw std::runtime_error("serial must be 12 bytes");
   }
-  if (!has_puk(o)) {
+  if (!has_puk(o) && !o.card_key_file.empty()) {  // the issuer token derived this card's key (akis-unlockd card-key)
+    if (o.serial_hex.empty()) throw std::runtime_error("--card-key needs the --serial it was derived for");
+    std::string text = read_text(o.card_key_file);
+    std::erase_if(text, [](char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; });
+    try {
+      m.unblock_key = from_hex(text);
+    } catch (const std::exception&) {
+      m.unblock_key.clear();
+    }
+    if (m.unblock_key.size() != 32) throw std::runtime_error("the card key file must hold 64 hex digits");  // never the content
+  } else if (!has_puk(o)) {
     Bytes master;
     if (!o.issuer_master_file.empty() && fs::exists(o.issuer_master_file)) {
       master = from_hex(read_text(o.issuer_master_file));

@@ -27,6 +27,7 @@ struct PersonaliseOptions {
   int valid_days = 3 * 365;           // certificate lifetime
   std::string ca_dir;                 // holds ca-cert.pem / ca-key.pem; created when missing
   std::string issuer_master_file;     // post-2011: issuer master key (hex); created when missing
+  std::string card_key_file;          // post-2011: this card's unblock key (`akis-unlockd card-key`); needs serial_hex
   std::string serial_hex;             // 12 bytes; random when empty
   std::vector<std::string> quirks;    // personality on top of the family (quirks.hpp)
 };
