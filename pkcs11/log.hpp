@@ -20,6 +20,9 @@ struct Settings {
   bool apdu_trace_personal = false;   // raw card content in the trace: the holder's own use only
   std::string apdu_record;            // each card's session as a recording (akis/trace.hpp configure_record)
   bool allow_certificate_writes = false;  // C_CreateObject / C_DestroyObject may change the card
+  // The cross-process cache of public content (public_cache.hpp): `public_cache = yes` or
+  // AKIS_PKCS11_PUBLIC_CACHE=yes|no. Off by default this session (docs/performance.md says why).
+  bool public_cache = false;
 };
 Settings settings_from(const std::map<std::string, std::string>& file, bool with_environment);
 // Reads the file and the environment now, and makes the result the one settings() answers; sets up the log

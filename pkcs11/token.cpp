@@ -6,6 +6,7 @@
 #include "log.hpp"
 #include "akis/family.hpp"
 #include "login_registry.hpp"
+#include "public_cache.hpp"
 
 namespace akis::p11 {
 
@@ -20,7 +21,11 @@ void pad(CK_UTF8CHAR* field, std::size_t size, const std::string& text) {
 }  // namespace
 
 Token::Token(std::unique_ptr<Transport> transport, CK_SLOT_ID slot, CK_OBJECT_HANDLE first_handle)
-    : card_(std::move(transport)), profile_(&card_.profile()), slot_(slot) {
+    : card_(std::move(transport)), profile_(nullptr), slot_(slot) {
+  const bool cache = log::settings().public_cache;
+  // A known, unchanged card: its public content from the cache (a few commands instead of the whole directory).
+  const bool cached = cache && card_.adopt([](ByteView serial) { return public_cache::load(serial); });
+  profile_ = &card_.profile();
   CardContent content;
   content.profile = profile_;
   for (auto& line : profile_->skipped) log::info("slot %lu: PKCS#15 object left out: %s", static_cast<unsigned long>(slot), line.c_str());
@@ -50,8 +55,9 @@ Token::Token(std::unique_ptr<Transport> transport, CK_SLOT_ID slot, CK_OBJECT_HA
     if (!label_.empty()) break;
   }
   if (label_.empty()) label_ = profile_->token.label.empty() ? "AKIS" : profile_->token.label;
-  log::info("token in slot %lu: %zu objects, label '%s'", static_cast<unsigned long>(slot), objects_.size(),
-            label_.c_str());
+  log::info("token in slot %lu: %zu objects, label '%s'%s", static_cast<unsigned long>(slot), objects_.size(),
+            label_.c_str(), cached ? " (public content from the cache)" : "");
+  if (cache && !cached) public_cache::store(card_.public_content());
 }
 
 const Object* Token::object(CK_OBJECT_HANDLE h) const {
@@ -63,6 +69,7 @@ const Object* Token::object(CK_OBJECT_HANDLE h) const {
 
 CK_OBJECT_HANDLE Token::add_certificate(const std::string& label, ByteView id, bool authority, ByteView der) {
   CertInfo info = io([&](Card& c) { return c.add_certificate(label, id, authority, der); });
+  if (log::settings().public_cache) public_cache::remove(profile_->card_serial);  // the next load rewrites it
   Object o = certificate_object(info, der);
   std::lock_guard lock(objects_mutex_);
   o.handle = next_handle_++;
@@ -82,6 +89,7 @@ void Token::remove_certificate(CK_OBJECT_HANDLE h) {
   }
   if (!target) throw Rv{CKR_OBJECT_HANDLE_INVALID};
   io([&](Card& c) { c.remove_certificate(*target); });
+  if (log::settings().public_cache) public_cache::remove(profile_->card_serial);
   std::lock_guard lock(objects_mutex_);
   objects_.remove_if([&](const Object& o) { return o.handle == h; });
 }

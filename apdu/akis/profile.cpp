@@ -62,12 +62,12 @@ Bytes read_card_serial(AkisCommands& cmds) {
 
 namespace {
 template <class T>
-void read_directory(AkisCommands& cmds, const std::vector<Bytes>& paths, std::vector<T>& into,
+void read_directory(const FileReader& read, const std::vector<Bytes>& paths, std::vector<T>& into,
                     std::vector<std::string>& skipped, std::vector<T> (*parse)(ByteView, std::vector<std::string>*),
                     const char* what) {
   for (auto& path : paths) {
     try {
-      auto v = parse(cmds.read_file(cmds.select_object(path)), &skipped);
+      auto v = parse(read(path), &skipped);
       into.insert(into.end(), v.begin(), v.end());
     } catch (const CardError& e) {
       if (e.code() != Err::FileNotFound && e.code() != Err::Malformed) throw;
@@ -77,41 +77,58 @@ void read_directory(AkisCommands& cmds, const std::vector<Bytes>& paths, std::ve
 }
 }  // namespace
 
-CardProfile read_profile(AkisCommands& cmds, ByteView atr) {
+const Bytes kOdfPath{0x50, 0x31}, kTokenInfoPath{0x50, 0x32};
+
+CardProfile profile_from_files(ByteView atr, const FileReader& read) {
   CardProfile p;
   p.atr = classify_atr(atr);
+  // ODF (5031) and TokenInfo (5032) sit in the application DF (ISO/IEC 7816-15 default identifiers).
+  Bytes odf_data = read(kOdfPath);
+  p.token = parse_token_info(read(kTokenInfoPath));
+  p.card_serial = serial_from(p.token);
+  OdfEntries odf = parse_odf(odf_data);
+  read_directory(read, odf.aodf, p.pins, p.skipped, &parse_aodf, "AODF");
+  read_directory(read, odf.prkdf, p.private_keys, p.skipped, &parse_prkdf, "PrKDF");
+  read_directory(read, odf.pukdf, p.public_keys, p.skipped, &parse_pukdf, "PuKDF");
+  p.cdf_paths = odf.cdf;
+  read_directory(read, odf.cdf, p.certificates, p.skipped, &parse_cdf, "CDF");
+  for (auto& s : p.skipped) trace::note("skipped: " + s);
+  if (!p.user_pin()) throw CardError(Err::Malformed, "PKCS#15: no user PIN in the AODF");
+  return p;
+}
+
+CardProfile read_profile(AkisCommands& cmds, ByteView atr, std::map<Bytes, Bytes>* files_read) {
   const Family& fam = cmds.family();
   if (!cmds.find_application())
     throw CardError(Err::FileNotFound, "the card has no e-signature (PKCS#15) application");
+  LifeCycle life_cycle = LifeCycle::Other;
   if (fam.get_data_life_cycle) {
     try {
-      p.life_cycle = cmds.life_cycle();
+      life_cycle = cmds.life_cycle();
     } catch (const CardError& e) {
       if (e.code() == Err::CardRemoved || e.code() == Err::CardReset || e.code() == Err::Pcsc) throw;
       trace::note(std::string("life cycle unknown: ") + e.what());
     }
   }
-  // ODF (5031) and TokenInfo (5032) sit in the application DF (ISO/IEC 7816-15 default identifiers).
+  // The same commands in the same order as ever (recordings replay in strict order): SELECT of the application,
+  // ODF, TokenInfo, the GET DATA serial, then the directories. A one-FID path is a file of the application.
   cmds.select_application();
-  Bytes odf_data = cmds.read_file(cmds.select_ef(0x5031));
-  p.token = parse_token_info(cmds.read_file(cmds.select_ef(0x5032)));
-  p.card_serial = serial_from(p.token);
-  if (fam.get_data_serial) {
-    try {
-      p.card_serial = cmds.serial_number();
-    } catch (const CardError& e) {
-      if (e.code() == Err::CardRemoved || e.code() == Err::CardReset || e.code() == Err::Pcsc) throw;
-      trace::note(std::string("card serial from TokenInfo (GET DATA: ") + e.what() + ")");
+  std::optional<Bytes> serial;
+  CardProfile p = profile_from_files(atr, [&](const Bytes& path) {
+    Bytes data = cmds.read_file(cmds.select_object(path));
+    if (files_read) (*files_read)[path] = data;
+    if (path == kTokenInfoPath && fam.get_data_serial) {
+      try {
+        serial = cmds.serial_number();
+      } catch (const CardError& e) {
+        if (e.code() == Err::CardRemoved || e.code() == Err::CardReset || e.code() == Err::Pcsc) throw;
+        trace::note(std::string("card serial from TokenInfo (GET DATA: ") + e.what() + ")");
+      }
     }
-  }
-  OdfEntries odf = parse_odf(odf_data);
-  read_directory(cmds, odf.aodf, p.pins, p.skipped, &parse_aodf, "AODF");
-  read_directory(cmds, odf.prkdf, p.private_keys, p.skipped, &parse_prkdf, "PrKDF");
-  read_directory(cmds, odf.pukdf, p.public_keys, p.skipped, &parse_pukdf, "PuKDF");
-  p.cdf_paths = odf.cdf;
-  read_directory(cmds, odf.cdf, p.certificates, p.skipped, &parse_cdf, "CDF");
-  for (auto& s : p.skipped) trace::note("skipped: " + s);
-  if (!p.user_pin()) throw CardError(Err::Malformed, "PKCS#15: no user PIN in the AODF");
+    return data;
+  });
+  p.life_cycle = life_cycle;
+  if (serial) p.card_serial = *serial;
   return p;
 }
 

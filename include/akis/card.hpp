@@ -15,6 +15,15 @@
 
 namespace akis {
 
+// The card's public content as a cross-process cache keeps it (pkcs11/public_cache.*): never a PIN state or
+// anything private. Directory files raw, so a cached profile goes through the same parsers as the card's.
+struct PublicContent {
+  Bytes atr, serial;
+  LifeCycle life_cycle = LifeCycle::Other;
+  std::map<Bytes, Bytes> directory;  // PKCS#15 path -> raw ODF, TokenInfo, AODF, PrKDF, PuKDF, CDF content
+  std::map<Bytes, Bytes> files;      // certificate / public key content read so far, by path
+};
+
 class Card {
  public:
   explicit Card(std::unique_ptr<Transport> transport);
@@ -33,6 +42,15 @@ class Card {
   // read once and cached (public content).
   const Bytes& certificate(const CertInfo& cert);
   const Bytes& public_key(const KeyInfo& pub);
+
+  // After profile() (and the certificates wanted): what a cache may keep.
+  PublicContent public_content();
+  // Takes a cached content (`lookup` by the card's serial) instead of reading the directory, when it is this
+  // card and what it shows is unchanged: the serial (GET DATA, else TokenInfo's), every CDF's bytes and the first
+  // kChangeProbe bytes of each certificate file (a renewal may rewrite a certificate in place). False (nothing
+  // adopted) on any difference or card error other than reset/removal/PC/SC (those propagate).
+  static constexpr std::size_t kChangeProbe = 128;
+  bool adopt(const std::function<std::optional<PublicContent>(ByteView serial)>& lookup);
 
   // Every PIN and key operation selects the application first (another program may have moved the current DF)
   // and sends PINs encoded as the AODF says (encode_pin).
@@ -93,6 +111,7 @@ class Card {
   std::mutex mutex_;
   std::optional<CardProfile> profile_;
   std::map<Bytes, Bytes> file_cache_;  // path -> content
+  std::map<Bytes, Bytes> directory_;   // raw directory files of the profile (PublicContent::directory)
 };
 
 }  // namespace akis

@@ -2,6 +2,8 @@
 // read from the PKCS#15 application (ISO/IEC 7816-15). Data-driven: a real card that differs is a change here.
 #pragma once
 
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -116,9 +118,15 @@ Bytes trim_to_der(ByteView file);
 // True when the card has the PKCS#15 application (an e-signature card, not e.g. an ID card): discovery
 // (apdu/akis/discovery.cpp) in the order the family's row says; the application found is remembered.
 bool has_esign_application(AkisCommands& cmds);
-// Reads the whole profile: one pass over the directory files, done once per insertion.
+// Reads the whole profile: one pass over the directory files, done once per insertion. `files_read`, when
+// given, receives each directory file's raw content by its PKCS#15 path (the cross-process cache keeps them).
 // Throws CardError(FileNotFound) when the card has no e-signature application.
-CardProfile read_profile(AkisCommands& cmds, ByteView atr);
+CardProfile read_profile(AkisCommands& cmds, ByteView atr, std::map<Bytes, Bytes>* files_read = nullptr);
+// The same parse over directory files from elsewhere (a cache): `read` answers a path's content or throws
+// CardError(FileNotFound). Life cycle and the GET DATA serial are not in files: the caller sets them.
+using FileReader = std::function<Bytes(const Bytes& path)>;
+CardProfile profile_from_files(ByteView atr, const FileReader& read);
+extern const Bytes kOdfPath, kTokenInfoPath;
 // The card's serial: GET DATA on families that have it, else TokenInfo's serialNumber (selects the application).
 Bytes read_card_serial(AkisCommands& cmds);
 
