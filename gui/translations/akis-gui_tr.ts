@@ -1,0 +1,134 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="tr_TR" sourcelanguage="en">
+<context>
+    <name>akis::gui::PinDialog</name>
+    <message>
+        <source>Change PIN</source>
+        <translation>PIN değiştir</translation>
+    </message>
+    <message>
+        <source>Unblock PIN with PUK</source>
+        <translation>PUK ile PIN blokesini kaldır</translation>
+    </message>
+    <message>
+        <source>Current PIN</source>
+        <translation>Mevcut PIN</translation>
+    </message>
+    <message>
+        <source>PUK</source>
+        <translation>PUK</translation>
+    </message>
+    <message>
+        <source>Message</source>
+        <translation>İleti</translation>
+    </message>
+    <message>
+        <source>Working with the card</source>
+        <translation>Kartla çalışılıyor</translation>
+    </message>
+    <message>
+        <source>&amp;Change PIN</source>
+        <translation>PIN'i &amp;değiştir</translation>
+    </message>
+    <message>
+        <source>&amp;Unblock</source>
+        <translation>Blokeyi &amp;kaldır</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Vazgeç</translation>
+    </message>
+    <message>
+        <source>On-screen keypad</source>
+        <translation>Ekran tuş takımı</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>Sil</translation>
+    </message>
+</context>
+<context>
+    <name>akis::gui::MainWindow</name>
+    <message>
+        <source>AKİS card manager</source>
+        <translation>AKİS kart yöneticisi</translation>
+    </message>
+    <message>
+        <source>Readers and cards</source>
+        <translation>Okuyucular ve kartlar</translation>
+    </message>
+    <message>
+        <source>Certificates</source>
+        <translation>Sertifikalar</translation>
+    </message>
+    <message>
+        <source>Certificate</source>
+        <translation>Sertifika</translation>
+    </message>
+    <message>
+        <source>Valid until</source>
+        <translation>Son geçerlilik</translation>
+    </message>
+    <message>
+        <source>Days left</source>
+        <translation>Kalan gün</translation>
+    </message>
+    <message>
+        <source>&amp;Details…</source>
+        <translation>&amp;Ayrıntılar…</translation>
+    </message>
+    <message>
+        <source>&amp;Export…</source>
+        <translation>&amp;Dışa aktar…</translation>
+    </message>
+    <message>
+        <source>Change &amp;PIN…</source>
+        <translation>&amp;PIN değiştir…</translation>
+    </message>
+    <message>
+        <source>&amp;Unblock PIN…</source>
+        <translation>PIN blokesini &amp;kaldır…</translation>
+    </message>
+    <message>
+        <source>Working with the card</source>
+        <translation>Kartla çalışılıyor</translation>
+    </message>
+    <message>
+        <source>&amp;Settings</source>
+        <translation>A&amp;yarlar</translation>
+    </message>
+    <message>
+        <source>&amp;Notify about expiring certificates and blocked PINs</source>
+        <translation>Süresi dolan sertifikalar ve bloke PIN için &amp;bildirim göster</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>&amp;Dosya</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>Çı&amp;kış</translation>
+    </message>
+    <message>
+        <source>reading the card…</source>
+        <translation>kart okunuyor…</translation>
+    </message>
+    <message>
+        <source>AKİS card: %1</source>
+        <translation>AKİS kartı: %1</translation>
+    </message>
+    <message>
+        <source>Certificate details</source>
+        <translation>Sertifika ayrıntıları</translation>
+    </message>
+    <message>
+        <source>Export certificate</source>
+        <translation>Sertifikayı dışa aktar</translation>
+    </message>
+    <message>
+        <source>PEM (*.pem *.crt);;DER (*.der *.cer)</source>
+        <translation>PEM (*.pem *.crt);;DER (*.der *.cer)</translation>
+    </message>
+</context>
+</TS>

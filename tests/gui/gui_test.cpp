@@ -1,0 +1,234 @@
+// akis-gui against the virtual card through the real pcscd (tests/support), offscreen: the card appears and
+// disappears with the reader monitor, PIN change / wrong PIN / last try / PUK unblock go through the dialogs
+// and the card's state file proves each effect; the blocked-PIN notice arrives at a notification server on a
+// private session bus. Saves screenshots of each screen in the run's language to docs/screenshots/.
+#include <QApplication>
+#include <QDBusConnection>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QMessageBox>
+#include <QPlainTextEdit>
+#include <QPointer>
+#include <QPushButton>
+#include <QTableWidget>
+#include <QTimer>
+#include <QtTest>
+#include <fstream>
+#include <thread>
+
+#include "app.hpp"
+#include "cards.hpp"
+#include "main_window.hpp"
+#include "messages.hpp"
+#include "notice.hpp"
+#include "notify_server.hpp"
+#include "processes.hpp"
+
+using namespace akis;
+using namespace akis::gui;
+using akis::cli::M;
+using akis::cli::msg;
+
+namespace {
+QString q(const std::string& s) { return QString::fromStdString(s); }
+vcard::PinObject pin_of(const std::string& state, std::uint8_t ref) { return *vcard::load(state).pin(ref); }
+std::string text(const vcard::PinObject& p) { return std::string(p.value.begin(), p.value.end()); }
+const char* lang() { return cli::turkish() ? "tr" : "en"; }
+void shot(QWidget* w, const char* name) {
+  QTest::qWait(50);  // let the layout settle
+  w->grab().save(QString("%1/%2-%3.png").arg(AKIS_SCREENSHOT_DIR, name, lang()));
+}
+}  // namespace
+
+class GuiTest : public QObject {
+  Q_OBJECT
+  std::unique_ptr<test::Pcscd> pcscd_;
+  std::unique_ptr<test::Process> bus_;
+  std::unique_ptr<test::VirtualCardProcess> card_;
+  std::unique_ptr<MainWindow> window_;
+  NotifyServer server_;
+  std::string state_;
+  const std::string reader_ = test::Pcscd::kReader0;
+
+  PinDialog* dialog(PinDialog::Mode mode) {
+    auto* d = window_->open_pin_dialog(mode);
+    if (d && !QTest::qWaitForWindowExposed(d)) return nullptr;
+    return d;
+  }
+  // Types into the dialog's three fields (the first with the on-screen keypad) and presses OK.
+  void fill(PinDialog* d, const std::string& a, const std::string& b, const std::string& c) {
+    auto* first = d->findChild<QLineEdit*>("currentPin");
+    if (!first) first = d->findChild<QLineEdit*>("puk");
+    first->setFocus();
+    for (char ch : a) d->findChild<QPushButton*>(QString("key") + ch)->click();
+    QTest::keyClicks(d->findChild<QLineEdit*>("newPin"), q(b));
+    QTest::keyClicks(d->findChild<QLineEdit*>("newPinAgain"), q(c));
+    d->findChild<QPushButton*>("ok")->click();
+  }
+  bool card_shown() { return window_->reports().count(reader_) > 0; }
+  QString pin_label() { return window_->findChild<QLabel*>("pinTries")->text(); }
+
+ private slots:
+  void initTestCase() {
+    // The private session bus comes first: Qt reads DBUS_SESSION_BUS_ADDRESS when it first connects.
+    const std::string log = test::temp_dir() + "/dbus.log";
+    bus_ = std::make_unique<test::Process>(
+        std::vector<std::string>{"dbus-daemon", "--session", "--nofork", "--nopidfile", "--print-address=1"}, log);
+    std::string address;
+    for (int i = 0; i < 100 && address.empty(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      std::ifstream in(log);
+      std::getline(in, address);
+    }
+    QVERIFY2(!address.empty(), "dbus-daemon printed no address");
+    qputenv("DBUS_SESSION_BUS_ADDRESS", QByteArray::fromStdString(address));
+    auto server_bus = QDBusConnection::connectToBus(q(address), "notification-server");
+    QVERIFY(server_bus.registerService("org.freedesktop.Notifications"));
+    QVERIFY(server_bus.registerObject("/org/freedesktop/Notifications", &server_, QDBusConnection::ExportAllSlots));
+
+    pcscd_ = std::make_unique<test::Pcscd>(test::temp_dir());
+    window_ = std::make_unique<MainWindow>();
+    window_->show();
+    QVERIFY(QTest::qWaitForWindowExposed(window_.get()));
+  }
+
+  void noticeLogic() {  // which certificates and cards trigger the notice
+    CardReport r;
+    auto cert = [](long days, const char* status) {
+      CertRow c;
+      c.label = "c";
+      c.days_left = days;
+      c.status = status;
+      c.warn = *status != 0;
+      return c;
+    };
+    r.certs = {cert(400, "")};
+    QVERIFY(notice_lines(r).empty());
+    r.certs.push_back(cert(29, "expires"));
+    r.certs.push_back(cert(-2, "expired"));
+    QCOMPARE(notice_lines(r).size(), std::size_t(2));
+    r.pin_status.blocked = true;
+    QCOMPARE(notice_lines(r).size(), std::size_t(3));
+    QVERIFY(q(notice_lines(r)[0]).contains(q(msg(M::HintUnblockOnline))));  // no PUK: the online way out
+  }
+
+  void cardAppearsOnInsert() {
+    QTRY_VERIFY(!window_->reader_list()->findItems(q(reader_), Qt::MatchStartsWith).isEmpty());
+    shot(window_.get(), "no-card");
+    const std::string path = test::temp_dir() + "/gui-card.json";
+    vcard::save_atomically(test::card_state(test::Variant::Pre2011), path);
+    state_ = path;
+    card_ = std::make_unique<test::VirtualCardProcess>(path, 35963);
+    QTRY_VERIFY_WITH_TIMEOUT(card_shown(), 15000);
+    const CardReport& r = window_->reports().at(reader_);
+    QVERIFY(!r.holder.empty());
+    QCOMPARE(q(r.serial), q(to_hex(vcard::load(state_).serial)));
+    QCOMPARE(window_->findChild<QLabel*>("holder")->text(), q(r.holder));
+    QCOMPARE(window_->findChild<QLabel*>("nationalId")->text(), q(r.national_id));
+    QCOMPARE(pin_label(), q(msg(M::TriesLeft, 3, 3)));
+    QVERIFY(window_->certificate_table()->rowCount() > 0);
+    QCOMPARE(window_->certificate_table()->item(0, 3)->text().toLong(), r.certs[0].days_left);
+    shot(window_.get(), "card");
+    window_->open_details();
+    auto* details = window_->findChild<QDialog*>("certificateDetails");
+    QVERIFY(details);
+    QVERIFY(details->findChild<QPlainTextEdit*>()->toPlainText().contains(q(r.certs[0].summary.serial)));
+    shot(details, "certificate-details");
+    details->close();
+  }
+
+  void policyCheckedBeforeTheCard() {
+    auto* d = dialog(PinDialog::Change);
+    QVERIFY(d);
+    shot(d, "pin-change");
+    const PinInfo& pin = window_->reports().at(reader_).pin;
+    fill(d, text(pin_of(state_, 0x81)), "12", "12");
+    QCOMPARE(d->message(), q(msg(M::ErrPinPolicy, pin.min_length, pin.max_length)));
+    fill(d, text(pin_of(state_, 0x81)), "24682468", "24682460");
+    QCOMPARE(d->message(), q(msg(M::ErrPinMismatch)));
+    QCOMPARE(pin_of(state_, 0x81).tries_left, 3);  // nothing reached the card
+    d->reject();
+  }
+
+  void wrongPinShowsTriesLeftThenChange() {
+    const std::string old_pin = text(pin_of(state_, 0x81));
+    auto* d = dialog(PinDialog::Change);
+    fill(d, "000000", "24682468", "24682468");
+    QTRY_COMPARE(d->message(), q(msg(M::WrongPin, 2)));
+    QCOMPARE(pin_of(state_, 0x81).tries_left, 2);
+    QPointer<PinDialog> alive(d);
+    fill(d, old_pin, "24682468", "24682468");
+    QTRY_VERIFY_WITH_TIMEOUT(alive.isNull() || !d->isVisible(), 10000);
+    QCOMPARE(q(text(pin_of(state_, 0x81))), QString("24682468"));
+    QCOMPARE(pin_of(state_, 0x81).tries_left, 3);
+    QTRY_COMPARE(pin_label(), q(msg(M::TriesLeft, 3, 3)));
+  }
+
+  void lastTryIsConfirmedThenBlockedNotice() {
+    auto* d = dialog(PinDialog::Change);
+    fill(d, "000000", "13571357", "13571357");
+    QTRY_COMPARE(d->message(), q(msg(M::WrongPin, 2)));
+    fill(d, "000000", "13571357", "13571357");
+    QTRY_COMPARE(d->message(), q(msg(M::WrongPinOne, 1)));
+    bool asked = false;
+    int tries_when_asked = -1;
+    QTimer poll;  // the confirmation appears before the last try is spent: answer it when it shows
+    connect(&poll, &QTimer::timeout, this, [&] {
+      auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget());
+      if (!box) return;
+      poll.stop();
+      asked = box->text().contains(q(msg(M::LastTryQuestion)));
+      tries_when_asked = pin_of(state_, 0x81).tries_left;
+      box->button(QMessageBox::Yes)->click();
+    });
+    poll.start(50);
+    fill(d, "000000", "13571357", "13571357");
+    QTRY_VERIFY(d->message().startsWith(q(msg(M::PinNowBlocked))));
+    QVERIFY(asked);
+    QCOMPARE(tries_when_asked, 1);
+    QCOMPARE(pin_of(state_, 0x81).tries_left, 0);
+    d->reject();  // the window reads the card again: the PIN is blocked
+    QTRY_COMPARE(pin_label(), q(msg(M::Blocked)));
+    QTRY_VERIFY_WITH_TIMEOUT(!server_.received.isEmpty(), 5000);
+    QCOMPARE(server_.received.back().app, QString("akis-gui"));
+    QVERIFY(server_.received.back().body.contains(q(msg(M::PinIsBlocked))));
+    QVERIFY(server_.received.back().body.contains(q(msg(M::HintUnblockPuk))));
+    shot(window_.get(), "pin-blocked");
+  }
+
+  void unblockWithPuk() {
+    auto* d = dialog(PinDialog::Unblock);
+    QVERIFY(d);
+    shot(d, "pin-unblock");
+    QPointer<PinDialog> alive(d);
+    fill(d, text(pin_of(state_, 0x82)), "97531975", "97531975");
+    QTRY_VERIFY_WITH_TIMEOUT(alive.isNull() || !d->isVisible(), 10000);
+    QCOMPARE(q(text(pin_of(state_, 0x81))), QString("97531975"));
+    QCOMPARE(pin_of(state_, 0x81).tries_left, 3);
+    QTRY_COMPARE(pin_label(), q(msg(M::TriesLeft, 3, 3)));
+  }
+
+  void cardDisappearsOnPull() {
+    card_->remove();
+    QTRY_VERIFY_WITH_TIMEOUT(!card_shown(), 10000);
+    QCOMPARE(window_->findChild<QLabel*>("holder")->text(), QString());
+  }
+
+  void cleanupTestCase() {
+    window_.reset();
+    card_.reset();
+    pcscd_.reset();
+  }
+};
+
+int main(int argc, char** argv) {
+  qputenv("QT_QPA_PLATFORM", "offscreen");
+  QApplication app(argc, argv);
+  QApplication::setFont(QFont("DejaVu Sans", 10));
+  if (!install_translation(app) && cli::turkish()) return 2;
+  GuiTest t;
+  return QTest::qExec(&t, argc, argv);
+}
+
+#include "gui_test.moc"
