@@ -1,4 +1,5 @@
 // `akis` error paths of issue 14, each with its own message, through real pcscd and the virtual card.
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <regex>
 
@@ -97,10 +98,21 @@ TEST_F(AkisCli, JsonOutputOnErrorsAndTheSameExitCodes) {
   pcscd_->stop();
   auto plain = akis("readers");
   int json_rc = run_command("(LANG=C " + kAkis + " readers --json 2>/dev/null)", out);
-  pcscd_->restart();
   EXPECT_EQ(plain.rc, 2);
   EXPECT_EQ(json_rc, plain.rc);
   EXPECT_EQ(json::parse(out)["exit_code"], 2) << out;
+  // pcscd with no reader at all (an empty reader.conf.d, no USB reader): both forms exit 3.
+  std::string d = temp_dir() + "/no-readers";
+  std::string script = "mkdir -p " + d + " && (pcscd -f -c " + d + " >/dev/null 2>&1 & echo $! > " + d +
+                       ".pid) && for i in $(seq 50); do LANG=C " + kAkis + " readers >" + d + ".plain 2>&1; rc=$?; [ $rc != 2 ] && break; sleep 0.1; done; "
+                       "LANG=C " + kAkis + " readers --json > " + d + ".json 2>/dev/null; echo \"$rc $?\"; p=$(cat " + d + ".pid); kill $p; "
+                       "while kill -0 $p 2>/dev/null; do sleep 0.05; done";
+  run_command(script, out);
+  pcscd_->restart();
+  EXPECT_EQ(out, "3 3\n");
+  std::ifstream plain_out(d + ".plain"), json_out(d + ".json");
+  EXPECT_EQ(std::string((std::istreambuf_iterator<char>(plain_out)), {}), "No card readers.\n");
+  EXPECT_EQ(json::parse(json_out), json::array());
 }
 
 TEST_F(AkisCli, UnlockNetworkErrorsInWords) {
