@@ -162,7 +162,8 @@ class GuiTest : public QObject {
     QTRY_VERIFY_WITH_TIMEOUT(alive.isNull() || !d->isVisible(), 10000);
     QCOMPARE(q(text(pin_of(state_, 0x81))), QString("24682468"));
     QCOMPARE(pin_of(state_, 0x81).tries_left, 3);
-    QTRY_COMPARE(pin_label(), q(msg(M::TriesLeft, 3, 3)));
+    // The window reads the card again: the change left the PIN verified in this card session.
+    QTRY_VERIFY(pin_label() == q(msg(M::Verified)) || pin_label() == q(msg(M::TriesLeft, 3, 3)));
   }
 
   void lastTryIsConfirmedThenBlockedNotice() {
@@ -207,6 +208,34 @@ class GuiTest : public QObject {
     QCOMPARE(q(text(pin_of(state_, 0x81))), QString("97531975"));
     QCOMPARE(pin_of(state_, 0x81).tries_left, 3);
     QTRY_COMPARE(pin_label(), q(msg(M::TriesLeft, 3, 3)));
+  }
+
+  // A post-2011 card whose certificate has 20 days left, in the second reader: the row in the warning
+  // colour, the notice on the bus, and the online way out instead of a PUK.
+  void expiringCertificateWarns() {
+    auto opts = test::options_for(test::Variant::Post2011);
+    opts.valid_days = 20;
+    const std::string path = test::temp_dir() + "/gui-expiring.json";
+    vcard::save_atomically(vcard::personalise(opts), path);
+    test::VirtualCardProcess second(path, 35964);
+    const std::string reader = test::Pcscd::kReader1;
+    QTRY_VERIFY_WITH_TIMEOUT(window_->reports().count(reader) > 0, 15000);
+    const CardReport& r = window_->reports().at(reader);
+    QVERIFY(!r.puk);
+    QVERIFY(!r.certs.empty());
+    QVERIFY(r.certs[0].days_left >= 18 && r.certs[0].days_left <= 20);
+    QVERIFY(r.certs[0].warn);
+    QTRY_VERIFY(!server_.received.isEmpty() &&
+                server_.received.back().body.contains(q(msg(M::WarnExpiresSoon, r.certs[0].days_left))));
+    auto items = window_->reader_list()->findItems(q(reader), Qt::MatchStartsWith);
+    QVERIFY(!items.isEmpty());
+    window_->reader_list()->setCurrentItem(items[0]);
+    QCOMPARE(window_->certificate_table()->item(0, 3)->background().color(), QColor("#ffd8a8"));
+    QVERIFY(!window_->findChild<QPushButton*>("unblockPin")->isEnabled());
+    QCOMPARE(window_->findChild<QLabel*>("pukTries")->text(), q(msg(M::UnblockOnline)));
+    window_->certificate_table()->clearSelection();  // the warning colour, not the selection colour
+    shot(window_.get(), "expiring");
+    window_->reader_list()->setCurrentRow(0);
   }
 
   void cardDisappearsOnPull() {
