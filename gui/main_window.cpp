@@ -69,12 +69,17 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   puk_ = value_label(panel, "pukTries");
   id_label_ = new QLabel(label(M::LblTcNo), panel);
   puk_label_ = new QLabel(label(M::LblPuk), panel);
-  form->addRow(label(M::LblHolder), holder_);
-  form->addRow(id_label_, id_);
-  form->addRow(label(M::LblCardType), family_);
-  form->addRow(label(M::LblCardSerial), serial_);
-  form->addRow(label(M::LblPin), pin_);
-  form->addRow(puk_label_, puk_);
+  auto row = [&](QLabel* name, QLabel* value) {  // the value is read out under its label's name
+    value->setAccessibleName(name->text());
+    name->setBuddy(value);
+    form->addRow(name, value);
+  };
+  row(new QLabel(label(M::LblHolder), panel), holder_);
+  row(id_label_, id_);
+  row(new QLabel(label(M::LblCardType), panel), family_);
+  row(new QLabel(label(M::LblCardSerial), panel), serial_);
+  row(new QLabel(label(M::LblPin), panel), pin_);
+  row(puk_label_, puk_);
   layout->addLayout(form);
   card_message_ = value_label(panel, "cardMessage");
   card_message_->setWordWrap(true);
@@ -231,11 +236,13 @@ void MainWindow::show_selected() {
   if (!r) return;
   holder_->setText(q(r->holder));
   id_label_->setText(label(r->seal ? M::LblTaxNo : M::LblTcNo));
+  id_->setAccessibleName(id_label_->text());
   id_->setText(q(r->national_id));
   family_->setText(q(r->family));
   serial_->setText(q(r->serial));
   pin_->setText(q(pin_status_text(r->pin_status)));
   puk_label_->setText(label(r->puk ? M::LblPuk : M::LblUnblock));
+  puk_->setAccessibleName(puk_label_->text());
   puk_->setText(r->puk_status ? q(pin_status_text(*r->puk_status)) : label(M::UnblockOnline));
   unblock_->setEnabled(r->puk.has_value());
   auto lines = notice_lines(*r);

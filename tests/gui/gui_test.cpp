@@ -91,6 +91,8 @@ class GuiTest : public QObject {
     window_ = std::make_unique<MainWindow>();
     window_->show();
     QVERIFY(QTest::qWaitForWindowExposed(window_.get()));
+    // The window's own words follow the same language as the card messages (the .qm from lrelease).
+    QCOMPARE(window_->windowTitle() == "AKİS card manager", !cli::turkish());
   }
 
   void noticeLogic() {  // which certificates and cards trigger the notice
@@ -130,6 +132,17 @@ class GuiTest : public QObject {
     QVERIFY(window_->certificate_table()->rowCount() > 0);
     QCOMPARE(window_->certificate_table()->item(0, 3)->text().toLong(), r.certs[0].days_left);
     shot(window_.get(), "card");
+    // Export: an independent tool reads the file as the card's certificate.
+    const std::string pem = test::temp_dir() + "/exported.pem";
+    QCOMPARE(q(export_certificate(r.certs[0].der, pem)), QString());
+    std::string out;
+    QCOMPARE(test::run_command("openssl x509 -in " + pem + " -noout -serial", out), 0);
+    QVERIFY2(q(out).contains(q(r.certs[0].summary.serial), Qt::CaseInsensitive), out.c_str());
+    // Every control of the card view has a name for screen readers.
+    for (auto* w : window_->findChildren<QWidget*>())
+      if (w->focusPolicy() != Qt::NoFocus && w->isVisible() && (qobject_cast<QPushButton*>(w) || qobject_cast<QLabel*>(w)))
+        QVERIFY2(!w->accessibleName().isEmpty() || !qobject_cast<QPushButton*>(w), qPrintable(w->objectName()));
+    QCOMPARE(window_->findChild<QLabel*>("nationalId")->accessibleName(), q(msg(M::LblTcNo)));
     window_->open_details();
     auto* details = window_->findChild<QDialog*>("certificateDetails");
     QVERIFY(details);
