@@ -1,0 +1,115 @@
+// Helpers of the C ABI (entry*.cpp): each C_* function checks its pointers, converts arguments and calls the
+// C++ module. Nothing throws past these files; every path returns a CK_RV, checked against the function's list
+// of return values (return_codes.hpp) and, when it is a failure, logged once with the function's name (debug).
+#pragma once
+
+#include <cstring>
+#include <span>
+
+#include "errors.hpp"
+#include "log.hpp"
+#include "module.hpp"
+#include "return_codes.hpp"
+
+#define EXPORT extern "C" __attribute__((visibility("default")))
+
+namespace akis::p11::entry {
+
+inline CK_RV boundary(const char* name, CK_RV rv) {
+  rv = conform(name, rv);
+  if (rv != CKR_OK) log::debug("%s: 0x%08lx", name, static_cast<unsigned long>(rv));
+  return rv;
+}
+
+template <class F>
+CK_RV with_module(const char* name, F&& fn) {
+  auto m = current_module();
+  if (!m) return boundary(name, CKR_CRYPTOKI_NOT_INITIALIZED);
+  return boundary(name, guarded(name, [&] { fn(*m); }));
+}
+
+// Functions on a session: the session handle is checked before the arguments (PKCS#11 3.0 5.1: session
+// handle errors take priority over the function's own).
+template <class F>
+CK_RV with_session(const char* name, CK_SESSION_HANDLE h, F&& fn) {
+  return with_module(name, [&](Module& m) {
+    m.check_session(h);
+    fn(m);
+  });
+}
+
+// The two-call convention (PKCS#11 3.0 5.2), the one place it is written for the C side: no buffer asks the
+// size; a buffer too small gets the size and CKR_BUFFER_TOO_SMALL; otherwise the data is copied.
+template <class T>
+void hand_over(std::span<const T> data, T* out, CK_ULONG* count) {
+  if (out && *count < data.size()) {
+    *count = data.size();
+    fail(CKR_BUFFER_TOO_SMALL);
+  }
+  if (out && !data.empty()) std::memcpy(out, data.data(), data.size() * sizeof(T));
+  *count = data.size();
+}
+template <class T>
+void copy_list(const std::vector<T>& list, T* out, CK_ULONG* count) {
+  hand_over(std::span<const T>(list), out, count);
+}
+// An operation's output: the core decided whether it is handed over (and kept the operation otherwise).
+inline void hand_over(Module::Output r, CK_BYTE* out, CK_ULONG* out_len) {
+  if (!r.bytes) {
+    *out_len = r.size;
+    if (out) fail(CKR_BUFFER_TOO_SMALL);
+    return;
+  }
+  hand_over(std::span<const CK_BYTE>(*r.bytes), out, out_len);
+  secure_wipe(r.bytes->data(), r.bytes->size());  // decrypted data may be secret
+}
+
+inline Secret secret(const CK_UTF8CHAR* p, CK_ULONG n) {
+  if (!p && n) fail(CKR_ARGUMENTS_BAD);
+  if (n > 64) fail(CKR_PIN_LEN_RANGE);
+  return Secret(ByteView(p, n));
+}
+
+// Single-part (data given) or final (no data) step of an operation that produces output.
+inline Module::Template template_of(const CK_ATTRIBUTE* p, CK_ULONG n) { return {p, p ? n : 0}; }
+
+// What a single-part / final call read from its pointers; bad ones are reported by the core (after the
+// session and operation checks) so that the failure ends the operation.
+inline Module::Call call_of(bool single, const CK_BYTE* p, CK_ULONG n, const CK_BYTE* out, const CK_ULONG* out_len) {
+  Module::Call c;
+  c.arguments_bad = !out_len || (single && !p && n);
+  if (single) c.data = ByteView(p, p ? n : 0);
+  if (out && out_len) c.capacity = *out_len;
+  return c;
+}
+
+inline CK_RV output_op(const char* name, Module::Op op, CK_SESSION_HANDLE h, const CK_BYTE* p, CK_ULONG n, bool single,
+                CK_BYTE* out, CK_ULONG* out_len) {
+  return with_module(name, [&](Module& m) { hand_over(m.op_output(op, h, call_of(single, p, n, out, out_len)), out, out_len); });
+}
+
+inline CK_RV init_op(const char* name, Module::Op op, CK_SESSION_HANDLE h, const CK_MECHANISM* mech, CK_OBJECT_HANDLE key) {
+  return with_session(name, h, [&](Module& m) {
+    if (!mech) fail(CKR_ARGUMENTS_BAD);
+    m.op_init(op, h, mech, key);
+  });
+}
+
+// Updates. Encrypt/decrypt updates would give their output here; the module's mechanisms are single-part.
+inline CK_RV update_op(const char* name, Module::Op op, CK_SESSION_HANDLE h, const CK_BYTE* p, CK_ULONG n,
+                const CK_ULONG* out_len) {
+  return with_module(name, [&](Module& m) {
+    const bool out_bad = out_len == nullptr && (op == Module::Op::Encrypt || op == Module::Op::Decrypt);
+    m.op_update(op, h, out_bad || (!p && n) ? std::nullopt : std::optional<ByteView>(ByteView(p, p ? n : 0)));
+  });
+}
+// The function lists (entry_tables.cpp).
+extern CK_FUNCTION_LIST g_functions;
+
+}  // namespace akis::p11::entry
+
+// A function this card does not offer: CKR_FUNCTION_NOT_SUPPORTED once the module is initialised.
+#define AKIS_UNSUPPORTED(name, ...)                                                                   \
+  EXPORT CK_RV name(__VA_ARGS__) {                                                                    \
+    return akis::p11::entry::with_module(#name, [&](akis::p11::Module&) { akis::p11::fail(CKR_FUNCTION_NOT_SUPPORTED); }); \
+  }
