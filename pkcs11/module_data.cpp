@@ -93,6 +93,14 @@ void check_consistent(const CK_ATTRIBUTE* tmpl, CK_ULONG n) {
         fail(CKR_TEMPLATE_INCONSISTENT);
 }
 
+// `base` with the template applied (create, copy and set share this shape): a template that contradicts itself
+// is refused before any attribute is looked at; `base` itself is never changed (readers may hold it).
+Object with_template(Object base, Module::Template tpl, Use use) {
+  check_consistent(tpl.data(), tpl.size());
+  for (auto& a : tpl) apply(base, a, use);
+  return base;
+}
+
 }  // namespace
 
 CK_OBJECT_HANDLE Module::add_session_object(Session& s, Object o) {
@@ -105,7 +113,6 @@ CK_OBJECT_HANDLE Module::add_session_object(Session& s, Object o) {
 }
 
 CK_OBJECT_HANDLE Module::create_data_object(Session& s, const CK_ATTRIBUTE* tmpl, CK_ULONG n) {
-  check_consistent(tmpl, n);
   Object o;
   o.cls = CKO_DATA;
   o.set_ulong(CKA_CLASS, CKO_DATA);
@@ -118,33 +125,23 @@ CK_OBJECT_HANDLE Module::create_data_object(Session& s, const CK_ATTRIBUTE* tmpl
   o.set(CKA_APPLICATION, {});
   o.set(CKA_OBJECT_ID, {});
   o.set(CKA_VALUE, {});
-  for (CK_ULONG i = 0; i < n; ++i) apply(o, tmpl[i], Use::Create);
-  return add_session_object(s, std::move(o));
+  return add_session_object(s, with_template(std::move(o), Module::Template(tmpl, n), Use::Create));
 }
 
 CK_OBJECT_HANDLE Module::copy_object(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh, Template tpl) {
-  const CK_ATTRIBUTE* tmpl = tpl.data();
-  const CK_ULONG n = tpl.size();
   auto s = session(h);
   std::lock_guard sl(s->mutex);
   auto src = object_of(*s, oh);
   if (!src->get_bool(CKA_COPYABLE)) fail(CKR_ACTION_PROHIBITED);
-  check_consistent(tmpl, n);
-  Object o = *src;
-  for (CK_ULONG i = 0; i < n; ++i) apply(o, tmpl[i], Use::Copy);
-  return add_session_object(*s, std::move(o));
+  return add_session_object(*s, with_template(*src, tpl, Use::Copy));
 }
 
 void Module::set_attribute_value(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh, Template tpl) {
-  const CK_ATTRIBUTE* tmpl = tpl.data();
-  const CK_ULONG n = tpl.size();
   auto s = session(h);
   std::lock_guard sl(s->mutex);
   auto cur = object_of(*s, oh);
   if (!cur->get_bool(CKA_MODIFIABLE) || cur->get_bool(CKA_TOKEN)) fail(CKR_ACTION_PROHIBITED);
-  check_consistent(tmpl, n);
-  Object o = *cur;
-  for (CK_ULONG i = 0; i < n; ++i) apply(o, tmpl[i], Use::Set);
+  Object o = with_template(*cur, tpl, Use::Set);
   for (auto& other : sessions_of(*s->token)) {  // replaced whole: a reader holds the old version or the new
     std::lock_guard g(other->objects_mutex);
     if (auto it = other->objects.find(oh); it != other->objects.end()) {
