@@ -30,3 +30,13 @@ TEST(Settings, DefaultsAreOffAndTheEnvironmentWins) {
   EXPECT_EQ(e.level, log::Level::Error);
   EXPECT_TRUE(e.allow_certificate_writes);
 }
+
+TEST(Settings, PublicCacheFromFileAndEnvironment) {
+  EXPECT_FALSE(log::settings_from({}, false).public_cache);
+  EXPECT_TRUE(log::settings_from({{"public_cache", "yes"}}, false).public_cache);
+  ::setenv("AKIS_PKCS11_PUBLIC_CACHE", "no", 1);
+  EXPECT_FALSE(log::settings_from({{"public_cache", "yes"}}, true).public_cache);
+  ::setenv("AKIS_PKCS11_PUBLIC_CACHE", "yes", 1);
+  EXPECT_TRUE(log::settings_from({}, true).public_cache);
+  ::unsetenv("AKIS_PKCS11_PUBLIC_CACHE");
+}
