@@ -106,7 +106,7 @@ TEST_F(AkisCli, JsonOutputOnErrorsAndTheSameExitCodes) {
   std::string script = "mkdir -p " + d + " && (pcscd -f -c " + d + " >/dev/null 2>&1 & echo $! > " + d +
                        ".pid) && for i in $(seq 50); do LANG=C " + kAkis + " readers >" + d + ".plain 2>&1; rc=$?; [ $rc != 2 ] && break; sleep 0.1; done; "
                        "LANG=C " + kAkis + " readers --json > " + d + ".json 2>/dev/null; echo \"$rc $?\"; p=$(cat " + d + ".pid); kill $p; "
-                       "while kill -0 $p 2>/dev/null; do sleep 0.05; done";
+                       "for i in $(seq 100); do grep -qs '^State:.*[^Z] ' /proc/$p/status || break; sleep 0.05; done";  // gone or a zombie
   run_command(script, out);
   pcscd_->restart();
   EXPECT_EQ(out, "3 3\n");
