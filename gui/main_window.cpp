@@ -25,6 +25,7 @@
 #include "messages.hpp"
 #include "notice.hpp"
 #include "reader_watch.hpp"
+#include "sign_dialog.hpp"
 #include "worker.hpp"
 
 namespace akis::gui {
@@ -109,6 +110,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   export_ = button(tr("&Export…"), "export");
   change_ = button(tr("Change &PIN…"), "changePin");
   unblock_ = button(tr("&Unblock PIN…"), "unblockPin");
+  sign_ = button(tr("&Sign or verify…"), "signVerify");
   layout->addLayout(buttons);
   split->setStretchFactor(1, 1);
   setCentralWidget(split);
@@ -134,6 +136,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   connect(export_, &QPushButton::clicked, this, &MainWindow::export_certificate);
   connect(change_, &QPushButton::clicked, this, [this] { open_pin_dialog(PinDialog::Change); });
   connect(unblock_, &QPushButton::clicked, this, [this] { open_pin_dialog(PinDialog::Unblock); });
+  connect(sign_, &QPushButton::clicked, this, &MainWindow::open_sign_dialog);
   setTabOrder(readers_, certs_);
   resize(900, 520);
 
@@ -278,6 +281,14 @@ PinDialog* MainWindow::open_pin_dialog(PinDialog::Mode mode) {
     load(reader);
   });
   connect(d, &QDialog::rejected, this, [this, reader] { load(reader); });  // tries may have changed
+  d->open();
+  return d;
+}
+
+SignDialog* MainWindow::open_sign_dialog() {
+  const CardReport* r = selected();
+  auto* d = new SignDialog(r ? q(r->reader) : QString(), this);
+  d->setAttribute(Qt::WA_DeleteOnClose);
   d->open();
   return d;
 }

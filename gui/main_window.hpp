@@ -33,6 +33,7 @@ class MainWindow : public QMainWindow {
   // Opens the dialog for the selected card (non-modal to the event loop); nullptr without a card.
   PinDialog* open_pin_dialog(PinDialog::Mode mode);
   void open_details();
+  class SignDialog* open_sign_dialog();
   bool busy() const { return pending_ > 0; }
 
  signals:
@@ -51,7 +52,7 @@ class MainWindow : public QMainWindow {
   QLabel *holder_ = nullptr, *id_label_ = nullptr, *id_ = nullptr, *family_ = nullptr, *serial_ = nullptr,
          *pin_ = nullptr, *puk_ = nullptr, *puk_label_ = nullptr, *card_message_ = nullptr;
   QTableWidget* certs_ = nullptr;
-  QPushButton *details_ = nullptr, *export_ = nullptr, *change_ = nullptr, *unblock_ = nullptr;
+  QPushButton *details_ = nullptr, *export_ = nullptr, *change_ = nullptr, *unblock_ = nullptr, *sign_ = nullptr;
   QProgressBar* busy_ = nullptr;
   QAction* notify_ = nullptr;
   int pending_ = 0;

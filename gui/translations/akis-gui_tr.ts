@@ -51,6 +51,10 @@
 <context>
     <name>akis::gui::MainWindow</name>
     <message>
+        <source>&amp;Sign or verify…</source>
+        <translation>&amp;İmzala veya doğrula…</translation>
+    </message>
+    <message>
         <source>AKİS card manager</source>
         <translation>AKİS kart yöneticisi</translation>
     </message>
@@ -129,6 +133,90 @@
     <message>
         <source>PEM (*.pem *.crt);;DER (*.der *.cer)</source>
         <translation>PEM (*.pem *.crt);;DER (*.der *.cer)</translation>
+    </message>
+</context>
+<context>
+    <name>akis::gui::SignDialog</name>
+    <message>
+        <source>Sign or verify a document</source>
+        <translation>Belge imzala veya doğrula</translation>
+    </message>
+    <message>
+        <source>Drop a file here or choose one.</source>
+        <translation>Bir dosyayı buraya bırakın veya seçin.</translation>
+    </message>
+    <message>
+        <source>Document</source>
+        <translation>Belge</translation>
+    </message>
+    <message>
+        <source>C&amp;hoose…</source>
+        <translation>&amp;Seç…</translation>
+    </message>
+    <message>
+        <source>Choose a document</source>
+        <translation>Belge seç</translation>
+    </message>
+    <message>
+        <source>&amp;Document</source>
+        <translation>&amp;Belge</translation>
+    </message>
+    <message>
+        <source>PIN</source>
+        <translation>PIN</translation>
+    </message>
+    <message>
+        <source>&amp;PIN</source>
+        <translation>&amp;PIN</translation>
+    </message>
+    <message>
+        <source>&amp;Sign</source>
+        <translation>&amp;İmzala</translation>
+    </message>
+    <message>
+        <source>Sign</source>
+        <translation>İmzala</translation>
+    </message>
+    <message>
+        <source>&amp;Verify</source>
+        <translation>&amp;Doğrula</translation>
+    </message>
+    <message>
+        <source>Verify</source>
+        <translation>Doğrula</translation>
+    </message>
+    <message>
+        <source>Working with the card</source>
+        <translation>Kartla çalışılıyor</translation>
+    </message>
+    <message>
+        <source>Result</source>
+        <translation>Sonuç</translation>
+    </message>
+</context>
+<context>
+    <name>QObject</name>
+    <message>
+        <source>cannot read %1</source>
+        <translation>okunamıyor: %1</translation>
+    </message>
+    <message>
+        <source>Signed with %1
+Written: %2</source>
+        <translation>İmzalayan sertifika: %1
+Yazıldı: %2</translation>
+    </message>
+    <message>
+        <source>The signature is valid: the document is unchanged.</source>
+        <translation>İmza geçerli: belge değiştirilmemiş.</translation>
+    </message>
+    <message>
+        <source>The signature is NOT valid: %1</source>
+        <translation>İmza GEÇERSİZ: %1</translation>
+    </message>
+    <message>
+        <source>Signing time: %1</source>
+        <translation>İmza zamanı: %1</translation>
     </message>
 </context>
 </TS>

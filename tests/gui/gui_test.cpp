@@ -8,6 +8,7 @@
 #include <QLineEdit>
 #include <QListWidget>
 #include <QMessageBox>
+#include <QFile>
 #include <QPlainTextEdit>
 #include <QPointer>
 #include <QPushButton>
@@ -24,6 +25,7 @@
 #include "notice.hpp"
 #include "notify_server.hpp"
 #include "processes.hpp"
+#include "sign_dialog.hpp"
 
 using namespace akis;
 using namespace akis::gui;
@@ -149,6 +151,36 @@ class GuiTest : public QObject {
     QVERIFY(details->findChild<QPlainTextEdit*>()->toPlainText().contains(q(r.certs[0].summary.serial)));
     shot(details, "certificate-details");
     details->close();
+  }
+
+  // Verify through the dialog a CAdES signature that `akis sign` made on the card (checked by openssl cms too).
+  void verifyDialog() {
+    const std::string doc = test::temp_dir() + "/belge.txt";
+    { std::ofstream(doc) << "imzalanacak belge\n"; }
+    std::string out;
+    QCOMPARE(test::run_command("AKIS_PIN=" + text(pin_of(state_, 0x81)) + " " AKIS_CLI_BIN " sign " + doc + " 2>&1", out), 0);
+    QCOMPARE(test::run_command("openssl cms -verify -noverify -inform DER -in " + doc + ".imz 2>&1", out), 0);
+    QVERIFY2(q(out).contains("imzalanacak belge"), out.c_str());
+    auto* d = window_->open_sign_dialog();
+    QVERIFY(QTest::qWaitForWindowExposed(d));
+    d->set_file(q(doc + ".imz"));
+    d->findChild<QPushButton*>("verify")->click();
+    QTRY_VERIFY(d->verdict().contains(q(window_->reports().at(reader_).holder)));
+    QVERIFY(d->verdict().startsWith(QObject::tr("The signature is valid: the document is unchanged.")));
+    shot(d, "verify");
+    // A changed byte in the signature file: the verdict says so.
+    QFile f(q(doc + ".imz"));
+    QVERIFY(f.open(QIODevice::ReadWrite));
+    QByteArray b = f.readAll();
+    const qsizetype at = b.indexOf("imzalanacak");
+    QVERIFY(at > 0);
+    b[at] = 'I';
+    f.seek(0);
+    f.write(b);
+    f.close();
+    d->findChild<QPushButton*>("verify")->click();
+    QTRY_VERIFY(!d->verdict().startsWith(QObject::tr("The signature is valid: the document is unchanged.")));
+    d->close();
   }
 
   void policyCheckedBeforeTheCard() {

@@ -1,0 +1,44 @@
+// Sign and verify a document with the signing library (include/akis/sign/, the one `akis sign` / `akis verify`
+// use): drop or choose a file; Sign makes CAdES (.imz, the document inside) or PAdES for a PDF with the card's
+// qualified certificate through the PKCS#11 module; Verify shows the verdict of a signature file. The work
+// runs on the card thread.
+#pragma once
+
+#include <QDialog>
+
+class QLabel;
+class QLineEdit;
+class QPlainTextEdit;
+class QProgressBar;
+class QPushButton;
+class QDragEnterEvent;
+class QDropEvent;
+
+namespace akis::gui {
+
+class SignDialog : public QDialog {
+  Q_OBJECT
+ public:
+  explicit SignDialog(const QString& reader, QWidget* parent = nullptr);
+  void set_file(const QString& path);
+  QString verdict() const;  // the last result shown
+  void sign();
+  void verify();
+
+ signals:
+  void finished_work();
+
+ protected:
+  void dragEnterEvent(QDragEnterEvent* e) override;
+  void dropEvent(QDropEvent* e) override;
+
+ private:
+  void busy(bool on);
+  QString reader_;
+  QLineEdit *file_ = nullptr, *pin_ = nullptr;
+  QPlainTextEdit* result_ = nullptr;
+  QProgressBar* bar_ = nullptr;
+  QPushButton *sign_ = nullptr, *verify_ = nullptr;
+};
+
+}  // namespace akis::gui
