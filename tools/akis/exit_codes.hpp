@@ -27,6 +27,12 @@ enum Exit : int {
   kCardRevoked = 24,     // the card is suspended or revoked
   kServiceUnreachable = 25,
   kServiceError = 26,
+  // akis verify (akis sign uses the card codes above)
+  kSignatureInvalid = 30,  // the document or the signature was changed, or the signature is broken
+  kUntrustedSigner = 31,   // intact, but the certificate chain does not lead to a --ca anchor
+  kChainNotChecked = 32,   // intact; no --ca was given, so the signer was not checked
+  kTimestampInvalid = 33,  // the RFC 3161 timestamp does not match or does not verify
+  kBadSignatureFile = 34,  // not a signature (or a detached one without --data), unreadable file
 };
 
 }  // namespace akis::cli

@@ -37,7 +37,7 @@ struct TokenCert {
   std::string label;    // the certificate's CKA_LABEL
   Bytes der;            // the certificate
   bool non_repudiation = false;  // keyUsage nonRepudiation (the NES / Mali Mühür certificate)
-  bool has_key = false;          // a private key with the same CKA_ID exists
+  bool has_key = false;          // a private key with the same CKA_ID exists (visible after login())
 };
 
 // The PKCS#11 module: $AKIS_PKCS11_MODULE, else the installed akis-pkcs11.so.
@@ -55,7 +55,7 @@ class Token {
   // certificate with a key. Throws TokenError(NoCert).
   virtual TokenCert choose(const std::string& selector) = 0;
   virtual std::string token_label() = 0;
-  // C_Login as the user (skipped when the token has a protected authentication path is not needed here).
+  // C_Login as the user; call before certificates()/choose() so that the private keys are seen.
   virtual void login(const Secret& pin) = 0;
   // An EVP_PKEY whose private operations (RSA PKCS#1 v1.5 signature over a DigestInfo, ECDSA over a digest)
   // are done by the card through C_Sign with the key of `cert`. Usable with CMS_sign, EVP_DigestSign and

@@ -1,0 +1,74 @@
+// One pcscd and one virtual card (pre-2011 2.x: an RSA NES key, an RSA encryption key, an EC P-256 NES key) for
+// every sign test of the process; `akis` run against them through the built PKCS#11 module.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <iterator>
+#include <memory>
+#include <string>
+
+#include "cards.hpp"
+#include "host_env.hpp"
+#include "processes.hpp"
+
+namespace akis::test {
+
+class SignTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    pcscd_ = new Pcscd(temp_dir());
+    std::string state = temp_dir() + "/sign-card.json";
+    vcard::save_atomically(card_state(Variant::Pre2011), state);
+    card_ = new VirtualCardProcess(state, 35963);
+    wait_for_card(Pcscd::kReader0, true);
+  }
+  static void TearDownTestSuite() {
+    delete card_;
+    delete pcscd_;
+    card_ = nullptr;
+    pcscd_ = nullptr;
+  }
+
+  struct Run {
+    int rc;
+    std::string out;
+  };
+  // `akis ARGS` with the PIN in AKIS_PIN (English messages).
+  static Run akis(const std::string& args, const std::string& pin = "123456") {
+    std::string out;
+    int rc = run_command(std::string(AKIS_HOST_ENV) + "LANG=C.UTF-8 AKIS_PKCS11_MODULE='" AKIS_MODULE_PATH "' AKIS_PIN='" +
+                             pin + "' '" AKIS_CLI_BIN "' " + args + " </dev/null 2>&1",
+                         out);
+    return {rc, out};
+  }
+  static Run sh(const std::string& cmd) {
+    std::string out;
+    int rc = run_command(cmd + " 2>&1", out);
+    return {rc, out};
+  }
+  static std::string dir() { return temp_dir(); }
+  static std::string write(const std::string& name, const std::string& content) {
+    std::string p = temp_dir() + "/" + name;
+    std::ofstream(p, std::ios::binary) << content;
+    return p;
+  }
+  static std::string read(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  }
+  // Flips one bit of the byte at `offset` (from the end when negative).
+  static void flip(const std::string& path, long offset) {
+    std::string s = read(path);
+    std::size_t at = offset >= 0 ? static_cast<std::size_t>(offset) : s.size() - static_cast<std::size_t>(-offset);
+    s[at] = static_cast<char>(s[at] ^ 0x01);
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << s;
+  }
+  static bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+  static inline Pcscd* pcscd_ = nullptr;
+  static inline VirtualCardProcess* card_ = nullptr;
+};
+
+}  // namespace akis::test

@@ -1,0 +1,127 @@
+// akis sign: CAdES (attached .imz / detached .p7s), PAdES (.signed.pdf) or XAdES (.signed.xml) with the card's
+// key through the PKCS#11 module, the PIN asked as for the other commands.
+#include "cmd_sign.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+
+#include "akis/sign/cades.hpp"
+#include "akis/sign/pades.hpp"
+#include "akis/sign/token.hpp"
+
+namespace akis::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+Bytes read_input(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Failure(kBadInput, tr_en("cannot read ", "okunamıyor: ") + path);
+  return Bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+void write_output(const std::string& path, const Bytes& data) {
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
+    if (!out.flush()) throw Failure(kBadInput, msg(M::ErrWrite, path));
+  }
+  fs::rename(tmp, path);
+}
+
+std::string lower_ext(const std::string& file) {
+  std::string e = fs::path(file).extension().string();
+  std::transform(e.begin(), e.end(), e.begin(), [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+  return e;
+}
+
+}  // namespace
+
+// The card's errors in the user's words and the exit code scripts know (exit_codes.hpp).
+[[noreturn]] void fail_token(const sign::TokenError& e) {
+  using sign::TokenErr;
+  switch (e.code) {
+    case TokenErr::NoModule: throw Failure(kNotPossible, tr_en("cannot load the PKCS#11 module: ", "PKCS#11 modülü yüklenemedi: ") + e.what());
+    case TokenErr::NoToken: throw Failure(kNoCard, msg(M::ErrNoCard));
+    case TokenErr::NoCert: throw Failure(kNotPossible, tr_en("no such signing certificate: ", "böyle bir imza sertifikası yok: ") + e.what());
+    case TokenErr::WrongPin: throw Failure(kWrongPin, tr_en("wrong PIN", "PIN yanlış"));
+    case TokenErr::PinLocked: throw Failure(kBlocked, msg(M::PinIsBlocked));
+    case TokenErr::PinPolicy: throw Failure(kBadInput, tr_en("the PIN has the wrong length", "PIN'in uzunluğu yanlış"));
+    case TokenErr::Removed: throw Failure(kCardRemoved, msg(M::ErrCardRemoved));
+    case TokenErr::Failed: break;
+  }
+  throw Failure(kCardError, msg(M::ErrCard, e.what()));
+}
+
+int cmd_sign(const Options& o, const SignArgs& a) {
+  const std::string ext = lower_ext(a.file);
+  std::string format = a.format;
+  if (format.empty()) format = ext == ".pdf" ? "pades" : ext == ".xml" ? "xades" : "cades";
+  if (a.detached && format != "cades")
+    throw Failure(kUsage, tr_en("--detached is for CAdES only", "--detached yalnızca CAdES içindir"));
+  std::string out = a.out;
+  if (out.empty()) {
+    if (format == "cades") out = a.file + (a.detached ? ".p7s" : ".imz");
+    else out = (fs::path(a.file).parent_path() / fs::path(a.file).stem()).string() + (format == "pades" ? ".signed.pdf" : ".signed.xml");
+  }
+  Bytes input = read_input(a.file);
+  try {
+    auto token = sign::Token::open(sign::default_module_path(), o.reader);
+    SecretInput in(o.pin_fd);
+    Secret pin = read_secret(in, M::PromptPin, "AKIS_PIN", "PIN");
+    token->login(pin);  // private keys are visible after the login
+    pin.wipe();
+    sign::TokenCert cert = token->choose(a.cert);
+    EVP_PKEY* key = token->private_key(cert);
+    Bytes signed_bytes;
+    if (format == "cades") {
+      sign::CadesOptions co;
+      co.detached = a.detached;
+      co.tsa_url = a.tsa;
+      signed_bytes = sign::cades_sign(key, cert.der, input, co);
+    } else if (format == "pades") {
+      signed_bytes = sign::pades_sign(key, cert.der, input, {a.tsa});
+    } else {
+      throw Failure(kNotPossible, tr_en("XAdES signing is not available in this version", "XAdES imzası bu sürümde yok"));
+    }
+    write_output(out, signed_bytes);
+    std::cout << tr_en("Signed with ", "İmzalayan sertifika: ") << cert.label << "\n"
+              << tr_en("Written: ", "Yazıldı: ") << out << "\n";
+  } catch (const sign::TokenError& e) {
+    fail_token(e);
+  } catch (const Failure&) {
+    throw;
+  } catch (const std::runtime_error& e) {
+    throw Failure(kCardError, tr_en("signing failed: ", "imzalama başarısız: ") + e.what());
+  }
+  return kOk;
+}
+
+void add_sign_commands(CLI::App& app, Options& o, SignCommands& c) {
+  c.sign = app.add_subcommand("sign", "sign a document with the card (CAdES, PAdES, XAdES)");
+  c.sign->add_option("--format", c.s.format, "cades, pades or xades (default: by the file type)")
+      ->check(CLI::IsMember({"cades", "pades", "xades"}));
+  c.sign->add_flag("--detached", c.s.detached, "CAdES without the document inside (.p7s)");
+  c.sign->add_option("--cert", c.s.cert, "certificate: hex CKA_ID or label (default: the non-repudiation one)");
+  c.sign->add_option("--tsa", c.s.tsa, "RFC 3161 timestamp authority URL");
+  c.sign->add_option("-o,--out", c.s.out, "output file");
+  c.sign->add_option("FILE", c.s.file, "the document")->required();
+  c.verify = app.add_subcommand("verify", "verify a signed document");
+  c.verify->add_option("--data", c.v.data, "the signed document of a detached signature");
+  c.verify->add_option("--ca", c.v.ca, "trusted root certificate(s): a PEM/DER file or a directory");
+  c.verify->add_flag("--json", o.json, "machine-readable output");
+  c.verify->add_option("FILE", c.v.file, "the signature or the signed document")->required();
+}
+
+std::optional<int> run_sign_commands(const Options& o, const SignCommands& c) {
+  if (c.sign && *c.sign) return cmd_sign(o, c.s);
+  if (c.verify && *c.verify) return cmd_verify(o, c.v);
+  return std::nullopt;
+}
+
+}  // namespace akis::cli

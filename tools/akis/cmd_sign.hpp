@@ -1,0 +1,43 @@
+// `akis sign` and `akis verify` (issue 15): registered on the command line by add_sign_commands, run by
+// run_sign_commands; the work is done by the signing library in sign/.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <optional>
+#include <string>
+
+#include "cli.hpp"
+
+namespace akis::cli {
+
+struct SignArgs {
+  std::string format;  // cades, pades, xades; empty: by the file's type
+  bool detached = false;
+  std::string cert;    // hex CKA_ID or label
+  std::string tsa;
+  std::string out;
+  std::string file;
+};
+struct VerifyArgs {
+  std::string file;
+  std::string data;
+  std::vector<std::string> ca;
+};
+struct SignCommands {
+  CLI::App* sign = nullptr;
+  CLI::App* verify = nullptr;
+  SignArgs s;
+  VerifyArgs v;
+};
+
+void add_sign_commands(CLI::App& app, Options& o, SignCommands& c);
+// The exit code when one of the two commands was given, nullopt otherwise.
+std::optional<int> run_sign_commands(const Options& o, const SignCommands& c);
+
+int cmd_sign(const Options& o, const SignArgs& a);
+int cmd_verify(const Options& o, const VerifyArgs& a);
+
+// Text in the user's language (the sign and verify commands keep their texts next to their use).
+inline std::string tr_en(const char* en, const char* tr) { return turkish() ? tr : en; }
+
+}  // namespace akis::cli

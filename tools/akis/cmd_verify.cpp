@@ -1,0 +1,164 @@
+// akis verify: a CAdES (.imz/.p7s), PAdES (PDF) or XAdES (XML) signature: signer, certificate, signing time,
+// timestamp, chain against --ca, and a verdict with its own exit code (exit_codes.hpp).
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <nlohmann/json.hpp>
+
+#include "akis/sign/cades.hpp"
+#include "akis/sign/pades.hpp"
+#include "cert_summary.hpp"
+#include "cmd_sign.hpp"
+
+namespace akis::cli {
+
+namespace {
+
+Bytes read_all(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Failure(kBadSignatureFile, tr_en("cannot read ", "okunamıyor: ") + path);
+  return Bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+struct Report {
+  std::string format;
+  bool valid = false;
+  std::string error;
+  Bytes signer;
+  std::optional<std::time_t> signing_time;
+  bool has_timestamp = false, timestamp_valid = false;
+  std::optional<std::time_t> timestamp_time;
+  std::string timestamp_error;
+  sign::ChainResult chain = sign::ChainResult::NotChecked;
+  std::string chain_error;
+};
+
+Report from_cades(const sign::Verification& v, const std::string& format) {
+  Report r;
+  r.format = format;
+  r.valid = v.signature_valid;
+  r.error = v.error;
+  r.signer = v.signer_cert;
+  r.signing_time = v.signing_time;
+  r.has_timestamp = v.has_timestamp;
+  r.timestamp_valid = v.timestamp_valid;
+  r.timestamp_time = v.timestamp_time;
+  r.timestamp_error = v.timestamp_error;
+  r.chain = v.chain;
+  r.chain_error = v.chain_error;
+  return r;
+}
+
+std::string when(const std::optional<std::time_t>& t) {
+  if (!t) return "-";
+  char buf[32];
+  std::tm tm{};
+  gmtime_r(&*t, &tm);
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
+  return buf;
+}
+
+int verdict_code(const Report& r) {
+  if (!r.valid) return kSignatureInvalid;
+  if (r.has_timestamp && !r.timestamp_valid) return kTimestampInvalid;
+  if (r.chain == sign::ChainResult::Untrusted) return kUntrustedSigner;
+  if (r.chain == sign::ChainResult::NotChecked) return kChainNotChecked;
+  return kOk;
+}
+
+std::string verdict_text(int code) {
+  switch (code) {
+    case kOk: return tr_en("VALID: the document is unchanged and the signer is trusted",
+                           "GEÇERLİ: belge değişmemiş ve imzalayan güvenilir");
+    case kSignatureInvalid: return tr_en("INVALID: the document or the signature was changed",
+                                         "GEÇERSİZ: belge ya da imza değiştirilmiş");
+    case kTimestampInvalid: return tr_en("INVALID: the timestamp does not verify", "GEÇERSİZ: zaman damgası doğrulanamadı");
+    case kUntrustedSigner: return tr_en("NOT TRUSTED: the signature is intact but the certificate chain is not trusted",
+                                        "GÜVENİLMİYOR: imza sağlam ama sertifika zinciri güvenilir değil");
+    default: return tr_en("INTACT: the document is unchanged; the signer was not checked (give --ca)",
+                          "SAĞLAM: belge değişmemiş; imzalayan denetlenmedi (--ca verin)");
+  }
+}
+
+}  // namespace
+
+int cmd_verify(const Options& o, const VerifyArgs& a) {
+  Bytes file = read_all(a.file);
+  Report r;
+  try {
+    std::size_t first = 0;
+    while (first < file.size() && std::isspace(file[first])) ++first;
+    if (file.size() >= 5 && std::equal(file.begin(), file.begin() + 5, "%PDF-")) {
+      auto sig = sign::pades_extract(file);
+      r = from_cades(sign::cades_verify(sig.cms, sig.signed_bytes, a.ca), "PAdES");
+      if (!sig.covers_whole_file && r.valid) {
+        r.valid = false;
+        r.error = "the signature does not cover the whole file (changes after signing)";
+      }
+    } else if (first < file.size() && file[first] == '<') {
+      throw Failure(kBadSignatureFile, tr_en("XAdES verification is not available in this version", "XAdES doğrulaması bu sürümde yok"));
+    } else {
+      std::optional<Bytes> data;
+      if (!a.data.empty()) data = read_all(a.data);
+      r = from_cades(sign::cades_verify(file, data, a.ca), "CAdES");
+    }
+  } catch (const Failure&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw Failure(kBadSignatureFile, tr_en("not a signature this tool can read: ", "okunabilir bir imza değil: ") + e.what());
+  }
+  int code = verdict_code(r);
+  std::optional<CertSummary> c;
+  if (!r.signer.empty()) {
+    try {
+      c = summarise_certificate(r.signer);
+    } catch (const std::exception&) {
+    }
+  }
+  const char* chain_word = r.chain == sign::ChainResult::Trusted ? "trusted"
+                           : r.chain == sign::ChainResult::Untrusted ? "untrusted" : "not_checked";
+  if (o.json) {
+    nlohmann::json j{{"format", r.format}, {"signature_valid", r.valid}, {"chain", chain_word},
+                     {"verdict", code == kOk ? "valid" : code == kSignatureInvalid ? "invalid" : code == kTimestampInvalid ? "timestamp_invalid" : chain_word},
+                     {"exit_code", code}};
+    if (!r.error.empty()) j["error"] = r.error;
+    if (!r.chain_error.empty()) j["chain_error"] = r.chain_error;
+    if (r.signing_time) j["signing_time"] = when(r.signing_time);
+    if (r.has_timestamp) {
+      j["timestamp"] = {{"valid", r.timestamp_valid}, {"time", when(r.timestamp_time)}};
+      if (!r.timestamp_error.empty()) j["timestamp"]["error"] = r.timestamp_error;
+    }
+    if (c) j["signer"] = {{"holder", c->holder}, {"organization", c->organization}, {"national_id", c->national_id},
+                          {"issuer", c->issuer}, {"serial", c->serial}, {"not_before", iso_date(c->not_before)},
+                          {"not_after", iso_date(c->not_after)}};
+    std::cout << json_text(j) << "\n";
+    return code;
+  }
+  std::cout << tr_en("Format: ", "Biçim: ") << r.format << "\n"
+            << tr_en("Signature: ", "İmza: ") << (r.valid ? tr_en("valid", "geçerli") : tr_en("INVALID", "GEÇERSİZ"));
+  if (!r.error.empty()) std::cout << " (" << r.error << ")";
+  std::cout << "\n";
+  if (c) {
+    std::cout << tr_en("Signer: ", "İmzalayan: ") << c->holder << (c->organization.empty() ? "" : " / " + c->organization) << "\n";
+    if (!c->national_id.empty())
+      std::cout << (c->kind == CertKind::Seal ? msg(M::LblTaxNo) : msg(M::LblTcNo)) << ": " << c->national_id << "\n";
+    std::cout << tr_en("Issuer: ", "Yayıncı: ") << c->issuer << "\n"
+              << tr_en("Certificate valid: ", "Sertifika geçerliliği: ") << iso_date(c->not_before) << " - " << iso_date(c->not_after) << "\n";
+  }
+  std::cout << tr_en("Signing time: ", "İmza zamanı: ") << when(r.signing_time) << tr_en(" (claimed by the signer)", " (imzalayanın beyanı)") << "\n";
+  if (r.has_timestamp) {
+    std::cout << tr_en("Timestamp: ", "Zaman damgası: ") << when(r.timestamp_time) << " "
+              << (r.timestamp_valid ? tr_en("valid", "geçerli") : tr_en("INVALID", "GEÇERSİZ"));
+    if (!r.timestamp_error.empty()) std::cout << " (" << r.timestamp_error << ")";
+    std::cout << "\n";
+  }
+  std::cout << tr_en("Chain: ", "Zincir: ")
+            << (r.chain == sign::ChainResult::Trusted ? tr_en("trusted", "güvenilir")
+                : r.chain == sign::ChainResult::Untrusted ? tr_en("NOT trusted", "güvenilir DEĞİL") + (" (" + r.chain_error + ")")
+                : tr_en("not checked (no --ca)", "denetlenmedi (--ca yok)")) << "\n"
+            << tr_en("Verdict: ", "Sonuç: ") << verdict_text(code) << "\n";
+  return code;
+}
+
+}  // namespace akis::cli
