@@ -51,8 +51,8 @@ std::string sign_file(const std::string& reader, const QString& path, const Secr
   const QString out = pdf ? path.left(path.size() - 4) + ".signed.pdf" : path + ".imz";
   try {
     auto token = sign::Token::open(sign::default_module_path(), reader);
+    token->login(pin);  // the private keys are CKA_PRIVATE: the module lists them after the login
     sign::TokenCert cert = token->choose({});
-    token->login(pin);
     EVP_PKEY* key = token->private_key(cert);
     Bytes signed_bytes = pdf ? sign::pades_sign(key, cert.der, input, {}) : sign::cades_sign(key, cert.der, input, {});
     QFile f(out);
@@ -121,9 +121,6 @@ SignDialog::SignDialog(const QString& reader, QWidget* parent) : QDialog(parent)
   verify_ = new QPushButton(tr("&Verify"), this);
   verify_->setObjectName("verify");
   verify_->setAccessibleName(tr("Verify"));
-  // Signing from inside this process does not find the card's private keys yet (the same module and card
-  // sign from `akis sign`): hidden unless AKIS_GUI_SIGN is set, until that is understood (docs/gui.md).
-  sign_->setVisible(qEnvironmentVariableIsSet("AKIS_GUI_SIGN"));
   buttons->addWidget(sign_);
   buttons->addWidget(verify_);
   layout->addLayout(buttons);

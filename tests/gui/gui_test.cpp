@@ -180,6 +180,16 @@ class GuiTest : public QObject {
     f.close();
     d->findChild<QPushButton*>("verify")->click();
     QTRY_VERIFY(!d->verdict().startsWith(QObject::tr("The signature is valid: the document is unchanged.")));
+    // Sign in the dialog with the card's PIN: openssl cms finds the document inside and the signature valid.
+    std::remove((doc + ".imz").c_str());
+    d->set_file(q(doc));
+    QTest::keyClicks(d->findChild<QLineEdit*>("pin"), q(text(pin_of(state_, 0x81))));
+    d->findChild<QPushButton*>("sign")->click();
+    QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(q(doc + ".imz")), 30000);
+    QTRY_VERIFY(!d->verdict().startsWith(QObject::tr("The signature is NOT valid: %1").section('%', 0, 0)));
+    QCOMPARE(d->findChild<QLineEdit*>("pin")->text(), QString());  // the PIN does not stay in the field
+    QCOMPARE(test::run_command("openssl cms -verify -noverify -inform DER -in " + doc + ".imz 2>&1", out), 0);
+    QVERIFY2(q(out).contains("imzalanacak belge"), out.c_str());
     d->close();
   }
 
