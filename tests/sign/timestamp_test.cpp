@@ -27,7 +27,7 @@ class Tsa {
                 "openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj '/CN=Test TSA' -keyout tsa.key "
                 "-out tsa.csr 2>&1 && printf 'extendedKeyUsage=critical,timeStamping\\n' > ext.cnf && "
                 "openssl x509 -req -in tsa.csr -CA root.pem -CAkey root.key -CAcreateserial -days 2 -extfile ext.cnf "
-                "-out tsa.pem 2>&1 && printf '1\\n' > serial && "
+                "-out tsa.pem 2>&1 && printf '01\\n' > serial && "
                 "printf '[tsa]\\ndefault_tsa=t\\n[t]\\nserial=%s/serial\\nsigner_digest=sha256\\ndefault_policy=1.2.3.4\\n"
                 "digests=sha256\\ness_cert_id_alg=sha256\\naccuracy=secs:1\\n' '" + d_ + "' > tsa.cnf",
                 out);
