@@ -27,15 +27,16 @@ bool same(const Secret& a, const Secret& b) {
   return a.size() == b.size() && std::equal(a.bytes().begin(), a.bytes().end(), b.bytes().begin());
 }
 
-std::string hint(const CardProfile& p) { return msg(p.puk() ? M::HintUnblockPuk : M::HintUnblockOnline); }
+std::string hint(const CardProfile& p) { return cli::unblock_hint(p); }
 
-// A wrong PIN/PUK from the card: tries left, tries not given, or blocked now (as cmd_pin.cpp).
+// A wrong PIN/PUK from the card in `akis pin`'s words (cli::wrong_secret), as the dialog's outcome.
 Outcome wrong(const CardError& e, M many, M one, M no_count, const std::string& blocked) {
-  if (e.code() == Err::WrongPin && e.tries_left() > 0)
-    return {Outcome::Wrong, msg(e.tries_left() == 1 ? one : many, e.tries_left()), e.tries_left()};
-  if (e.code() == Err::WrongPin && e.tries_left() < 0) return {Outcome::Wrong, msg(no_count), -1};
-  if (e.code() == Err::WrongPin || e.code() == Err::PinBlocked) return {Outcome::Blocked, blocked, 0};
-  throw e;
+  try {
+    cli::wrong_secret(e, many, one, no_count, blocked);
+  } catch (const cli::Failure& f) {
+    if (f.code == cli::kBlocked) return {Outcome::Blocked, f.what(), 0};
+    return {Outcome::Wrong, f.what(), e.tries_left() > 0 ? e.tries_left() : -1};
+  }
 }
 
 template <class F>
@@ -80,10 +81,9 @@ CardReport read_report(const std::string& reader) {
       row.label = c.label;
       row.der = card.certificate(c);
       row.summary = cli::summarise_certificate(row.der);
-      row.days_left = cli::days_until(row.summary.not_after, now);
-      if (now < row.summary.not_before) row.status = msg(M::WarnNotYetValid, cli::iso_date(row.summary.not_before));
-      else if (row.days_left < 0) row.status = msg(M::WarnExpired, -row.days_left);
-      else if (row.days_left < kWarnDays) row.status = msg(M::WarnExpiresSoon, row.days_left);
+      const cli::ValidityReport v = cli::certificate_validity(row.summary, now);
+      row.days_left = v.days_left;
+      row.status = v.warning;
       row.warn = !row.status.empty();
       if (r.holder.empty() && !row.summary.national_id.empty()) {
         r.holder = row.summary.holder;

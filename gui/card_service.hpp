@@ -32,7 +32,7 @@ struct CardReport {
   std::vector<CertRow> certs;
 };
 
-constexpr long kWarnDays = 30;      // "fewer than 30 days left"
+using cli::kWarnDays;  // "fewer than 30 days left": the rule is cli::certificate_validity
 constexpr int kMaxTries = 3;        // AKİS cards lock after 3 wrong entries (CARD.md)
 
 // Throws cli::Failure with the user's message (no reader, no card, unknown card, ...).

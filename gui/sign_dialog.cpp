@@ -22,12 +22,8 @@
 #include "akis/sign/token.hpp"
 #include "cert_summary.hpp"
 #include "cli.hpp"
+#include "cmd_sign.hpp"
 #include "worker.hpp"
-
-namespace akis::cli {
-// tools/akis/cmd_sign.cpp: the signing library's token errors in akis's words (throws cli::Failure).
-[[noreturn]] void fail_token(const sign::TokenError& e);
-}  // namespace akis::cli
 
 namespace akis::gui {
 

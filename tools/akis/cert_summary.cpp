@@ -1,6 +1,7 @@
 #include "cert_summary.hpp"
 
 #include "akis/x509_name.hpp"
+#include "messages.hpp"
 
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
@@ -103,6 +104,32 @@ std::string iso_date(std::time_t t) {
   char buf[32];
   std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
   return buf;
+}
+
+ValidityReport certificate_validity(const CertSummary& s, std::time_t now) {
+  ValidityReport r;
+  r.days_left = days_until(s.not_after, now);
+  if (now < s.not_before) {
+    r.validity = Validity::NotYetValid;
+    r.warning = msg(M::WarnNotYetValid, iso_date(s.not_before));
+  } else if (r.days_left < 0) {
+    r.validity = Validity::Expired;
+    r.warning = msg(M::WarnExpired, -r.days_left);
+  } else if (r.days_left < kWarnDays) {
+    r.validity = Validity::ExpiresSoon;
+    r.warning = msg(M::WarnExpiresSoon, r.days_left);
+  }
+  return r;
+}
+
+const char* validity_json(Validity v) {
+  switch (v) {
+    case Validity::ExpiresSoon: return "expires_soon";
+    case Validity::Expired: return "expired";
+    case Validity::NotYetValid: return "not_yet_valid";
+    case Validity::Valid: break;
+  }
+  return "valid";
 }
 
 std::string to_pem(ByteView der) {

@@ -29,6 +29,18 @@ CertSummary summarise_certificate(ByteView der);
 // Whole days from `now` to `t` (negative when past).
 long days_until(std::time_t t, std::time_t now);
 std::string iso_date(std::time_t t);
+
+// The one rule of when a certificate deserves a warning (the card view of `akis info` and of akis-gui, the
+// desktop notice): not yet valid, expired, or fewer than kWarnDays days left.
+constexpr long kWarnDays = 30;
+enum class Validity { Valid, ExpiresSoon, Expired, NotYetValid };
+struct ValidityReport {
+  Validity validity = Validity::Valid;
+  long days_left = 0;
+  std::string warning;  // in the user's language; empty when valid
+};
+ValidityReport certificate_validity(const CertSummary& s, std::time_t now);
+const char* validity_json(Validity v);  // "valid", "expires_soon", "expired", "not_yet_valid"
 std::string to_pem(ByteView der);
 
 }  // namespace akis::cli

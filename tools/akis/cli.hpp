@@ -29,6 +29,13 @@ struct Failure : std::runtime_error {
 
 // Turns a card-layer error into the user's message and exit code.
 [[noreturn]] void fail_with(const CardError& e);
+// A wrong PIN/PUK from the card: tries left (`wrong`, `wrong_one` for the last), tries not given (63 00:
+// `wrong_no_count`), or blocked now (`blocked_message`); throws Failure with kWrongPin or kBlocked, or `e`
+// itself for any other error. `akis pin` and akis-gui's dialogs share it.
+[[noreturn]] void wrong_secret(const CardError& e, M wrong, M wrong_one, M wrong_no_count,
+                               const std::string& blocked_message);
+// What to do next when the PIN is blocked, for this card (PUK or online unlock).
+std::string unblock_hint(const CardProfile& p);
 
 struct OpenedCard {
   std::shared_ptr<pcsc::Context> ctx;

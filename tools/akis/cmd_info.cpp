@@ -129,26 +129,14 @@ int cmd_info(const Options& o) {
     for (auto& c : p.certificates) {
       ++index;
       CertSummary s = summarise_certificate(card.certificate(c));
-      long left = days_until(s.not_after, now);
+      const ValidityReport v = certificate_validity(s, now);
       json jc{{"index", index},        {"label", c.label},           {"id", to_hex(c.id)},
               {"holder", s.holder},    {"organization", s.organization}, {"national_id", s.national_id},
               {"issuer", s.issuer},    {"serial", s.serial},         {"key_type", s.key_type},
               {"key_bits", s.key_bits}, {"key_usage", s.key_usage},  {"kind", kind_json(s.kind)},
               {"not_before", iso_date(s.not_before)}, {"not_after", iso_date(s.not_after)},
-              {"days_left", left}};
-      std::string warning;
-      if (now < s.not_before) {
-        warning = msg(M::WarnNotYetValid, iso_date(s.not_before));
-        jc["status"] = "not_yet_valid";
-      } else if (left < 0) {
-        warning = msg(M::WarnExpired, -left);
-        jc["status"] = "expired";
-      } else if (left <= 30) {
-        warning = msg(M::WarnExpiresSoon, left);
-        jc["status"] = "expires_soon";
-      } else {
-        jc["status"] = "valid";
-      }
+              {"days_left", v.days_left}, {"status", validity_json(v.validity)}};
+      const std::string& warning = v.warning;
       j["certificates"].push_back(jc);
 
       text << msg(M::LblCertificate) << " " << index << ": " << c.label << "\n";
@@ -163,7 +151,7 @@ int cmd_info(const Options& o) {
       for (auto& u : s.key_usage) usage += (usage.empty() ? "" : ", ") + key_usage_text(u);
       line(M::LblKeyUsage, usage);
       line(M::LblValid, iso_date(s.not_before) + " - " + iso_date(s.not_after) + " (" +
-                            msg(M::DaysLeft, std::max(0L, left)) + ")");
+                            msg(M::DaysLeft, std::max(0L, v.days_left)) + ")");
       if (!warning.empty()) text << "  " << warning << "\n";
     }
     std::cout << (o.json ? json_text(j) + "\n" : text.str());

@@ -7,25 +7,23 @@
 
 namespace akis::cli {
 
-namespace {
-// What to do next when the PIN is blocked, for this card.
 std::string unblock_hint(const CardProfile& p) { return msg(p.puk() ? M::HintUnblockPuk : M::HintUnblockOnline); }
+
+void wrong_secret(const CardError& e, M wrong, M wrong_one, M wrong_no_count, const std::string& blocked_message) {
+  if (e.code() == Err::WrongPin && e.tries_left() > 0)
+    throw Failure(kWrongPin, msg(e.tries_left() == 1 ? wrong_one : wrong, e.tries_left()));
+  if (e.code() == Err::WrongPin && e.tries_left() < 0) throw Failure(kWrongPin, msg(wrong_no_count));
+  if (e.code() == Err::WrongPin || e.code() == Err::PinBlocked) throw Failure(kBlocked, blocked_message);
+  throw e;
+}
+
+namespace {
 
 // With one try left, asks before using it (or takes --yes); refuses when nobody can answer.
 void confirm_last_try(SecretInput& in, const PinStatus& st, M warning, M question, bool yes) {
   if (st.tries_left != 1) return;
   std::cerr << msg(warning) << "\n";
   if (!in.confirm(msg(question), yes)) throw Failure(kDeclined, msg(M::Declined));
-}
-
-// A wrong PIN/PUK from the card: tries left, tries not given (63 00), or blocked now.
-[[noreturn]] void wrong_secret(const CardError& e, M wrong, M wrong_one, M wrong_no_count,
-                               const std::string& blocked_message) {
-  if (e.code() == Err::WrongPin && e.tries_left() > 0)
-    throw Failure(kWrongPin, msg(e.tries_left() == 1 ? wrong_one : wrong, e.tries_left()));
-  if (e.code() == Err::WrongPin && e.tries_left() < 0) throw Failure(kWrongPin, msg(wrong_no_count));
-  if (e.code() == Err::WrongPin || e.code() == Err::PinBlocked) throw Failure(kBlocked, blocked_message);
-  throw e;
 }
 }  // namespace
 

@@ -8,6 +8,10 @@
 
 #include "cli.hpp"
 
+namespace akis::sign {
+struct TokenError;
+}
+
 namespace akis::cli {
 
 struct SignArgs {
@@ -36,6 +40,10 @@ std::optional<int> run_sign_commands(const Options& o, const SignCommands& c);
 
 int cmd_sign(const Options& o, const SignArgs& a);
 int cmd_verify(const Options& o, const VerifyArgs& a);
+
+// The signing library's token errors in akis's words and exit codes (throws cli::Failure); also used by
+// `akis eonay` and akis-gui.
+[[noreturn]] void fail_token(const sign::TokenError& e);
 
 // Text in the user's language (the sign and verify commands keep their texts next to their use).
 inline std::string tr_en(const char* en, const char* tr) { return turkish() ? tr : en; }
