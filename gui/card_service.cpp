@@ -154,14 +154,12 @@ Outcome unblock_pin(const std::string& reader, const Secret& puk_value, const Se
 std::string export_certificate(const Bytes& der, const std::string& path) {
   const bool pem = path.ends_with(".pem") || path.ends_with(".crt");
   std::string data = pem ? cli::to_pem(der) : std::string(der.begin(), der.end());
-  std::FILE* f = std::fopen(path.c_str(), "wb");
-  bool ok = f && std::fwrite(data.data(), 1, data.size(), f) == data.size();
-  int err = errno;
-  if (f && std::fclose(f) != 0 && ok) {
-    ok = false;
-    err = errno;
+  try {
+    cli::write_file(path, data);
+    return {};
+  } catch (const cli::Failure& f) {
+    return f.what();
   }
-  return ok ? std::string() : msg(M::ErrWrite, path, std::strerror(err));
 }
 
 std::string certificate_details(const CertRow& c) {

@@ -1,3 +1,6 @@
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <iostream>
 
 #include "akis/error.hpp"
@@ -94,6 +97,25 @@ Secret read_new_pin(SecretInput& in, const PinInfo& pin) {
                     std::equal(first->bytes().begin(), first->bytes().end(), again->bytes().begin());
   if (!same) throw Failure(kBadInput, msg(M::ErrPinMismatch));
   return std::move(*first);
+}
+
+void write_file(const std::string& path, std::string_view data) {
+  const std::string tmp = path + ".tmp";
+  std::FILE* f = std::fopen(tmp.c_str(), "wb");
+  bool ok = f && std::fwrite(data.data(), 1, data.size(), f) == data.size();
+  int err = errno;
+  if (f && std::fclose(f) != 0 && ok) {
+    ok = false;
+    err = errno;
+  }
+  if (ok && std::rename(tmp.c_str(), path.c_str()) != 0) {
+    ok = false;
+    err = errno;
+  }
+  if (!ok) {
+    if (f) std::remove(tmp.c_str());
+    throw Failure(kUsage, msg(M::ErrWrite, path, std::strerror(err)));
+  }
 }
 
 }  // namespace akis::cli

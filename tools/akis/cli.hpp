@@ -5,6 +5,7 @@
 #include <nlohmann/json_fwd.hpp>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 #include "akis/card.hpp"
 #include "akis/pcsc.hpp"
@@ -34,6 +35,9 @@ struct Failure : std::runtime_error {
 // itself for any other error. `akis pin` and akis-gui's dialogs share it.
 [[noreturn]] void wrong_secret(const CardError& e, M wrong, M wrong_one, M wrong_no_count,
                                const std::string& blocked_message);
+// Writes `data` to `path` whole or not at all (a temporary file renamed into place); on failure throws
+// Failure(kUsage, "Cannot write PATH: reason"). Every file akis and akis-gui write goes through it.
+void write_file(const std::string& path, std::string_view data);
 // What to do next when the PIN is blocked, for this card (PUK or online unlock).
 std::string unblock_hint(const CardProfile& p);
 

@@ -173,14 +173,7 @@ int cmd_cert_export(const Options& o, int index, const std::string& format, cons
       std::cout << data << std::flush;
       return kOk;
     }
-    std::FILE* f = std::fopen(out.c_str(), "wb");
-    bool ok = f && std::fwrite(data.data(), 1, data.size(), f) == data.size();
-    int err = errno;
-    if (f && std::fclose(f) != 0 && ok) {
-      ok = false;
-      err = errno;
-    }
-    if (!ok) throw Failure(kUsage, msg(M::ErrWrite, out, std::strerror(err)));
+    write_file(out, data);
     std::cerr << msg(M::Exported, out) << "\n";
   } catch (const CardError& e) {
     fail_with(e);

@@ -40,14 +40,6 @@ std::string probe_text(const json& r) {
   return out.str();
 }
 
-namespace {
-void write_file(const std::string& path, const std::string& text) {
-  std::ofstream f(path, std::ios::binary | std::ios::trunc);
-  f << text;
-  if (!f) throw Failure(kUsage, msg(M::ErrWrite, path));
-}
-}  // namespace
-
 int cmd_probe(const Options& o, const std::string& report, const std::string& record) {
   try {
     auto ctx = std::make_shared<pcsc::Context>();

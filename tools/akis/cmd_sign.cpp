@@ -25,13 +25,7 @@ Bytes read_input(const std::string& path) {
 }
 
 void write_output(const std::string& path, const Bytes& data) {
-  std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
-    if (!out.flush()) throw Failure(kBadInput, msg(M::ErrWrite, path));
-  }
-  fs::rename(tmp, path);
+  write_file(path, std::string_view(reinterpret_cast<const char*>(data.data()), data.size()));
 }
 
 std::string lower_ext(const std::string& file) {
