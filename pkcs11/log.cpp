@@ -65,6 +65,9 @@ Settings settings_from(const std::map<std::string, std::string>& file, bool with
   s.apdu_record = env("AKIS_APDU_RECORD", value("apdu_record"));
   s.allow_certificate_writes = yes(value("allow_certificate_writes"));
   s.public_cache = yes(env("AKIS_PKCS11_PUBLIC_CACHE", value("public_cache")));
+  // A recording must hold every answer the module used to replay as the card: what the cache would serve
+  // never reaches the card, so a recording session reads everything from it.
+  if (!s.apdu_record.empty()) s.public_cache = false;
   return s;
 }
 

@@ -40,3 +40,9 @@ TEST(Settings, PublicCacheFromFileAndEnvironment) {
   EXPECT_TRUE(log::settings_from({}, true).public_cache);
   ::unsetenv("AKIS_PKCS11_PUBLIC_CACHE");
 }
+
+TEST(Settings, RecordingSwitchesThePublicCacheOff) {
+  // What the cache serves never reaches the card, so it would be missing from the recording.
+  EXPECT_FALSE(log::settings_from({{"public_cache", "yes"}, {"apdu_record", "/tmp/x.rec"}}, false).public_cache);
+  EXPECT_TRUE(log::settings_from({{"public_cache", "yes"}, {"apdu_record", ""}}, false).public_cache);
+}
