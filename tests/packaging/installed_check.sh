@@ -28,12 +28,12 @@ stop_all() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; for 
 trap stop_all EXIT
 
 debs=()
-for p in akis-pkcs11 akis-tools akis-unlockd; do debs+=("$(ls "$work/${p}_"*.deb)"); done
+for p in akis-pkcs11 akis-tools akis-unlockd akis-gui; do debs+=("$(ls "$work/${p}_"*.deb)"); done
 dpkg -i "${debs[@]}" >"$work/install.log" 2>&1 || { cat "$work/install.log"; fail "dpkg -i"; }
-for p in akis-pkcs11 akis-tools akis-unlockd; do
+for p in akis-pkcs11 akis-tools akis-unlockd akis-gui; do
   [ "$(dpkg-query -W -f '${db:Status-Abbrev}${Version}' "$p")" = "ii $version" ] || fail "$p is not installed at $version"
 done
-check "installed: akis-pkcs11 akis-tools akis-unlockd $version"
+check "installed: akis-pkcs11 akis-tools akis-unlockd akis-gui $version"
 
 # The installed files where applications and p11-kit look for them.
 multiarch=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
@@ -45,13 +45,19 @@ grep -qx 'module: akis-pkcs11.so' /usr/share/p11-kit/modules/akis.module || fail
 dpkg-query -W -f '${Conffiles}\n' akis-pkcs11 | grep -q ' /etc/akis/pkcs11.conf ' || fail "pkcs11.conf is not a conffile"
 [ "$(akis --version)" = "akis $version" ] || fail "akis --version: $(akis --version)"
 for f in /usr/share/man/man1/akis.1.gz /usr/share/man/man1/akis-vcard.1.gz /usr/share/man/man8/akis-unlockd.8.gz \
-         /usr/share/bash-completion/completions/akis /usr/share/akis/web/index.html /lib/systemd/system/akis-unlockd.service; do
+         /usr/share/bash-completion/completions/akis /usr/share/akis/web/index.html /lib/systemd/system/akis-unlockd.service \
+         /usr/share/man/man1/akis-gui.1.gz /usr/share/applications/akis-gui.desktop \
+         /usr/share/icons/hicolor/scalable/apps/akis-gui.svg /usr/share/akis-gui/translations/akis-gui_tr.qm; do
   [ -s "$f" ] || fail "$f missing"
 done
-for f in "$module" /usr/bin/akis /usr/bin/akis-vcard /usr/sbin/akis-unlockd; do
+for f in "$module" /usr/bin/akis /usr/bin/akis-vcard /usr/sbin/akis-unlockd /usr/bin/akis-gui; do
   ! readelf -S "$f" | grep -q '\.symtab' || fail "$f is not stripped"
 done
 check "paths: module, compatibility link, p11-kit file, pkg-config, conffile, man pages, completion, stripped"
+# The installed desktop app starts (offscreen) and keeps running until it is stopped.
+rc=0; QT_QPA_PLATFORM=offscreen timeout 5 akis-gui >"$work/gui.log" 2>&1 || rc=$?
+[ "$rc" = 124 ] || { cat "$work/gui.log"; fail "akis-gui did not stay up (exit $rc)"; }
+check "akis-gui starts from its package"
 
 # A virtual card in a private pcscd, made by the installed akis-vcard.
 akis-vcard personalise --out "$ns/card.json" --ca-dir "$ns/ca" --pin 123456 --holder "AYSE YILMAZ" >/dev/null
@@ -111,10 +117,10 @@ stop_all
 ! pgrep -u akis-unlockd >/dev/null || fail "a process of akis-unlockd survived its stop"  # this PID namespace only
 
 # Purge: nothing of ours may stay (files, conffiles, the system user, the data directory).
-dpkg --purge akis-unlockd akis-tools akis-pkcs11 >>"$work/install.log" 2>&1 || { cat "$work/install.log"; fail "dpkg --purge"; }
+dpkg --purge akis-gui akis-unlockd akis-tools akis-pkcs11 >>"$work/install.log" 2>&1 || { cat "$work/install.log"; fail "dpkg --purge"; }
 ! getent passwd akis-unlockd >/dev/null || fail "the system user akis-unlockd is left"
 ! getent group akis-unlockd >/dev/null || fail "the group akis-unlockd is left"
-for p in akis-pkcs11 akis-tools akis-unlockd; do
+for p in akis-pkcs11 akis-tools akis-unlockd akis-gui; do
   st=$(dpkg-query -W -f '${db:Status-Abbrev}' "$p" 2>/dev/null || true)
   case $st in ""|"un "|"pn ") ;; *) fail "$p is still known to dpkg: $st" ;; esac
 done
