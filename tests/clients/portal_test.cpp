@@ -1,5 +1,7 @@
 // The portal page in Debian's headless Chromium, driven through chromedriver (W3C WebDriver): sign in,
-// get a code, watch the countdown, get a new code; the old code is then refused by the service.
+// get a code, watch the countdown, get a new code; the old code is then refused by the service. E-Onay: the page
+// shows the text and a code, a signature made with openssl over that text arrives, the page says "E-Onay given",
+// the holder withdraws it.
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <openssl/evp.h>
@@ -110,12 +112,21 @@ class Portal : public ::testing::Test {
               0)
         << out;
     ASSERT_EQ(run_command("AKIS_UNLOCKD_PASSWORD=parola-ayse " + std::string(AKIS_UNLOCKD_BIN) + " add-account --data '" +
-                              dir_ + "' --username ayse --name 'Ayşe Gül Yıldırım'",
+                              dir_ + "' --username ayse --name 'Ayşe Gül Yıldırım' --national-id 10000000146",
+                          out),
+              0)
+        << out;
+    // E-Onay: a test CA and the holder's certificate (subject serialNumber: her T.C. Kimlik No), made by openssl.
+    ASSERT_EQ(run_command("cd '" + dir_ + "' && openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem "
+                          "-subj '/CN=Test E-Onay CA' -days 10 && openssl req -newkey rsa:2048 -nodes -keyout holder.key "
+                          "-out holder.csr -subj '/CN=AYSE GUL YILDIRIM/serialNumber=10000000146' && openssl x509 -req "
+                          "-in holder.csr -CA ca.pem -CAkey ca.key -set_serial 7 -days 5 -out holder.pem 2>&1",
                           out),
               0)
         << out;
     service_ = std::make_unique<Process>(std::vector<std::string>{AKIS_UNLOCKD_BIN, "serve", "--data", dir_, "--port",
-                                                                  std::to_string(kServicePort), "--web-dir", AKIS_WEB_DIR},
+                                                                  std::to_string(kServicePort), "--web-dir", AKIS_WEB_DIR,
+                                                                  "--eonay-ca", dir_ + "/ca.pem"},
                                          dir_ + "/service.log");
     driver_ = std::make_unique<Process>(std::vector<std::string>{"chromedriver", "--port=" + std::to_string(kDriverPort)},
                                         dir_ + "/chromedriver.log");
@@ -126,12 +137,14 @@ class Portal : public ::testing::Test {
     }
     FAIL() << "chromedriver or the service did not start";
   }
-  int check(const std::string& code) {
+  int check(const std::string& code) { return call("/api/v1/unlock/check", json{{"code", code}}).first; }
+  std::pair<int, json> call(const std::string& path, const json& body) {
     httplib::Client c("https://127.0.0.1:" + std::to_string(kServicePort));
     c.set_ca_cert_path((dir_ + "/tls-cert.pem").c_str());
     c.enable_server_certificate_verification(true);
-    auto r = c.Post("/api/v1/unlock/check", json{{"code", code}}.dump(), "application/json");
-    return r ? r->status : -1;
+    auto r = c.Post(path.c_str(), body.dump(), "application/json");
+    if (!r) return {-1, json()};
+    return {r->status, json::parse(r->body, nullptr, false)};
   }
   std::string dir_;
   std::unique_ptr<Process> service_, driver_;
@@ -181,6 +194,46 @@ TEST_F(Portal, SignInGetACodeWatchTheCountdownGetANewOne) {
   // AKIS_KEEP_SCREENSHOT=/path keeps the picture of the portal for a person to look at.
   if (const char* keep = std::getenv("AKIS_KEEP_SCREENSHOT"))
     std::filesystem::copy_file(dir_ + "/portal.png", keep, std::filesystem::copy_options::overwrite_existing);
+}
+
+TEST_F(Portal, EonayShownSignedAndWithdrawn) {
+  Browser b(dir_ + "/chromium-profile-eonay");
+  b.go("https://127.0.0.1:" + std::to_string(kServicePort) + "/?lang=en");
+  ASSERT_TRUE(b.wait_for("#login-form"));
+  b.type("#username", "ayse");
+  b.type("#password", "parola-ayse");
+  b.click("#login-button");
+  ASSERT_TRUE(b.wait_for("#eonay-status", ""));
+  EXPECT_EQ(b.text("#eonay-status"), "No E-Onay given.");
+  EXPECT_FALSE(b.displayed("#eonay-withdraw"));
+  b.click("#eonay-get");
+  ASSERT_TRUE(b.wait_for("#eonay-code", ""));
+  std::string code = b.text("#eonay-code");
+  EXPECT_EQ(code.size(), 15u);
+  EXPECT_EQ(b.text("#eonay-text").rfind("E-APPROVAL COMMITMENT", 0), 0u) << b.text("#eonay-text");
+  // The holder's tool: the text for the code, signed (here by openssl with the holder's test key), posted.
+  auto [st, text] = call("/api/v1/eonay/text", {{"code", code}});
+  ASSERT_EQ(st, 200) << text.dump();
+  std::ofstream(dir_ + "/doc.txt", std::ios::binary) << text["document"].get<std::string>();
+  std::string out;
+  ASSERT_EQ(run_command("cd '" + dir_ + "' && openssl cms -sign -binary -nodetach -md sha256 -in doc.txt -signer "
+                        "holder.pem -inkey holder.key -outform DER -out sig.der && xxd -p sig.der | tr -d '\n'",
+                        out),
+            0)
+      << out;
+  auto [st2, approved] = call("/api/v1/eonay/approve", {{"code", code}, {"signature", out}});
+  ASSERT_EQ(st2, 200) << approved.dump();
+  EXPECT_EQ(approved.value("cert_serial", ""), "07");
+  for (int i = 0; i < 50 && b.text("#eonay-status").rfind("E-Onay given", 0) != 0; ++i) std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(b.text("#eonay-status").rfind("E-Onay given: ", 0), 0u) << b.text("#eonay-status");
+  EXPECT_FALSE(b.displayed("#eonay-box"));
+  b.click("#lang-tr");
+  EXPECT_EQ(b.text("#eonay-status").rfind("E-Onay verildi: ", 0), 0u) << b.text("#eonay-status");
+  EXPECT_EQ(b.text("#eonay-withdraw"), "Daha önce vermiş olduğum E-Onayı kaldırmak istiyorum");
+  b.click("#eonay-withdraw");
+  for (int i = 0; i < 50 && b.text("#eonay-status") != "E-Onay verilmedi."; ++i) std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(b.text("#eonay-status"), "E-Onay verilmedi.");
+  EXPECT_FALSE(b.displayed("#eonay-withdraw"));
 }
 
 }  // namespace

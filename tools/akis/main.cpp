@@ -8,6 +8,8 @@
 #include "akis/trace.hpp"
 #include "cli.hpp"
 #include "cli_app.hpp"
+#include "cmd_eonay.hpp"
+#include "cmd_sign.hpp"
 
 using namespace akis::cli;
 
@@ -63,6 +65,11 @@ int main(int argc, char** argv) {
   setup->add_option("--module", setup_opts.module, "PKCS#11 module to register");
   setup->add_flag("--json", o.json, "machine-readable output");
 
+  SignCommands sign_cmds;
+  add_sign_commands(app, o, sign_cmds);
+  EonayCommand eonay_cmd;
+  add_eonay_command(app, o, eonay_cmd);
+
   localise(app);
   if (auto rc = parse_command_line(app, argc, argv)) return *rc;
   try {
@@ -74,6 +81,8 @@ int main(int argc, char** argv) {
     if (*unlock) return cmd_unlock(o, service, ca_file);
     if (*probe) return sanitise.empty() ? cmd_probe(o, report, record) : cmd_probe_sanitise(sanitise[0], sanitise[1]);
     if (*setup) return cmd_setup(o, setup_opts);
+    if (auto rc = run_sign_commands(o, sign_cmds)) return *rc;
+    if (auto rc = run_eonay_command(o, eonay_cmd)) return *rc;
   } catch (const Failure& f) {
     return report_failure(o, f.code, f.what());
   } catch (const std::exception& e) {

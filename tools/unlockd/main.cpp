@@ -64,6 +64,8 @@ int main(int argc, char** argv) {
   serve->add_option("--max-login-failures-per-user", so.max_login_failures_per_user, "failed logins per user name");
   serve->add_option("--max-codes-per-account", so.max_codes_per_account, "codes per account per window");
   serve->add_option("--window", so.window, "rate-limit window in seconds");
+  serve->add_option("--eonay-ca", so.eonay_ca, "E-Onay: CA certificate file or directory signer certificates must chain to")
+      ->check(CLI::ExistingPath);
 
   std::string username, name, serial, state, master, status, database;
   auto database_option = [&database](CLI::App* c) {
@@ -73,6 +75,11 @@ int main(int argc, char** argv) {
   add->add_option("--data", data, "data directory")->required();
   add->add_option("--username", username)->required();
   add->add_option("--name", name, "display name")->required();
+  std::string national_id;
+  add->add_option("--national-id", national_id, "the holder's T.C. Kimlik No (11 digits; needed for E-Onay)")
+      ->check([](const std::string& v) {
+        return v.size() == 11 && v.find_first_not_of("0123456789") == std::string::npos ? "" : "11 digits";
+      });
   database_option(add);
 
   bool force = false;
@@ -148,7 +155,10 @@ int main(int argc, char** argv) {
       std::string password = read_password();
       if (password.size() < 8) throw std::runtime_error("the password needs at least 8 characters");
       Bytes salt = random_bytes(16);
-      store.add_account(username, name, password_hash(password, salt), salt);
+      store.transaction([&] {
+        std::int64_t id = store.add_account(username, name, password_hash(password, salt), salt);
+        if (!national_id.empty()) store.set_national_id(id, national_id);
+      });
       std::cout << "account " << username << " created\n";
     } else if (*enrol) {
       auto acc = store.account_by_name(username, nullptr, nullptr);

@@ -2,6 +2,10 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
+#include <functional>
+#include <nlohmann/json_fwd.hpp>
+#include <optional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -11,6 +15,7 @@
 
 namespace httplib {
 class Server;
+struct Request;
 }
 
 namespace akis::unlockd {
@@ -29,6 +34,7 @@ struct ServiceOptions {
   int max_login_failures_per_user = 10;  // failed logins per user name
   int max_codes_per_account = 10;        // codes a signed-in holder may ask for
   TokenConfig token;               // the issuer token holding the master key
+  std::string eonay_ca;            // E-Onay: the CA file (or directory) signer certificates must chain to; empty: off
 };
 
 class Service {
@@ -46,6 +52,11 @@ class Service {
 
  private:
   void routes();
+  // E-Onay (eonay_routes.cpp) on the unlock routes' code checks, transactions and sessions.
+  using CodeCheck = std::function<CodeRecord(const std::string& code, const std::string& address, const std::string& serial)>;
+  using Tx = std::function<nlohmann::json(const std::function<nlohmann::json()>&)>;
+  using SessionOf = std::function<std::optional<std::int64_t>(const httplib::Request&)>;
+  void eonay_routes(const CodeCheck& check_code, const Tx& in_tx, const SessionOf& session_of);
   ServiceOptions o_;
   std::unique_ptr<Store> store_;
   std::mutex db_mutex_;  // one request's transaction at a time on the one connection

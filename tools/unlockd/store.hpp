@@ -35,6 +35,17 @@ struct CodeRecord {
   std::string serial;  // the card the holder chose on the portal; empty: any card of the account
 };
 
+// An E-Onay: the holder's signed agreement to one version of the commitment text (eonay.hpp).
+struct Approval {
+  std::int64_t id = 0;
+  std::int64_t account_id = 0;
+  std::string text_version;
+  std::int64_t at = 0;                // unix seconds
+  std::string cert_serial;            // the signer certificate's serial number, hex
+  std::string cert_fingerprint;       // SHA-256 of the certificate's DER, hex
+  std::optional<std::int64_t> withdrawn_at;
+};
+
 struct HistoryEntry {
   std::int64_t at = 0;
   std::string serial, event, detail;
@@ -117,6 +128,14 @@ class Store {
   virtual std::vector<std::string> audit_events(std::int64_t account_id) = 0;
   // Unlocks authorised or refused for the account's cards, newest first (the portal's history).
   virtual std::vector<HistoryEntry> unlock_history(std::int64_t account_id, int limit) = 0;
+
+  // The holder's T.C. Kimlik No (empty when not set): E-Onay signatures must carry it as the subject serialNumber.
+  virtual void set_national_id(std::int64_t account_id, const std::string& national_id) = 0;
+  virtual std::string national_id(std::int64_t account_id) = 0;
+  // E-Onay approvals: a new one; the account's newest one not withdrawn; withdraws it (false: none to withdraw).
+  virtual void add_approval(const Approval& a) = 0;
+  virtual std::optional<Approval> active_approval(std::int64_t account_id) = 0;
+  virtual bool withdraw_approval(std::int64_t account_id, std::int64_t now) = 0;
 
   virtual bool integrity_ok() = 0;
 

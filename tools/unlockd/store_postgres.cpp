@@ -32,6 +32,11 @@ CREATE INDEX IF NOT EXISTS audit_prefix ON audit(prefix, event, at);
 CREATE INDEX IF NOT EXISTS audit_account ON audit(account_id, event, at);
 CREATE INDEX IF NOT EXISTS audit_event ON audit(event, at);
 CREATE INDEX IF NOT EXISTS audit_serial ON audit(serial, event);
+ALTER TABLE accounts ADD COLUMN IF NOT EXISTS national_id TEXT;
+CREATE TABLE IF NOT EXISTS approvals (
+  id BIGSERIAL PRIMARY KEY, account_id BIGINT NOT NULL REFERENCES accounts(id), text_version TEXT NOT NULL,
+  at BIGINT NOT NULL, cert_serial TEXT NOT NULL, cert_fingerprint TEXT NOT NULL, withdrawn_at BIGINT);
+CREATE INDEX IF NOT EXISTS approvals_account ON approvals(account_id, withdrawn_at);
 CREATE INDEX IF NOT EXISTS codes_account ON codes(account_id) WHERE used_at IS NULL AND superseded = 0;
 )";
 
@@ -140,6 +145,29 @@ class PostgresStore final : public Store {
            account_id, limit))
       out.push_back({row[0].as<std::int64_t>(), row[1].c_str(), row[2].c_str(), row[3].c_str()});
     return out;
+  }
+  void set_national_id(std::int64_t account_id, const std::string& national_id) override {
+    q("UPDATE accounts SET national_id = $1 WHERE id = $2", national_id, account_id);
+  }
+  std::string national_id(std::int64_t account_id) override {
+    auto r = q("SELECT coalesce(national_id, '') FROM accounts WHERE id = $1", account_id);
+    return r.empty() ? std::string() : std::string(r[0][0].c_str());
+  }
+  void add_approval(const Approval& a) override {
+    q("INSERT INTO approvals(account_id, text_version, at, cert_serial, cert_fingerprint) VALUES ($1, $2, $3, $4, $5)",
+      a.account_id, a.text_version, a.at, a.cert_serial, a.cert_fingerprint);
+  }
+  std::optional<Approval> active_approval(std::int64_t account_id) override {
+    auto r = q("SELECT id, account_id, text_version, at, cert_serial, cert_fingerprint FROM approvals "
+               "WHERE account_id = $1 AND withdrawn_at IS NULL ORDER BY id DESC LIMIT 1",
+               account_id);
+    if (r.empty()) return std::nullopt;
+    return Approval{r[0][0].as<std::int64_t>(), r[0][1].as<std::int64_t>(), r[0][2].c_str(), r[0][3].as<std::int64_t>(),
+                    r[0][4].c_str(), r[0][5].c_str(), std::nullopt};
+  }
+  bool withdraw_approval(std::int64_t account_id, std::int64_t now) override {
+    return q("UPDATE approvals SET withdrawn_at = $1 WHERE account_id = $2 AND withdrawn_at IS NULL", now, account_id)
+               .affected_rows() > 0;
   }
   bool integrity_ok() override { return q("SELECT 1")[0][0].as<int>() == 1; }
 

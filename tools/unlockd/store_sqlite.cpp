@@ -66,6 +66,10 @@ CREATE TABLE IF NOT EXISTS sessions (
 CREATE TABLE IF NOT EXISTS audit (
   id INTEGER PRIMARY KEY, at INTEGER NOT NULL, account_id INTEGER, serial TEXT, address TEXT,
   event TEXT NOT NULL, detail TEXT, prefix TEXT);
+CREATE TABLE IF NOT EXISTS approvals (
+  id INTEGER PRIMARY KEY, account_id INTEGER NOT NULL REFERENCES accounts(id), text_version TEXT NOT NULL,
+  at INTEGER NOT NULL, cert_serial TEXT NOT NULL, cert_fingerprint TEXT NOT NULL, withdrawn_at INTEGER);
+CREATE INDEX IF NOT EXISTS approvals_account ON approvals(account_id, withdrawn_at);
 CREATE INDEX IF NOT EXISTS audit_address ON audit(address, event, at);
 CREATE INDEX IF NOT EXISTS audit_account ON audit(account_id, event, at);
 )";
@@ -94,6 +98,11 @@ class SqliteStore final : public Store {
   int count(const CountQuery& q) override;
   std::vector<std::string> audit_events(std::int64_t account_id) override;
   std::vector<HistoryEntry> unlock_history(std::int64_t account_id, int limit) override;
+  void set_national_id(std::int64_t account_id, const std::string& national_id) override;
+  std::string national_id(std::int64_t account_id) override;
+  void add_approval(const Approval& a) override;
+  std::optional<Approval> active_approval(std::int64_t account_id) override;
+  bool withdraw_approval(std::int64_t account_id, std::int64_t now) override;
   bool integrity_ok() override;
 
  private:
@@ -130,6 +139,7 @@ SqliteStore::SqliteStore(const std::string& path) {
   };
   if (!has_column("audit", "prefix")) exec("ALTER TABLE audit ADD COLUMN prefix TEXT");
   if (!has_column("codes", "serial")) exec("ALTER TABLE codes ADD COLUMN serial TEXT");
+  if (!has_column("accounts", "national_id")) exec("ALTER TABLE accounts ADD COLUMN national_id TEXT");
   exec("CREATE INDEX IF NOT EXISTS audit_prefix ON audit(prefix, event, at)");
   exec("CREATE INDEX IF NOT EXISTS audit_event ON audit(event, at)");
   exec("CREATE INDEX IF NOT EXISTS audit_serial ON audit(serial, event)");
@@ -285,6 +295,36 @@ std::vector<HistoryEntry> SqliteStore::unlock_history(std::int64_t account_id, i
   std::vector<HistoryEntry> out;
   while (s.step()) out.push_back({s.i64(0), s.text(1), s.text(2), s.text(3)});
   return out;
+}
+
+void SqliteStore::set_national_id(std::int64_t account_id, const std::string& national_id) {
+  Stmt s(db_, "UPDATE accounts SET national_id = ? WHERE id = ?");
+  s.bind(1, national_id).bind(2, account_id).step();
+}
+
+std::string SqliteStore::national_id(std::int64_t account_id) {
+  Stmt s(db_, "SELECT coalesce(national_id, '') FROM accounts WHERE id = ?");
+  s.bind(1, account_id);
+  return s.step() ? s.text(0) : std::string();
+}
+
+void SqliteStore::add_approval(const Approval& a) {
+  Stmt s(db_, "INSERT INTO approvals(account_id, text_version, at, cert_serial, cert_fingerprint) VALUES (?,?,?,?,?)");
+  s.bind(1, a.account_id).bind(2, a.text_version).bind(3, a.at).bind(4, a.cert_serial).bind(5, a.cert_fingerprint).step();
+}
+
+std::optional<Approval> SqliteStore::active_approval(std::int64_t account_id) {
+  Stmt s(db_, "SELECT id, account_id, text_version, at, cert_serial, cert_fingerprint FROM approvals "
+              "WHERE account_id = ? AND withdrawn_at IS NULL ORDER BY id DESC LIMIT 1");
+  s.bind(1, account_id);
+  if (!s.step()) return std::nullopt;
+  return Approval{s.i64(0), s.i64(1), s.text(2), s.i64(3), s.text(4), s.text(5), std::nullopt};
+}
+
+bool SqliteStore::withdraw_approval(std::int64_t account_id, std::int64_t now) {
+  Stmt s(db_, "UPDATE approvals SET withdrawn_at = ? WHERE account_id = ? AND withdrawn_at IS NULL");
+  s.bind(1, now).bind(2, account_id).step();
+  return sqlite3_changes(db_) > 0;
 }
 
 bool SqliteStore::integrity_ok() {

@@ -34,6 +34,12 @@ const TEXT = {
     unlock_authorized: 'kilit çözme onaylandı',
     unlock_refused: 'kilit çözme reddedildi',
     code_refused: 'kod reddedildi',
+    eonayGet: 'E-Onay ver',
+    eonayStep: 'Kartınız takılıyken "akis eonay KOD" komutunu çalıştırınız; metni okuyup PIN\'inizle imzalayınız.',
+    eonayGiven: 'E-Onay verildi: {date}',
+    eonayNone: 'E-Onay verilmedi.',
+    eonayWithdraw: 'Daha önce vermiş olduğum E-Onayı kaldırmak istiyorum',
+    eonayNoId: 'Hesabınızda T.C. Kimlik No kayıtlı değil.',
   },
   en: {
     brand: 'Open AKİS Unlock Service',
@@ -67,6 +73,12 @@ const TEXT = {
     unlock_authorized: 'unlock authorised',
     unlock_refused: 'unlock refused',
     code_refused: 'code refused',
+    eonayGet: 'Give E-Onay',
+    eonayStep: 'With your card inserted run "akis eonay CODE"; read the text and sign it with your PIN.',
+    eonayGiven: 'E-Onay given: {date}',
+    eonayNone: 'No E-Onay given.',
+    eonayWithdraw: 'I want to withdraw the E-Onay I gave',
+    eonayNoId: 'Your account has no T.C. Kimlik No.',
   },
 };
 
@@ -76,6 +88,8 @@ if (!TEXT[lang]) lang = 'tr';
 let timer = null;
 let userName = '';
 let history = [];
+let eonay = null;  // GET /api/portal/eonay
+let eonayTimer = null;
 
 const $ = (id) => document.getElementById(id);
 const t = (key) => TEXT[lang][key];
@@ -92,6 +106,49 @@ function render() {
     return li;
   }));
   $('no-history').hidden = history.length > 0;
+  if (eonay) {
+    $('eonay-status').textContent = eonay.approved
+      ? t('eonayGiven').replace('{date}', new Date(eonay.at * 1000).toLocaleString(lang)) : t('eonayNone');
+    $('eonay-withdraw').hidden = !eonay.approved;
+  }
+}
+
+async function loadEonay() {
+  const r = await api('/api/portal/eonay');
+  if (r.ok) eonay = r.data;
+  render();
+}
+
+// A code and the commitment text; the page polls until the approval arrives or the code runs out.
+async function getEonay() {
+  $('eonay-error').hidden = true;
+  const r = await api('/api/portal/eonay', {});
+  if (!r.ok) {
+    $('eonay-error').textContent = r.data.error === 'no_national_id' ? t('eonayNoId') : t('failed');
+    $('eonay-error').hidden = false;
+    return;
+  }
+  $('eonay-text').textContent = lang === 'tr' ? r.data.text_tr : r.data.text_en;
+  $('eonay-code').textContent = r.data.code;
+  $('eonay-box').hidden = false;
+  clearInterval(eonayTimer);
+  const end = Date.now() + r.data.expires_in * 1000;
+  const tick = async () => {
+    const left = Math.max(0, Math.round((end - Date.now()) / 1000));
+    $('eonay-countdown').textContent = String(left);
+    await loadEonay();
+    if (left === 0 || (eonay && eonay.approved)) {
+      clearInterval(eonayTimer);
+      if (eonay && eonay.approved) $('eonay-box').hidden = true;
+    }
+  };
+  eonayTimer = setInterval(tick, 1000);
+  tick();
+}
+
+async function withdrawEonay() {
+  await api('/api/portal/eonay/withdraw', {});
+  await loadEonay();
 }
 
 // The account's cards (the holder picks the one the code is for) and their unlock history.
@@ -108,7 +165,7 @@ async function loadMe() {
     return o;
   }));
   $('card-choice').hidden = select.options.length === 0;
-  render();
+  await loadEonay();
   return true;
 }
 
@@ -180,10 +237,15 @@ async function start() {
   $('login-form').addEventListener('submit', signIn);
   $('get-code').addEventListener('click', getCode);
   $('new-code').addEventListener('click', getCode);
+  $('eonay-get').addEventListener('click', getEonay);
+  $('eonay-withdraw').addEventListener('click', withdrawEonay);
   $('logout').addEventListener('click', async () => {
     await api('/api/portal/logout', {});
     userName = '';
     clearInterval(timer);
+    clearInterval(eonayTimer);
+    eonay = null;
+    $('eonay-box').hidden = true;
     $('code-box').hidden = true;
     $('get-code').hidden = false;
     show('login');
