@@ -6,12 +6,17 @@
 # Tests start their own pcscd and virtual cards and stop them by PID; as root each test executable runs in its
 # own namespaces (tests/support/isolate.sh), so tests run in parallel, and the stages overlap: a build (CPU)
 # runs while the previous build's tests (mostly waiting on cards and sockets) run. Each stage writes a log,
-# printed when the stage ends; the script fails if any stage failed.
+# printed when the stage ends; the script fails if any stage failed. Tests that measure time or throughput
+# against a bound run at the end, alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 jobs=$(nproc 2>/dev/null || echo 2)
 test_jobs=$((jobs * 2))  # tests mostly wait on cards and sockets: twice as many as cores
+# Tests that measure throughput or time against a bound run last, one at a time, on a machine with nothing else
+# to do (in the plain and the sanitizer build): the other stages' compilers would make their numbers noise.
+timing='HonestClientsKeepTheirThroughputUnderAttack|SlowClientsDoNotMakeTheServiceUnavailable|UnknownUserNamesCostAsMuchAsKnownOnes'
+asan_env=(ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1)
 logs=$root/build-logs
 mkdir -p "$logs"
 
@@ -32,13 +37,15 @@ build() {  # build DIR [cmake options...] [-- targets...]
 }
 
 tests_plain() {
-  cd "$root/build" && ctest --output-on-failure -j "$test_jobs" --timeout 300
+  cd "$root/build" && ctest --output-on-failure -j "$test_jobs" --timeout 300 -E "$timing"
 }
 sanitizers() {
   build build-asan -DCMAKE_BUILD_TYPE=Debug -DAKIS_SANITIZE=ON -DAKIS_BUILD_BENCH=OFF
-  cd "$root/build-asan"
-  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    ctest --output-on-failure -j "$test_jobs" --timeout 600
+  cd "$root/build-asan" && env "${asan_env[@]}" ctest --output-on-failure -j "$test_jobs" --timeout 600 -E "$timing"
+}
+timed() {  # the timing tests, alone
+  (cd "$root/build" && ctest --output-on-failure -j 1 --timeout 300 -R "$timing")
+  (cd "$root/build-asan" && env "${asan_env[@]}" ctest --output-on-failure -j 1 --timeout 600 -R "$timing")
 }
 threads() {  # lock-order inversions and races in the module, in-process and through pcscd
   build build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAKIS_TSAN=ON -- module_tests fault_tests akis-pkcs11 akis-vcard
@@ -83,6 +90,8 @@ finish fuzz
 start packages
 finish sanitizers
 finish packages
+start timed
+finish timed
 
 if [ ${#failed[@]} -gt 0 ]; then
   echo "== FAILED stages: ${failed[*]} (logs in build-logs/)"
