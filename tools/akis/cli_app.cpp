@@ -4,17 +4,9 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
-namespace akis::cli {
+#include "akis/version.hpp"  // project(VERSION), generated
 
-// The version of project(VERSION): the generated akis/version.hpp, or the definition tools/akis/CMakeLists.txt gives.
-#if __has_include("akis/version.hpp")
-#include "akis/version.hpp"
-#undef AKIS_CLI_VERSION
-#define AKIS_CLI_VERSION AKIS_VERSION_STRING
-#endif
-#ifndef AKIS_CLI_VERSION
-#define AKIS_CLI_VERSION "unknown"
-#endif
+namespace akis::cli {
 
 namespace {
 
@@ -135,7 +127,7 @@ std::string help_text(const std::string& english) {
 void localise(CLI::App& app) {
   const bool tr = turkish();
   app.set_help_flag("-h,--help", help_text("Print this help message and exit"));
-  app.set_version_flag("--version", std::string("akis ") + AKIS_CLI_VERSION,
+  app.set_version_flag("--version", std::string("akis ") + AKIS_VERSION_STRING,
                        help_text("Display program version information and exit"));
   if (tr) {
     auto f = std::make_shared<CLI::Formatter>();
