@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // PC/SC access through pcsc-lite. pcsc-lite serialises the calls of one context: a blocking
 // wait_for_change() must use a Context of its own, never the one the transports share.
 #include "akis/pcsc.hpp"

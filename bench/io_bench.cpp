@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Counts the card I/O of typical PKCS#11 flows through the module, against the floor the card protocol
 // allows, and prices it with the virtual card's latency model (a contact card at ~115 kbit/s, RSA-2048).
 // Not a test: it prints a table for docs/performance.md.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Times the calls applications make all the time (NSS and Firefox call them constantly) on any PKCS#11
 // module loaded with dlopen: C_GetSlotList, C_GetSlotInfo, C_GetTokenInfo, C_OpenSession + C_CloseSession.
 // Usage: p11_bench MODULE [--no-threads] [--iterations N] [--runs R]

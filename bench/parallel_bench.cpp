@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Two cards in two readers signing from two threads, against one card signing from one thread, with in-process
 // virtual readers whose every command takes the time the virtual card's latency model gives (slept for real).
 // Through pcscd the two slots of one vpcd reader are serialised by pcscd itself, so this is measured in-process.

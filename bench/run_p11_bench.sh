@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Runs bench/p11_bench against three modules in one run, on this machine:
 #   ours (akis-pkcs11.so) and OpenSC's (opensc-pkcs11.so with its AKİS driver) on the same virtual v1.0 card in a
 #   real pcscd (private namespaces: its own pcscd, nothing else disturbed), and SoftHSM2 (a software token).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # The unlock service under load (issue 13), on this machine, in private namespaces (own ports, own /tmp):
 #   SQLite, 1 instance: check and authorize, 50 clients; check again while 8 slow-loris sockets and 4 chunked
 #   256 MB uploads run for the whole measurement (honest throughput kept, peak RSS);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Load client for the unlock service (bench/run_unlock_bench.sh runs it against 1 and 3 instances, with and
 // without attackers). N client threads, each with a keep-alive TLS connection to one of the given ports (round
 // robin), for S seconds:

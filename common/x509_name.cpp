@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "akis/x509_name.hpp"
 
 #include <openssl/x509.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The command sequences of the channel target (fuzz_channel.cpp). The corpus generator runs the same
 // operations against the virtual card and records its answers, so a seed is a real card's conversation.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // A card whose whole content comes from a fuzz input: files with their FCI and contents, DF names, and
 // canned answers for every other command. It answers SELECT / READ BINARY / UPDATE BINARY itself, so the
 // card layer's discovery order can change without invalidating the corpus.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // A whole card's content through the card layer: the profile (discovery, every PKCS#15 file), every
 // certificate and public key file, PIN status, signing and deciphering with every key, and the
 // certificate summaries `akis info` prints. The card is a FakeCard (fake_card.hpp) built from the input.

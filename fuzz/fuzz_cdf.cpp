@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The PKCS#15 parser parse_cdf on arbitrary file contents; every certificate in a file it finds survives
 // encode_cdf_entry (the writer used by C_CreateObject, which always writes a file path) and parses back the same.
 #include "akis/error.hpp"

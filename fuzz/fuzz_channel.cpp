@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The response chain: Channel (61xx GET RESPONSE, 6Cxx re-send, command chaining) and the AKİS command
 // set behind a transport whose answers come from the input.
 // Input: byte 0 selects the most data bytes per answer (max_recv, bits 0-1) and the card's ATR family (bits 2-3:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The module's configuration file (pkcs11/log.cpp parse_config).
 #include <sstream>
 

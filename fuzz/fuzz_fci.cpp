@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The FCI of a SELECT answer (parse_fci).
 #include "akis/commands.hpp"
 #include "akis/error.hpp"

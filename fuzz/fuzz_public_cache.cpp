@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The module's cross-process cache file (pkcs11/public_cache.cpp decode), and the profile a decoded file would
 // give (akis::profile_from_files, the parsers a card's directory goes through): a hostile file is refused or
 // parsed, never a crash; what decodes encodes back to the same content.

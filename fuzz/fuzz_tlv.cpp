@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // BER-TLV: parse_tlvs and every accessor, recursively, on arbitrary bytes.
 #include "akis/error.hpp"
 #include "akis/profile.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // A whole card's content through the PKCS#11 module: token info, every object and attribute, the
 // handling of what the card returns for signatures and deciphered blocks (with every mechanism kind),
 // verify/encrypt with the public keys the card gave, PIN change and unblock. The card is a FakeCard built from the input.

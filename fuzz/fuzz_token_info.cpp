@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The PKCS#15 parser parse_token_info on arbitrary file contents.
 #include "akis/error.hpp"
 #include "akis/profile.hpp"

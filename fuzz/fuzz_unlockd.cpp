@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The unlock service's request handling (tools/unlockd/service.cpp): a whole HTTP request from the input,
 // parsed by cpp-httplib and routed to the service's handlers, without sockets or TLS. The store holds one
 // account ("ayse" / "parola"), one enrolled card, one verification code and one portal session, so the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The virtual card's command parser and dispatcher (tools/vcard VirtualCard::process), on a card
 // personalised by the generator (AKIS_FUZZ_VCARD_STATE). Input: APDUs, each a 2-byte big-endian length
 // and the bytes; a length of 0 resets the card. Both the T=1 and the T=0 behaviour (byte 0, bit 0).

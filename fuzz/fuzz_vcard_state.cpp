@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The virtual card's state file (tools/vcard from_json): a file that loads saves back to the same text,
 // and a card built from it answers a session's commands without throwing.
 #include "akis/profile.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Reading a fuzz input piece by piece: every read past the end yields zeros or an empty view, never UB.
 #pragma once
 

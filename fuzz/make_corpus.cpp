@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Writes the seed corpora of the fuzz targets from personalised virtual cards: the real files, FCIs and
 // answers of each personality, and the APDUs the card layer sends them. Hand-made seeds for known bugs
 // are derived from the same real files (seeds.cpp). Usage: fuzz_make_corpus <fuzz/corpus dir>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Hand-made seeds of the corpus generator: the known bugs, derived from a real personalised card, and the
 // inputs that do not come from a card (configuration files, HTTP requests to the unlock service).
 #pragma once

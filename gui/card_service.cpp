@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // See card_service.hpp. The flows follow `akis pin change` / `akis pin unblock` (tools/akis/cmd_pin.cpp) step by
 // step with the same catalogue messages; the card is opened by akis's own selection (cli::open_card).
 #include "card_service.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The card work of the desktop application, on the akis command's own library (akis_cli: card selection,
 // certificate summary, message catalogue) and the card library: no rule of its own. Every function here
 // talks to the card and blocks, so the window calls them off the UI thread (main_window.cpp).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // akis-gui: the desktop card manager for AKİS cards (docs/gui.md).
 #include <QApplication>
 #include <QIcon>

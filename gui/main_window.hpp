@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The card view: readers and their cards as the reader monitor reports them (reader_watch.hpp), the
 // selected card's holder, number, family, PIN/PUK tries and certificates (days left, a warning colour
 // under kWarnDays), and the actions: certificate details and export, PIN change, PUK unblock.

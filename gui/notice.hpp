@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The expiry notice: which cards and certificates deserve a desktop notification (a certificate with fewer
 // than kWarnDays left, expired or not yet valid; a blocked PIN, with the way out), and sending it to the
 // desktop's notification server (org.freedesktop.Notifications on the session bus).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // PIN change and PUK unblock: the steps and messages of `akis pin change` / `akis pin unblock`. The PIN
 // fields show bullets only (never the digits), are never logged and are cleared once the card answered;
 // an on-screen keypad types into the focused field. The card work runs on the card thread (worker.hpp)

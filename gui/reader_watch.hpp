@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The readers and cards, live: the process's one akis::pcsc::ReaderMonitor (the module's monitor, in the
 // apdu library) and a thread blocked in its wait_newer(); each new snapshot becomes a queued signal on
 // the UI thread. No polling of pcscd of its own.

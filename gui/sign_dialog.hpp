@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Sign and verify a document with the signing library (include/akis/sign/, the one `akis sign` / `akis verify`
 // use): drop or choose a file; Sign makes CAdES (.imz, the document inside) or PAdES for a PDF with the card's
 // qualified certificate through the PKCS#11 module; Verify shows the verdict of a signature file. The work

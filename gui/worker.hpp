@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The card thread: every card operation of the window runs here, one after another (QtConcurrent on a
 // pool of one thread), never on the UI thread.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Where readers and cards come from: PC/SC in the shipped module, in-process virtual readers in tests.
 #pragma once
 

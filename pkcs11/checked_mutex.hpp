@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // A mutex that refuses to be locked twice by one thread. A self-deadlock (a lock taken again on a path
 // that already holds it: the C_GetTokenInfo freeze of a reset inside the PIN-counter read was one) then
 // fails the call with a logged error (CKR_GENERAL_ERROR at the C boundary) instead of freezing the

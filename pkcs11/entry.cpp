@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The C ABI, general purpose, slot and token, session and object functions (helpers: entry_support.hpp).
 #include "entry_support.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The C ABI, cryptographic functions: encryption, decryption, digest, signing, verification, random.
 #include "entry_support.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Helpers of the C ABI (entry*.cpp): each C_* function checks its pointers, converts arguments and calls the
 // C++ module. Nothing throws past these files; every path returns a CK_RV, checked against the function's list
 // of return values (return_codes.hpp) and, when it is a failure, logged once with the function's name (debug).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The C ABI, PKCS#11 3.0 functions and the function lists / interfaces handed to applications.
 #include "entry_support.hpp"
 

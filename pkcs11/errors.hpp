@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The one place where errors become CK_RV. No exception crosses the C ABI.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Module logging: off by default; AKIS_PKCS11_LOG=error|info|debug or `log_level` in the config file.
 // Goes to stderr or to AKIS_PKCS11_LOG_FILE. Secrets are never passed to it.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The card's security state is shared by every process using the card: a LOGOUT from one process logs
 // all of them out, possibly between another's VERIFY and its signature. The registry records which
 // processes are logged in to a card so that the card is logged out only when the last of them logs out.

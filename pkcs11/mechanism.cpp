@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // OpenSSL 3 has no non-deprecated API for PSS encoding or OAEP/PKCS#1 type 2 decoding on their own;
 // this file uses those RSA_padding_* functions and nothing else deprecated.
 #define OPENSSL_SUPPRESS_DEPRECATED

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The mechanisms the module offers, their parameters, and the host-side crypto around the card:
 // hashing and padding before the card signs, padding removal after it deciphers, and the public-key
 // operations (verify, encrypt) and digests done in software with OpenSSL.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The module's state and its C++ functions, grouped as the PKCS#11 chapters are. The C entry points
 // (entry.cpp) check pointers and convert arguments; everything here works on validated input.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Cryptographic operations and their termination rules (PKCS#11 3.0 section 5.2 and the functions' sections):
 // - a C_*Update that fails ends its operation;
 // - a single-part or final call ends its operation, except a size query (no buffer) that succeeds and a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Session objects (CKA_TOKEN false): CKO_DATA objects created by the application and session copies of
 // objects (C_CopyObject). They live in the session that made them, are visible to every session of the same
 // token in this process (CKA_PRIVATE ones only while the user is logged in) and end with their session.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // PKCS#11 objects: an attribute map plus the card key they stand for.
 #pragma once
 

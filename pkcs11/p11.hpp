@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The PKCS#11 header (p11-kit's, v2.40) plus the few PKCS#11 3.0 additions it lacks.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The cross-process cache of a card's public content (issue 12 item 3): one file per card serial under
 // $XDG_CACHE_HOME/akis (else ~/.cache/akis), directory 0700 and file 0600, both verified to be this user's and
 // not links. Holds only what anyone can read from the card without a PIN (directory files, certificates,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The return values the PKCS#11 standard (2.40 / 3.0, the function's "Return values") lists for a function.
 // A value outside its list is a module bug somewhere below; conform() logs it once per call and reports
 // CKR_FUNCTION_FAILED (or CKR_DEVICE_ERROR for card faults), which every function may return, so an

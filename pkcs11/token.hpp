@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // A card in a slot, seen as a PKCS#11 token: the card, its objects, and the application-wide login.
 //
 // Locks, in the only order they are taken: a session's mutex -> login_mutex_ (login state transitions)

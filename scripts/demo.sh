@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # The demo: a virtual AKİS card in a real pcscd reader, its certificates, and a signature made through
 # the PKCS#11 module and verified by OpenSSL. Everything it starts is stopped by PID at the end.
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Runs the libFuzzer targets (fuzz/) for longer than the test suite does: scripts/fuzz.sh [SECONDS] [TARGET...]
 # SECONDS per target (default 60), one target at a time; TARGETs by name without the fuzz_ prefix (default: all).
 # Builds build-fuzz (or $BUILD_DIR) with clang first. New inputs go to build-fuzz/fuzz/work/<target>/new, crashes to

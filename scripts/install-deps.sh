@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Installs every Debian 12 package the project needs to build, test and demo.
 # Nothing else is downloaded. Run as root (or through sudo).
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # First command of the README: installs the Debian packages, builds, and runs the demo on a virtual card.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # The tests and the demo run their own pcscd (one socket serves the machine). On a desktop Debian the
 # packaged pcscd is socket-activated by systemd: stop it for the duration (it starts again on demand
 # after `systemctl start pcscd.socket`).

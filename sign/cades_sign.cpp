@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // CAdES-BES signing with OpenSSL's CMS (CMS_CADES adds signing-certificate-v2; content type, signing time
 // and message digest are the default signed attributes) and the CAdES-T timestamp attribute.
 #include <httplib.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Verification of CMS/CAdES signatures: the signature and digest (CMS_verify without the chain), the chain
 // against the given anchors on its own (so a bad chain and a changed document are told apart), the signed
 // attributes, and an RFC 3161 timestamp over the signature value.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // OpenSSL keys whose private operation is the card's: an RSA_METHOD / EC_KEY_METHOD whose sign callbacks call
 // C_Sign. OpenSSL 3 treats a key with a non-default method as "foreign" and keeps it on the legacy path, so
 // CMS_sign, EVP_DigestSign and xmlsec reach these callbacks. (A provider would be the modern way; the legacy

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Small RAII and conversion helpers around OpenSSL for the signing library.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // One PKCS#11 session of the loaded module, and the OpenSSL keys that sign through it.
 #pragma once
 

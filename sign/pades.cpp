@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // PAdES baseline B with podofo 0.9.8 (incremental update, invisible signature field) and the reading of a PDF
 // signature's /ByteRange and /Contents for verification.
 #include "akis/sign/pades.hpp"

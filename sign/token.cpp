@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The PKCS#11 side of signing: the module loaded with dlopen, one session, certificates and keys found by
 // CKA_ID, and an OpenSSL key whose private operations call C_Sign (key_methods.cpp).
 #include "akis/sign/token.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The card's commands (docs/card-protocol.md has one row per command with its source). ISO commands go to
 // every card; proprietary ones only where the family row (apdu/akis/families.cpp) allows them.
 #include "akis/commands.hpp"

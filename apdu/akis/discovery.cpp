@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Finding the PKCS#15 application and the files its directory names, the ways real cards allow:
 // by DF name, by full AID, through EF.DIR, by path 3F00/5015 (the family row gives the order), and paths that are
 // absolute, relative to the application, or written without their 3F00.

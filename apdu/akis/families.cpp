@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // THE table: what we believe about each AKİS family. Sources per value are in docs/card-protocol.md
 // ("Families and their commands"); "Assumption" there means nobody has checked it on a real card yet.
 #include "akis/family.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Parsers of the PKCS#15 directory files (ISO/IEC 7816-15). Input is untrusted card data.
 #include "akis/error.hpp"
 #include "akis/profile.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Signature shapes real cards answer with, brought to the one PKCS#11 defines.
 #include "akis/error.hpp"
 #include "akis/profile.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // ISO/IEC 7816-4 command and response APDUs.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Byte buffers, hex conversion and secret handling shared by every part of the project.
 #pragma once
 

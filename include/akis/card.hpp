@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // One AKİS card behind a transport: the facade the tools and the PKCS#11 module use.
 // Serialises access with its own mutex and runs every operation inside a PC/SC transaction.
 #pragma once

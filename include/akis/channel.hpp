@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The command layer above a Transport: chaining for long data, GET RESPONSE on 61xx, re-send on 6Cxx,
 // the APDU trace, and I/O counters for the benchmarks.
 #pragma once

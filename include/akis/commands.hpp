@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The AKİS command set (docs/card-protocol.md has one row per command with its source).
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The error type of the card layer. Only pkcs11/ maps these to CK_RV; tools map them to messages and exit codes.
 #pragma once
 

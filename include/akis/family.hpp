@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // What we believe about each AKİS card family, recognised by its ATR: one row per family in one table
 // (apdu/akis/families.cpp). A person with a real card that behaves differently changes one field there.
 // docs/card-protocol.md gives the source of every value ("Assumption" where there is none).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // PC/SC (pcsc-lite) access: the only part of the project that includes winscard.h.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The card profile: what the card holds (PINs, keys, certificates) as neutral descriptions,
 // read from the PKCS#15 application (ISO/IEC 7816-15). Data-driven: a real card that differs is a change here.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The readers and their cards as pcscd last reported them, kept current by one thread blocked in
 // SCardGetStatusChange (with the PnP pseudo-reader, so new readers are seen too). Questions such as "which
 // readers hold a card" are then answered from memory, without a pcscd round trip when nothing changed.

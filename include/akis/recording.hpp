@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // A recorded card session and its replay: the ATR, then every command APDU and the card's answer, in order.
 // Made by `akis probe --record FILE`, by the module (`apdu_record = FILE`, akis/trace.hpp) and by
 // RecordingTransport in code; made safe to publish by akis/sanitise.hpp (`akis probe --sanitise IN OUT`); played

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Personal data in what a holder sends us (probe reports, APDU traces): replaced by its length and a keyed hash.
 // The key is random, made on first use and kept in the holder's own configuration directory
 // ($XDG_CONFIG_HOME/akis/report-key, else ~/.config/akis/report-key, mode 0600): two reports of one card by one

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // A recording safe to publish that still replays (docs/field-evidence.md, "Sanitised recordings"): the holder's
 // personal fields are replaced by synthetic values of the same length and shape, and each holder certificate is
 // re-issued with the same structure, extensions, key usage and public key but a synthetic subject and serial,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // BER-TLV (ISO/IEC 7816-4 annex D, X.690) reading for card responses and PKCS#15 files.
 // Every parser here works on untrusted bytes: out-of-range lengths throw CardError(Malformed).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // APDU trace: the first thing a user with a real card sends us. Secrets (PIN, PUK, their lengths, deciphered
 // data) are always redacted. Card content (READ BINARY / READ RECORD / GET DATA answers, written data: the holder's
 // name, T.C. Kimlik No, serial, certificates) becomes "<N bytes #keyed-hash>" (akis/redact.hpp) unless the holder

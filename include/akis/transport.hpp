@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The link to one card: PC/SC in production, the in-process virtual card in unit tests.
 #pragma once
 

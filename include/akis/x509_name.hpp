@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Reading names out of X.509 certificates (OpenSSL), shared by the PKCS#11 module and the tools.
 #pragma once
 

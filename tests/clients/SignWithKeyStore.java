@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Opens the AKİS PKCS#11 module through Java's SunPKCS11 provider, lists the key entries of the card and
 // signs with each; every signature is verified with the certificate's public key by Java's own provider.
 // Usage: java SignWithKeyStore.java <module.so> <pin>

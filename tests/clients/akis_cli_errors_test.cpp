@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // `akis` error paths of issue 14, each with its own message, through real pcscd and the virtual card.
 #include <fstream>
 #include <nlohmann/json.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The `akis` command through real pcscd and the virtual card: runs it with a locale and PIN lines.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // `akis` at a terminal (a pseudo-terminal, with a shell around it as a person has): Ctrl-C, Ctrl-D and
 // over-long input at a PIN prompt, and the bash completion with reader names that hold spaces.
 #include <regex>

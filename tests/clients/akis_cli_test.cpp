@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The `akis` command through real pcscd and the virtual card, in English and Turkish. Assertions are on
 // what the card holds afterwards (its state file), not only on what the tool prints.
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // `akis setup` on real profiles made by Firefox ESR and Thunderbird (headless -CreateProfile) and a Chromium
 // database: modutil lists the module afterwards, and NSS's certutil, reading a profile's own database, lists the
 // virtual card's certificate through it (the Firefox/NSS client test style of clients_test.cpp).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Real client programs load the module and talk to the virtual card through pcscd; every signature is
 // checked by a tool that does not use the module (the openssl command line, Java's own provider).
 #include <fstream>

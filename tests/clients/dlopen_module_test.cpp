@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The built module, loaded with dlopen as applications load it, against the virtual card in the real
 // pcscd: whole flows, hotplug during a blocking C_WaitForSlotEvent, a reset by another program, removal.
 #include <dlfcn.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // E-Onay end to end: the portal's code and text, `akis eonay` signing it on a virtual card through pcscd and the
 // built PKCS#11 module, the service's checks (cades_verify, the trusted CA, validity, the holder's T.C. Kimlik No),
 // the approval recorded in the database, its withdrawal; and each refusal.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // OpenSC's own AKİS driver (card-akis.c, written by the card's makers; Debian 12's opensc 0.23 still ships it,
 // disabled by default) against the virtual v1.0 card, through the real pcscd: the driver is the best public
 // evidence of what a v1.0 card answers, so where it and our model disagree, the model is wrong.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The portal page in Debian's headless Chromium, driven through chromedriver (W3C WebDriver): sign in,
 // get a code, watch the countdown, get a new code; the old code is then refused by the service. E-Onay: the page
 // shows the text and a code, a signature made with openssl over that text arrives, the page says "E-Onay given",

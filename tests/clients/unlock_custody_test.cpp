@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Issue 13 attacks on the unlock service and its client, each a test: key material in the database, file modes,
 // secrets in admin messages, re-enrolment, plain HTTP, and a rogue service spending the card's issuer-key tries.
 #include <sys/stat.h>

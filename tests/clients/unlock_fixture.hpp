@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The unlock tests' fixture: a data directory and an issuer token (SoftHSM2) per test, the service started as a
 // process, `akis unlock` run as the holder runs it.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Issue 13 attacks on the service's HTTP layer through real sockets (curl, openssl s_client): bodies without
 // bound (chunked, without length, compressed), request lines without end, slow clients. The service's peak RSS
 // (VmHWM) and its answers to an honest client during the attack are the measure.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Several service instances on one database (issue 13, point 6): a code presented to three instances at once is
 // spent exactly once, on SQLite and on PostgreSQL; the rate limits are counted in the shared database, so they hold
 // across instances; the PostgreSQL store serves a whole unlock and holds no key. PostgreSQL is a real server the

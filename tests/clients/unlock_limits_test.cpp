@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Issue 13 attacks on the rate limits: an attacker must not turn them against a card holder, failed logins are not
 // refused codes, a whole network shares one limit, and user names cannot be told apart by timing. And the portal's
 // code bound to the card the holder chose, with the history of her cards.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Load on the unlock service: 50 concurrent honest clients asking `check` for 3 s, alone and while 8 slow-loris
 // sockets and 4 chunked 256 MB uploads run for the whole measurement (each attacker reconnects when the service
 // drops it). Prints requests/s and p99 latency of both (bench/run_unlock_bench.sh measures longer and more);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // A PostgreSQL server of the test's own: initdb and postgres from /usr/lib/postgresql/15/bin in a temporary
 // directory, a Unix socket in that directory and no TCP listener, stopped by its PID. postgres refuses to run as
 // root, so as root it runs as `nobody` (the directory is given to that user); otherwise as the caller.

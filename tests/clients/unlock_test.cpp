@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Online unlock end to end: the reference service (HTTPS, SQLite, issuer key in a PKCS#11 token), `akis unlock`,
 // real pcscd and the virtual card; and every refusal the service must make.
 #include "unlock_fixture.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Shared pieces of the evidence tests (probe, redaction, replay): cards, key directories, forbidden strings.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Replays every recording in tests/field/ (AKIS_FIELD_DIR): a card a holder sent becomes a regression test by
 // dropping its file there. Through the probe on the card layer, the verdict must be the file's "# expect:" line;
 // through the PKCS#11 module, a token exactly when the card works, with the objects the probe found.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The module writes the recording format itself (`apdu_record = FILE` in pkcs11.conf, or AKIS_APDU_RECORD):
 // after a flow on a virtual card (objects, login, a signature) the file replays through the replay transport
 // as the same card, sanitised by default (no holder data in it, the same objects, and the recorded signature

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The PKCS#11 module's view of a card without its personal attributes, live or replayed from a recording: what a
 // sanitised recording must keep (tests/evidence: sanitise_test, module_record_test).
 #pragma once

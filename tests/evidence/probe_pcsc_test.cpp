@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // `akis probe` as a holder runs it: the built tool, through the real pcscd and vpcd, against virtual cards of
 // every family and a set of personalities. The card's state file (PINs, tries, files) is byte-identical before
 // and after; the card-side trace (akis-vcard run --trace) shows only the commands the probe may send; the report

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // `akis probe` against in-process virtual cards: nothing that changes the card is sent (the card's whole state is
 // the same before and after, on every family and on quirks), the report names what the card layer saw, and it
 // holds none of the holder's personal data while its hashes match for one holder's key and differ across keys.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The PKCS#11 module against a recorded card: one reader whose card answers from a recording (ReplayTransport).
 #pragma once
 

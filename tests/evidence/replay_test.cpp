@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Recordings and their replay: a probe of a virtual card, written as text and read back, plays the card through
 // the card layer (the same profile and certificates as the live card; a second probe gives the same report) and
 // through the PKCS#11 module (the same token, objects and attributes); a command the recording has no answer for

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Sanitised recordings (akis/sanitise.hpp): a probe of a virtual card with a known holder, sanitised, holds none
 // of the holder's name, T.C. Kimlik No or serial in any encoding, yet replays through the card layer and the
 // PKCS#11 module as the same card: the same objects, key IDs, public keys and mechanisms, certificates that parse

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The fault matrix through the real pcscd: the built module (dlopen) while the card is reset by another
 // program, pulled out or killed at each step, and while pcscd is stopped and started again. Every call
 // runs under a deadline (a hang fails the test), each scenario ends with the application signing again

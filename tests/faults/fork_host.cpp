@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* A host program as applications are written (no library of the project linked in): loads the module with dlopen, logs in, signs, forks a
  * child that leaves with exit() without calling C_Initialize (so every static destructor runs in it),
  * then signs again. Usage: fork_host MODULE PIN OUT_PREFIX. Writes OUT_PREFIX.sig (the second signature),

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The cross-process cache through the real pcscd, between separate processes (pkcs11-tool): a second process
 // lists the certificates without reading the directory; a certificate written by one process is listed by the
 // next (the cache is dropped on a write, and the CDF comparison sees it anyway).

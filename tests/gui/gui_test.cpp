@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // akis-gui against the virtual card through the real pcscd (tests/support), offscreen: the card appears and
 // disappears with the reader monitor, PIN change / wrong PIN / last try / PUK unblock go through the dialogs
 // and the card's state file proves each effect; the blocked-PIN notice arrives at a notification server on a

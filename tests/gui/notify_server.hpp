@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // A desktop notification server for the test: org.freedesktop.Notifications on a private session bus
 // (a dbus-daemon the test starts), recording every Notify call it receives.
 #pragma once

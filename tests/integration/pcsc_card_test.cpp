@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Through the real PC/SC stack: pcscd + vpcd + the virtual card process.
 #include <gtest/gtest.h>
 

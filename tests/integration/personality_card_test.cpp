@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Each personality is real on the card itself: a fixed APDU script sent to an in-process virtual card gets a
 // different transcript with each quirk than without it (so a matrix case that passes did meet the quirk), and
 // the model is self-consistent: every path the PKCS#15 directory names can be selected.

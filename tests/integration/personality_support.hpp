@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Helpers for tests that drive the built PKCS#11 module against personalised virtual cards.
 #pragma once
 

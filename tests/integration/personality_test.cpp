@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Every personality of the virtual card (each family alone, each quirk alone on every family) through the real pcscd and the
 // built PKCS#11 module loaded with dlopen: certificates (exact DER), login, signatures that OpenSSL verifies,
 // PIN change, a deliberately wrong PIN, blocking and unblocking with the PUK (C_Login(CKU_SO) + C_InitPIN).

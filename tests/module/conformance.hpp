@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Shared parts of the conformance tests: every C_ function that takes a session handle, called with
 // otherwise valid arguments, so that a test can check what each answers for a given handle.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Conformance with PKCS#11 3.0 sections 4.4-4.5 and 5.7: CKO_DATA session objects (create, find, get and set
 // attributes, destroy), C_CopyObject's checks, and the object functions' error paths.
 #include "conformance.hpp"

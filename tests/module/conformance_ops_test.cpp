@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Conformance with PKCS#11 3.0 sections 5.2 and 5.9-5.13: when the digest, sign, verify, encrypt and decrypt
 // operations end. A single-part or final call ends the operation unless it is a successful size query or
 // answers CKR_BUFFER_TOO_SMALL; an update that fails ends it; a single-part call cannot end a multi-part one.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Conformance with PKCS#11 3.0 (base specification, section 5): each C_ function's error paths as its
 // "Return values" and the rules of section 5.1-5.2 list them. Written from the standard, function by function.
 // Where the standard leaves the order of two errors open, a test gives only one error at a time; where it

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Signing and decryption on the card; verification, encryption and digests in software;
 // removal, reset and concurrency.
 #include <future>

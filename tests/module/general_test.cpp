@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // C_Initialize / C_Finalize, interfaces, slots, token information, slot events, fork.
 #include <sys/wait.h>
 #include <unistd.h>

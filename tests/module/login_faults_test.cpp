@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The login state machine under faults, against in-process virtual readers: a reset by another program
 // while the token's state is read (the deadlock browsers met), logins racing in threads, a logout done
 // behind the module's back, and the return codes C_Login and C_GetTokenInfo may give.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Host-side crypto of the module on hand-made keys and card answers, without a card.
 #include <gtest/gtest.h>
 #include <openssl/evp.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Objects and attribute semantics.
 #include <openssl/pem.h>
 #include <openssl/x509.h>

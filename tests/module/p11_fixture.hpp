@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Drives the PKCS#11 module through its function list, against in-process virtual readers.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The cross-process cache of public content (pkcs11/public_cache.*): a fresh load of a known card sends a few
 // commands, a certificate rewritten in place or another card's cache is never answered from the cache, and a
 // corrupt or foreign cache file is ignored and rewritten. A "fresh process" is C_Finalize + C_Initialize: the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Return-value tables of the digest functions, C_DestroyObject and C_FindObjects (pkcs11/return_codes.cpp): the
 // codes the module answers on their error paths are in their lists, and the tables are the standard's (a code
 // the standard leaves out is refused).

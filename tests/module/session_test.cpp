@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Sessions, login per application, PIN change, PUK unblock.
 #include "p11_fixture.hpp"
 

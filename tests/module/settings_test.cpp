@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The module's configuration: parsed once into a value (pkcs11/log.hpp Settings).
 #include <gtest/gtest.h>
 

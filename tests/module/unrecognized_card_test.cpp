@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Cards that are not AKİS e-signature cards, in readers next to ours: the module is loaded by p11-kit into
 // every GnuTLS program, so such a card is looked at once per insertion (ISO commands only for an ATR that is
 // not AKİS), never again on later calls.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // In-process readers for module tests: cards can be inserted, removed, reset and replaced while the
 // module runs; transports of a removed card fail as PC/SC ones do.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // CAdES-BES made by `akis sign` on the virtual card, verified by `openssl cms -verify` and `akis verify`;
 // a changed byte fails both.
 #include <nlohmann/json.hpp>

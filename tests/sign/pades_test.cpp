@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // PAdES made by `akis sign` on a PDF written by podofo here, checked by poppler's pdfsig and `akis verify`;
 // a changed byte of the signed range fails both.
 #include <podofo/podofo.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // One pcscd and one virtual card (pre-2011 2.x: an RSA NES key, an RSA encryption key, an EC P-256 NES key) for
 // every sign test of the process; `akis` run against them through the built PKCS#11 module.
 #pragma once

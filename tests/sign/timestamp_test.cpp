@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // CAdES-T / PAdES-T: `akis sign --tsa URL` against a local RFC 3161 authority (openssl ts -reply behind a small
 // HTTP responder in this process); the token checked by `openssl ts -verify` and by `akis verify`.
 #include <httplib.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Personalised virtual cards for tests, made once per test process (RSA key generation is slow).
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Runs a call that must not hang: its result, or (after `limit`) a test failure that ends the test process,
 // since a thread stuck in a deadlock cannot be joined.
 #pragma once

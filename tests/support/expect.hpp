@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The error code a call throws, for asserting on card errors.
 #pragma once
 

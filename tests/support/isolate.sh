@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Test launcher (CMake's CROSSCOMPILING_EMULATOR for the test executables): runs one test in private mount,
 # network and PID namespaces with its own /run/pcscd, /tmp and HOME, so tests that start pcscd (whose socket
 # path is fixed) or listen on fixed ports run in parallel without seeing each other. Everything the test

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The built module loaded with dlopen, as applications load it, over the real pcscd (PcscTest): the
 // function list and the small steps every flow needs (log in, find, read an attribute, sign).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // OpenSSL checks used by tests: the virtual card signs with Botan, the tests verify with OpenSSL.
 #pragma once
 

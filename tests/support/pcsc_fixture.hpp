@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // A gtest fixture for tests through the real PC/SC stack: one pcscd for the test suite, virtual card
 // processes per test, every process stopped by its PID and the readers empty again after each test.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Real processes for integration tests: pcscd with the vpcd driver and virtual cards connected to it.
 // Every process is started here and stopped by its PID.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Runs a program on a pseudo-terminal, as a person at a terminal would: reads what it prints, types.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Every card-layer quirk of the virtual card (tools/vcard/quirks.hpp) on every family it exists on, through the
 // Card facade in-process: the profile is read, certificates come back as exactly their DER, the PIN verifies,
 // every key signs a signature OpenSSL accepts (PKCS#11 shapes: RSA modulus length, ECDSA r||s), and the card's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // A Card over the in-process virtual card of one family and quirks, with every APDU recorded.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The card layer's rules, asserted on the exact APDUs it sends to the in-process virtual card (families and
 // quirks of tools/vcard/quirks.hpp) and on the card's own PIN counters.
 #include <gtest/gtest.h>

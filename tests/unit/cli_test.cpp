@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The `akis` message catalogue and certificate summaries.
 #include <gtest/gtest.h>
 

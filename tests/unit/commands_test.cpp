@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Every AKİS command against the in-process virtual card, in T=1 and T=0 behaviour.
 #include <gtest/gtest.h>
 

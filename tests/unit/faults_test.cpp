@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Removal, reset, malformed and truncated card answers: a clear CardError, never a crash.
 #include <gtest/gtest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Regressions of what the fuzz targets (fuzz/) found, each on the smallest input that shows it.
 #include <gtest/gtest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // READ BINARY against a scripted transparent file: every way a card may answer at the end of a file or to an Le it
 // dislikes, with and without the FCI's size. The file must come back whole, never truncated, never padded.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // A transport that records every APDU the card layer sends (unredacted: secrets are test values) and can present
 // another ATR than the card behind it (a non-AKİS card with the same files).
 #pragma once

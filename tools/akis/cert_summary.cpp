@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "cert_summary.hpp"
 
 #include "akis/x509_name.hpp"

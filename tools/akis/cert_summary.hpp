@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // What a card holder wants to know about a certificate, read with OpenSSL.
 #pragma once
 

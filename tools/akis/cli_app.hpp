@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The command line of `akis` around CLI11: help and parser errors in the user's language, global options
 // accepted after the subcommand, unknown commands named as such, --version, and errors as JSON for --json.
 #pragma once

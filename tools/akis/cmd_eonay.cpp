@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // akis eonay: fetches the E-Onay text for a portal code over HTTPS, shows it in full, asks for confirmation and the
 // PIN, signs exactly the service's document with CAdES-BES (attached) through our PKCS#11 module and posts it.
 #include "cmd_eonay.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // `akis eonay CODE`: the E-Onay of the unlock service's portal, signed on the card (CAdES-BES).
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Read-only commands: readers, info, cert export.
 #include <cerrno>
 #include <cstdio>

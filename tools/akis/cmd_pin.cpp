@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // PIN change and PUK unblock. Every check that can be made before the card is made before it, and the
 // last try of a PIN or PUK is spent only after an explicit confirmation.
 #include <iostream>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // `akis probe [--reader R] [--report FILE] [--record FILE] [--json]`: read-only diagnostics of the card in a
 // reader, any card (probe.cpp does the work; docs/field-evidence.md says what a holder sends).
 #include <fstream>

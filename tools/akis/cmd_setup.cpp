@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // akis setup: registers the PKCS#11 module in the user's NSS databases with NSS's own modutil, the way
 // OpenSC's pkcs11-register does: every Firefox and Thunderbird profile (found through their profiles.ini;
 // each profile has its own database) and Chromium's shared database sql:$HOME/.pki/nssdb.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // akis sign: CAdES (attached .imz / detached .p7s), PAdES (.signed.pdf) or XAdES (.signed.xml) with the card's
 // key through the PKCS#11 module, the PIN asked as for the other commands.
 #include "cmd_sign.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // `akis sign` and `akis verify` (issue 15): registered on the command line by add_sign_commands, run by
 // run_sign_commands; the work is done by the signing library in sign/.
 #pragma once

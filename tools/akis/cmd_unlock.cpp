@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // akis unlock: the online unblock of post-2011 cards (docs/unlock-protocol.md). The new PIN goes only to the
 // card; the service sees the code, the card serial and the card's one-time challenge.
 #include <httplib.h>

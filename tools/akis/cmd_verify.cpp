@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // akis verify: a CAdES (.imz/.p7s), PAdES (PDF) or XAdES (XML) signature: signer, certificate, signing time,
 // timestamp, chain against --ca, and a verdict with its own exit code (exit_codes.hpp).
 #include <filesystem>

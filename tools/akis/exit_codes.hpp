@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Exit codes of `akis` (documented in docs/akis.1 and the user guide). Scripts rely on them: never renumber.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // akis: the card monitor for AKİS e-signature cards (readers, card and certificate information,
 // certificate export, PIN change, PUK unblock, online unlock). Messages in Turkish or English (LANG).
 #include <CLI/CLI.hpp>

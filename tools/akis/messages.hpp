@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The message catalogue of `akis`: every text the user reads, in English and Turkish, in one table
 // (messages.cpp). Turkish when LANGUAGE / LC_ALL / LC_MESSAGES / LANG (the first one set) starts with "tr".
 #pragma once

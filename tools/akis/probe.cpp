@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // `akis probe`: the card layer's discovery and reads on any card, with every command, nothing that writes.
 #include "probe.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // `akis probe`: read-only diagnostics of any card, as a report safe to publish (docs/field-evidence.md).
 // Only commands that read are sent (allowed_command); the card's content is replaced by lengths and keyed hashes
 // (akis/redact.hpp). Separate from the command line so tests run it against in-process cards.

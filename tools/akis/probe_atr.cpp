@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The ATR part of `akis probe`: ISO/IEC 7816-3 decoding and the known-ATR list.
 #include <set>
 

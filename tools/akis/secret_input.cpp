@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "secret_input.hpp"
 
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // PINs and PUKs: from the terminal without echo, from a file descriptor (one per line), or from an
 // environment variable, never from the command line. Wiped after use.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The service's JSON API helpers, shared by the unlock routes (service.cpp) and the E-Onay routes (eonay.cpp).
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Cryptography of the unlock service (OpenSSL): codes, password and token hashes, and the demo TLS certificate.
 // Card keys live in the issuer token only (token.hpp).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // E-Onay: the holder's signed agreement to the service's commitment text. The one place for the text (both
 // languages, versioned) and for the checks a signature over it must pass before it is recorded.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The E-Onay routes. A code for an E-Onay is an unlock-style code (same generator, lifetime, single use, rate
 // limits and audit) stored under the hash of "eonay:" + code, so it never unlocks a card and an unlock code never
 // approves; asking for one supersedes the account's other unused codes (one pending code per holder).

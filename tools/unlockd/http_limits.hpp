@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The service's defences against hostile HTTP clients, on top of cpp-httplib 0.11.4 (which bounds only bodies
 // with a Content-Length): every body is read through a bounded receiver (chunked bodies too), compressed bodies
 // and bodies without a length are refused before they are read, GET requests carry no body, and a larger worker

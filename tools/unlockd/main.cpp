@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // akis-unlockd: the reference online unlock service and its admin commands.
 #include <CLI/CLI.hpp>
 

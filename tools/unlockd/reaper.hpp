@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Per-connection deadline for the service's HTTPS connections. cpp-httplib (Debian's 0.11.4) has only a timeout per
 // read, so a client sending a byte every few seconds holds a worker for ever (slowloris). The reaper looks at the
 // process's sockets once every 250 ms and shuts down each connection accepted on the service's port that has been

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The reference unlock service: HTTPS only, a JSON API for `akis unlock`, the portal's API and pages.
 #pragma once
 

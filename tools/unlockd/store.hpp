@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The unlock service's store: accounts, their cards, codes, portal sessions, the audit log. Every request is one
 // transaction: a kill at any instant loses nothing committed.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The PostgreSQL store (libpqxx): the same schema semantics as the SQLite store, shared by several service
 // instances. Byte strings travel as hex (decode/encode), so no binary parameter handling is needed. A code is spent
 // by "UPDATE ... WHERE used_at IS NULL": under READ COMMITTED a second transaction waits for the first one's row

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The SQLite store (the embedded default): one file in the data directory, WAL, synchronous=FULL.
 #include <fcntl.h>
 #include <sqlite3.h>

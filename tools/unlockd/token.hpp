@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Custody of the issuer master key: a PKCS#11 token (SoftHSM2 in tests and demos, an HSM in production).
 // The master key M is an AES-256 key the token never lets out (sensitive, not extractable). For one card the
 // token derives K_card = AES-256-ECB(M, SHA-256("AKIS-UNLOCK-V1" || serial)) (CKM_AES_ECB_ENCRYPT_DATA) as a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The virtual card's file system commands: SELECT and the FCI, READ/UPDATE BINARY, GET DATA, and the
 // proprietary LIST FILES, CREATE and DELETE; each shaped by the card's personality (quirks.hpp).
 #include "akis/tlv.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The virtual card's PIN and authentication commands: VERIFY, CHANGE REFERENCE DATA, RESET RETRY COUNTER,
 // GET CHALLENGE and EXTERNAL AUTHENTICATE. A wrong PIN or PUK costs exactly one try; nothing else does.
 #include <botan/mac.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The persistent state of a virtual AKİS card: files, PIN objects, keys. Saved atomically as JSON.
 #pragma once
 

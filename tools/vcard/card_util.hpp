@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Small helpers shared by the virtual card's command files (not part of its interface).
 #pragma once
 

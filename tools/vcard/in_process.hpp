@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The virtual card as an in-process Transport, with fault injection for unit tests:
 // card removal after N commands, a reset by "another program", and rewritten (malformed) responses.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // akis-vcard: personalise and run virtual AKİS cards in pcscd's vpcd readers.
 #include <CLI/CLI.hpp>
 

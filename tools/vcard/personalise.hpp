@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Creates a virtual AKİS card: keys generated on the card, certificates issued by a test CA,
 // the PKCS#15 application describing them, PIN and PUK (or the issuer unblock key).
 #pragma once

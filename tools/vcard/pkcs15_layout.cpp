@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "pkcs15_layout.hpp"
 
 #include <botan/asn1_obj.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The PKCS#15 application of a virtual card as files: DF, ODF, TokenInfo, AODF, PrKDF, PuKDF, CDF, certificate,
 // public key and private key files, EF.DIR. Every path the directory names exists on the card; the layout quirks
 // (quirks.hpp) change what the directory says and how, never into something the card cannot answer.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Personalities of the virtual card: what each ATR family does, and the quirks a real card may have on top.
 // One table (quirks.cpp) names every quirk; personalise.cpp builds the layout quirks into the files, the running
 // card (virtual_card.cpp) asks behaviour_for() how to answer. docs/card-protocol.md lists them for readers.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "virtual_card.hpp"
 
 #include <botan/auto_rng.h>

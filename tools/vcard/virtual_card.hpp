@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // A model of the AKİS card operating system: answers command APDUs from a CardState.
 // Crypto by Botan, independent of the OpenSSL the module and tools use. Commands live in virtual_card.cpp (transport,
 // keys), card_files.cpp (files, GET DATA, LIST FILES) and card_pins.cpp (PINs, authentication); the personality

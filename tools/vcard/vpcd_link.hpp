@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Connects a VirtualCard to pcscd's vpcd driver (vsmartcard): a TCP client speaking vpcd's
 // length-prefixed protocol. A disconnect is a card removal, a (re)connect an insertion.
 #pragma once

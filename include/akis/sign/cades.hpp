@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // CAdES-BES (ETSI EN 319 122-1 baseline B) signatures and their verification, with OpenSSL 3's CMS.
 // Signing: content type, signing time, message digest and signing-certificate-v2 as signed attributes,
 // SHA-256; the signature made by the card through the Token's EVP_PKEY. Optional RFC 3161 timestamp

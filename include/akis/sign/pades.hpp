@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // PAdES baseline B (ETSI EN 319 142-1) with podofo 0.9.8: an incremental update that adds a signature field and
 // a signature dictionary (/Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached) whose /Contents is a detached
 // CAdES over the /ByteRange. Invisible signature. Optional RFC 3161 timestamp (PAdES-T).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // A signing key on a card, reached through our PKCS#11 module loaded like any application loads it
 // (dlopen + C_GetFunctionList). No shortcut into the card layer.
 #pragma once

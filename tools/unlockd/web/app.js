@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Portal page of the reference unlock service. Plain JavaScript, no framework, no third-party code.
 'use strict';
 
