@@ -378,11 +378,13 @@ Recording sanitise(const Recording& raw, SanitiseSummary* summary) {
     Exchange& e = out.exchanges[i];
     if (!in_file[i]) {
       Bytes data(e.answer.begin(), e.answer.end() - 2);
-      if (certs.apply(data) | values.apply(data)) std::copy(data.begin(), data.end(), e.answer.begin());
+      const bool certs_changed = certs.apply(data), values_changed = values.apply(data);  // both, always
+      if (certs_changed || values_changed) std::copy(data.begin(), data.end(), e.answer.begin());
     }
     if (!e.header_only && e.command.size() > 5) {  // written content (UPDATE BINARY of a certificate)
       Bytes cmd = e.command;
-      if (certs.apply(cmd) | values.apply(cmd)) e.command = cmd;
+      const bool certs_changed = certs.apply(cmd), values_changed = values.apply(cmd);
+      if (certs_changed || values_changed) e.command = cmd;
     }
     sum.answers += e.answer != raw.exchanges[i].answer;
   }

@@ -1,4 +1,14 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
+#if defined(__SANITIZE_ADDRESS__)
+#define AKIS_LSAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define AKIS_LSAN 1
+#endif
+#endif
+#if AKIS_LSAN
+#include <sanitizer/lsan_interface.h>
+#endif
 #include "akis/trace.hpp"
 
 #include <atomic>
@@ -76,7 +86,13 @@ struct Recorder {
   }
 };
 Recorder& recorder() {
-  static Recorder* r = new Recorder;  // never destroyed: other threads may still answer at exit
+  static Recorder* r = [] {
+    auto* p = new Recorder;  // never destroyed: other threads may still answer at exit
+#if AKIS_LSAN
+    __lsan_ignore_object(p);  // nor a leak when the module holding it is dlclose'd
+#endif
+    return p;
+  }();
   return *r;
 }
 
