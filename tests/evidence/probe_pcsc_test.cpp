@@ -8,6 +8,7 @@
 #include <regex>
 #include <sstream>
 
+#include "host_env.hpp"
 #include "akis/pcsc.hpp"
 #include "evidence_util.hpp"
 #include "pcsc_fixture.hpp"
@@ -117,7 +118,7 @@ TEST_F(ModuleRecordPcsc, PkcsToolSessionReplays) {
   o.serial_hex = "A1B2C3D4E5F60718293A4B5C";
   insert_state(vcard::personalise(o));
   std::string out;
-  const std::string env = "XDG_CONFIG_HOME='" + dir + "/config' AKIS_APDU_RECORD='" + rec + "' ";
+  const std::string env = AKIS_HOST_ENV "XDG_CONFIG_HOME='" + dir + "/config' AKIS_APDU_RECORD='" + rec + "' ";
   int rc = run_command(env + "pkcs11-tool --module '" AKIS_MODULE_PATH "' -O --login --pin 123456", out);
   ASSERT_EQ(rc, 0) << out;
   rc = run_command(env + "pkcs11-tool --module '" AKIS_MODULE_PATH "' --login --pin 123456 --sign -m SHA256-RSA-PKCS "
