@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "log.hpp"
+#include "private_dir.hpp"
 
 namespace akis::p11::login_registry {
 
@@ -20,17 +21,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// A directory we may trust: made by us (or already there), ours, not a link, nobody else may write it.
-bool private_dir(const fs::path& d) {
-  if (::mkdir(d.c_str(), 0700) != 0 && errno != EEXIST) return false;
-  struct stat st {};
-  if (::lstat(d.c_str(), &st) != 0) return false;
-  if (!S_ISDIR(st.st_mode) || st.st_uid != ::geteuid() || (st.st_mode & 077) != 0) {
-    log::error("login registry: %s is not a private directory of this user; not used", d.c_str());
-    return false;
-  }
-  return true;
-}
+bool private_dir(const fs::path& d) { return p11::private_dir(d.string(), "login registry"); }
 
 fs::path root() {
   const char* runtime = std::getenv("XDG_RUNTIME_DIR");

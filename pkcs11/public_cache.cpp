@@ -10,23 +10,14 @@
 #include <sstream>
 
 #include "log.hpp"
+#include "private_dir.hpp"
 
 namespace akis::p11::public_cache {
 
 namespace {
 constexpr const char* kMagic = "akis-public-cache 1";
 
-// Made by us (or already there), ours, a directory and not a link, nobody else may read or write it.
-bool private_dir(const std::string& d) {
-  if (::mkdir(d.c_str(), 0700) != 0 && errno != EEXIST) return false;
-  struct stat st {};
-  if (::lstat(d.c_str(), &st) != 0) return false;
-  if (!S_ISDIR(st.st_mode) || st.st_uid != ::geteuid() || (st.st_mode & 077) != 0) {
-    log::error("public cache: %s is not a private directory of this user; not used", d.c_str());
-    return false;
-  }
-  return true;
-}
+bool private_dir(const std::string& d) { return p11::private_dir(d, "public cache"); }
 
 std::string cache_dir() {
   std::string base;
