@@ -48,7 +48,8 @@ std::map<std::string, std::string> read_file() {
 }
 }  // namespace
 
-// Keys: log_level, log_file, apdu_trace, apdu_trace_personal, apdu_record, allow_certificate_writes, public_cache.
+// Keys: log_level, log_file, apdu_trace, apdu_trace_personal, apdu_record, allow_card_writes (alias:
+// allow_certificate_writes), public_cache.
 Settings settings_from(const std::map<std::string, std::string>& file, bool with_environment) {
   auto value = [&](const char* key) {
     auto it = file.find(key);
@@ -64,7 +65,7 @@ Settings settings_from(const std::map<std::string, std::string>& file, bool with
   s.apdu_trace = env("AKIS_APDU_TRACE", value("apdu_trace"));
   s.apdu_trace_personal = value("apdu_trace_personal") == "yes" || yes(env("AKIS_APDU_TRACE_PERSONAL", ""));
   s.apdu_record = env("AKIS_APDU_RECORD", value("apdu_record"));
-  s.allow_certificate_writes = yes(value("allow_certificate_writes"));
+  s.allow_card_writes = yes(file.count("allow_card_writes") ? value("allow_card_writes") : value("allow_certificate_writes"));
   s.public_cache = yes(env("AKIS_PKCS11_PUBLIC_CACHE", value("public_cache")));
   // A recording must hold every answer the module used to replay as the card: what the cache would serve
   // never reaches the card, so a recording session reads everything from it.

@@ -20,7 +20,10 @@ struct Settings {
   std::string apdu_trace;             // "stderr" or a file
   bool apdu_trace_personal = false;   // raw card content in the trace: the holder's own use only
   std::string apdu_record;            // each card's session as a recording (akis/trace.hpp configure_record)
-  bool allow_certificate_writes = false;  // C_CreateObject / C_DestroyObject may change the card
+  // C_CreateObject / C_SetAttributeValue / C_DestroyObject may change the card (certificates and data objects):
+  // `allow_card_writes = yes`; `allow_certificate_writes`, its name before data objects, is read when the new
+  // key is absent.
+  bool allow_card_writes = false;
   // The cross-process cache of public content (public_cache.hpp): `public_cache = yes` or
   // AKIS_PKCS11_PUBLIC_CACHE=yes|no. Off by default this session (docs/performance.md says why).
   bool public_cache = false;

@@ -178,6 +178,10 @@ class Module {
   CK_OBJECT_HANDLE create_data_object(Session& s, const CK_ATTRIBUTE* tmpl, CK_ULONG n);
   CK_OBJECT_HANDLE add_session_object(Session& s, Object o);
   void destroy_session_object(Session& s, CK_OBJECT_HANDLE h);
+  // Data objects on the card (module_token_data.cpp): `o` / `changed` come with the template applied.
+  CK_OBJECT_HANDLE create_token_data_object(Session& s, const Object& o);
+  void set_token_data_object(Session& s, CK_OBJECT_HANDLE h, const Object& cur, const Object& changed);
+  void destroy_token_data_object(Session& s, CK_OBJECT_HANDLE h);
   CryptoState* crypto_of(Session& s, Op op);  // the active operation of that kind, or nullptr
   template <class F>
   decltype(auto) watching_removal(const std::shared_ptr<Token>& t, F&& fn);
@@ -212,6 +216,9 @@ template <class F>
 decltype(auto) Module::with_card(Session& s, F&& fn) {
   return watching_removal(s.token, [&]() -> decltype(auto) { return s.token->io(fn); });
 }
+
+// CKR_TOKEN_WRITE_PROTECTED (logged) unless the configuration allows card writes (log::Settings::allow_card_writes).
+void require_writes_allowed(const char* what);
 
 // The initialised module of this process, or nullptr (also in a forked child that has not called
 // C_Initialize itself).

@@ -2,8 +2,8 @@
 // Session objects (CKA_TOKEN false): CKO_DATA objects created by the application and session copies of
 // objects (C_CopyObject). They live in the session that made them, are visible to every session of the same
 // token in this process (CKA_PRIVATE ones only while the user is logged in) and end with their session.
-// Data objects on the card itself (a PKCS#15 DODF) are not offered yet: CKA_TOKEN true is refused
-// (docs/pkcs11-conformance.md).
+// Data objects on the card itself (a PKCS#15 DODF, CKA_TOKEN true) take the same template steps and are written
+// by module_token_data.cpp (docs/pkcs11-conformance.md).
 #include <atomic>
 #include <cstring>
 
@@ -46,8 +46,11 @@ void apply(Object& o, const CK_ATTRIBUTE& a, Use use) {
     case CKA_TOKEN:
       if (use == Use::Set) fail(CKR_ATTRIBUTE_READ_ONLY);
       if (bool_of(a)) {
-        log::info("data objects and copies on the card (a PKCS#15 DODF) are not implemented: CKA_TOKEN true refused");
-        fail(CKR_ATTRIBUTE_VALUE_INVALID);
+        if (use == Use::Copy || !data) {
+          log::info("copies on the card are not offered: CKA_TOKEN true refused");
+          fail(CKR_ATTRIBUTE_VALUE_INVALID);
+        }
+        o.set_bool(CKA_TOKEN, true);  // a data object on the card (create_token_data_object)
       }
       return;
     case CKA_PRIVATE:
@@ -126,7 +129,9 @@ CK_OBJECT_HANDLE Module::create_data_object(Session& s, const CK_ATTRIBUTE* tmpl
   o.set(CKA_APPLICATION, {});
   o.set(CKA_OBJECT_ID, {});
   o.set(CKA_VALUE, {});
-  return add_session_object(s, with_template(std::move(o), Module::Template(tmpl, n), Use::Create));
+  o = with_template(std::move(o), Module::Template(tmpl, n), Use::Create);
+  if (o.get_bool(CKA_TOKEN)) return create_token_data_object(s, o);
+  return add_session_object(s, std::move(o));
 }
 
 CK_OBJECT_HANDLE Module::copy_object(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh, Template tpl) {
@@ -141,8 +146,9 @@ void Module::set_attribute_value(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh, Templ
   auto s = session(h);
   std::lock_guard sl(s->mutex);
   auto cur = object_of(*s, oh);
-  if (!cur->get_bool(CKA_MODIFIABLE) || cur->get_bool(CKA_TOKEN)) fail(CKR_ACTION_PROHIBITED);
+  if (!cur->get_bool(CKA_MODIFIABLE) || (cur->get_bool(CKA_TOKEN) && !cur->card_data)) fail(CKR_ACTION_PROHIBITED);
   Object o = with_template(*cur, tpl, Use::Set);
+  if (cur->card_data) return set_token_data_object(*s, oh, *cur, o);
   for (auto& other : sessions_of(*s->token)) {  // replaced whole: a reader holds the old version or the new
     std::lock_guard g(other->objects_mutex);
     if (auto it = other->objects.find(oh); it != other->objects.end()) {

@@ -10,15 +10,13 @@
 
 namespace akis::p11 {
 
-namespace {
-// Writing to a real card is off unless the configuration file says `allow_certificate_writes = yes`: a program
-// that merely imports a certificate into "every token" must not change someone's signature card.
+// Writing to a real card is off unless the configuration file says `allow_card_writes = yes`: a program that
+// merely imports a certificate into "every token" must not change someone's signature card.
 void require_writes_allowed(const char* what) {
-  if (log::settings().allow_certificate_writes) return;
-  log::info("%s: certificate writes are off (allow_certificate_writes = yes in the configuration file)", what);
+  if (log::settings().allow_card_writes) return;
+  log::info("%s: card writes are off (allow_card_writes = yes in the configuration file)", what);
   fail(CKR_TOKEN_WRITE_PROTECTED);
 }
-}  // namespace
 
 // Objects
 
@@ -70,6 +68,13 @@ void Module::find_init(CK_SESSION_HANDLE h, Template tmpl) {
   auto s = session(h);
   std::lock_guard sl(s->mutex);
   if (!s->idle()) fail(CKR_OPERATION_ACTIVE);
+  // Data objects on the card are read the first time a search may match them.
+  const CK_ATTRIBUTE* cls = nullptr;
+  for (auto& a : tmpl)
+    if (a.type == CKA_CLASS) cls = &a;
+  CK_OBJECT_CLASS data = CKO_DATA;
+  if (!cls || (cls->ulValueLen == sizeof data && cls->pValue && std::memcmp(cls->pValue, &data, sizeof data) == 0))
+    watching_removal(s->token, [&] { s->token->load_data_objects(); });
   const Token& t = *s->token;
   auto found = t.find([&](const Object& o) { return visible(t, o) && o.matches(tmpl.data(), tmpl.size()); });
   for (auto& other : sessions_of(t)) {
@@ -167,6 +172,7 @@ void Module::destroy_object(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh) {
   if (!o.get_bool(CKA_TOKEN)) return destroy_session_object(*s, oh);
   if (!(s->flags & CKF_RW_SESSION)) fail(CKR_SESSION_READ_ONLY);
   require_writes_allowed("C_DestroyObject");
+  if (o.card_data) return destroy_token_data_object(*s, oh);
   // Never destroyed: the certificate of a private key on the card, and the issuer's certificate (a CA certificate
   // that issued one of those).
   const Token& t = *s->token;

@@ -214,6 +214,20 @@ Object certificate_object(const CertInfo& info, ByteView der) {
   return o;
 }
 
+Object data_object(const DataObjectInfo& info, ByteView value) {
+  Object o;
+  storage(o, CKO_DATA, info.label, {}, false);
+  o.attrs.erase(CKA_ID);  // data objects have none
+  o.set_bool(CKA_MODIFIABLE, info.modifiable);
+  o.set_bool(CKA_COPYABLE, true);
+  o.set_bool(CKA_DESTROYABLE, true);
+  o.set_string(CKA_APPLICATION, info.application);
+  o.set(CKA_OBJECT_ID, info.oid);
+  o.set(CKA_VALUE, value);
+  o.card_data = info;
+  return o;
+}
+
 std::optional<CertificateFacts> inspect_certificate(ByteView der) {
   const unsigned char* p = der.data();
   Ptr<X509> c(d2i_X509(nullptr, &p, static_cast<long>(der.size())));

@@ -21,6 +21,7 @@ struct Object {
   bool is_private = false;                // CKA_PRIVATE: visible only after login
   std::optional<KeyInfo> key;             // private keys: the card key
   Bytes spki;                             // public and private keys: SubjectPublicKeyInfo DER
+  std::optional<DataObjectInfo> card_data;  // data objects on the card: their DODF description
 
   void set(CK_ATTRIBUTE_TYPE t, ByteView v) { attrs[t] = Bytes(v.begin(), v.end()); }
   void set_bool(CK_ATTRIBUTE_TYPE t, bool v) { attrs[t] = Bytes{static_cast<std::uint8_t>(v ? CK_TRUE : CK_FALSE)}; }
@@ -53,6 +54,9 @@ struct CertificateFacts {
   Bytes spki;  // SubjectPublicKeyInfo DER
 };
 std::optional<CertificateFacts> inspect_certificate(ByteView der);  // nullopt: not X.509
+
+// A data object on the card (CKA_TOKEN true, not private: private ones are not offered).
+Object data_object(const DataObjectInfo& info, ByteView value);
 
 // Subject text helpers for the token label (CN, or O for company seals).
 std::string token_label_from_certificate(ByteView cert_der);

@@ -92,7 +92,12 @@ void Token::remove_certificate(CK_OBJECT_HANDLE h) {
   io([&](Card& c) { c.remove_certificate(*target); });
   if (log::settings().public_cache) public_cache::remove(profile_->card_serial);
   std::lock_guard lock(objects_mutex_);
-  objects_.remove_if([&](const Object& o) { return o.handle == h; });
+  retire_locked(h);
+}
+
+void Token::retire_locked(CK_OBJECT_HANDLE h) {
+  for (auto it = objects_.begin(); it != objects_.end(); ++it)
+    if (it->handle == h) return retired_.splice(retired_.end(), objects_, it);
 }
 
 Token::~Token() {

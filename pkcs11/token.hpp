@@ -45,6 +45,15 @@ class Token {
   // Certificates written or removed through C_CreateObject / C_DestroyObject.
   CK_OBJECT_HANDLE add_certificate(const std::string& label, ByteView id, bool authority, ByteView der);
   void remove_certificate(CK_OBJECT_HANDLE h);
+  // Data objects on the card (PKCS#15 DODF, token_data.cpp): read the first time a search or a write needs them,
+  // then kept for this insertion like the rest of the card's content; never in the cross-process cache. Private
+  // ones are left out (logged). Lock order: a session's mutex -> data_mutex_ -> the card's lock.
+  void load_data_objects();
+  bool has_dodf() const { return !profile_->dodf_paths.empty(); }
+  CK_OBJECT_HANDLE add_data_object(const DataObjectInfo& info, ByteView value);
+  void remove_data_object(CK_OBJECT_HANDLE h);
+  // New attributes and/or value (nullopt: the value stays); the object keeps its handle.
+  void update_data_object(CK_OBJECT_HANDLE h, const DataObjectInfo& info, std::optional<ByteView> value);
   // Never fails because the card refused to tell its PIN counters: the counter flags are then left out.
   CK_TOKEN_INFO info();
 
@@ -102,6 +111,10 @@ class Token {
   const CardProfile* profile_;
   CK_SLOT_ID slot_;
   std::list<Object> objects_;  // stable addresses: operations keep pointers to their key objects
+  std::list<Object> retired_;  // removed or replaced objects: a reader may still hold a pointer to one
+  void retire_locked(CK_OBJECT_HANDLE h);  // under objects_mutex_: moves the object to retired_
+  CheckedMutex data_mutex_{"token data objects lock"};
+  bool data_loaded_ = false;  // under data_mutex_
   mutable CheckedMutex objects_mutex_{"token objects lock"};
   CK_OBJECT_HANDLE next_handle_ = 0;
   std::atomic<Login> login_{Login::None};

@@ -6,8 +6,102 @@
 #include "akis/error.hpp"
 #include "akis/tlv.hpp"
 #include "akis/trace.hpp"
+#include "card_files.hpp"
 
 namespace akis {
+
+namespace card_files {
+// Selects the DF that holds the file at `path` (the application for a bare FID).
+void select_parent(AkisCommands& c, const Bytes& path) {
+  if (path.size() <= 2) c.select_application();
+  else c.select_object(Bytes(path.begin(), path.end() - 2));
+}
+
+// A free FID in [first, end) in the current DF: LIST FILES where the family has it, else SELECT.
+std::uint16_t free_fid(AkisCommands& c, std::uint16_t first, std::uint16_t end) {
+  std::vector<std::uint16_t> taken;
+  if (c.family().list_files) {
+    try {
+      for (auto& f : c.list_files()) taken.push_back(f.fid);
+      for (std::uint16_t candidate = first; candidate < end; ++candidate)
+        if (std::find(taken.begin(), taken.end(), candidate) == taken.end()) return candidate;
+      return 0;
+    } catch (const CardError& e) {
+      if (e.code() != Err::NotSupported) throw;  // LIST FILES refused: look file by file
+    }
+  }
+  for (std::uint16_t candidate = first; candidate < end; ++candidate) {
+    try {
+      c.select_ef(candidate);
+    } catch (const CardError& e) {
+      if (e.code() == Err::FileNotFound) return candidate;
+      throw;
+    }
+  }
+  return 0;
+}
+
+bool fatal(const CardError& e) {
+  return e.code() == Err::CardRemoved || e.code() == Err::CardReset || e.code() == Err::Pcsc;
+}
+
+Bytes write_new_file(AkisCommands& c, const Bytes& beside, std::uint16_t first, std::uint16_t end, ByteView content) {
+  // The new EF goes next to the directory file (its DF's path, or nothing for a file named by its FID alone).
+  Bytes path(beside.begin(), beside.end() - std::min<std::ptrdiff_t>(2, std::ssize(beside)));
+  select_parent(c, beside);
+  std::uint16_t fid = free_fid(c, first, end);
+  if (!fid) throw CardError(Err::MemoryFailure, "no free file identifier on the card");
+  path.push_back(static_cast<std::uint8_t>(fid >> 8));
+  path.push_back(static_cast<std::uint8_t>(fid));
+  c.create_ef(fid);
+  try {
+    c.update_binary(0, content);
+  } catch (const CardError& e) {
+    undo_new_file(c, path, e);
+    throw;
+  }
+  return path;
+}
+
+void undo_new_file(AkisCommands& c, const Bytes& path, const CardError& why) {
+  if (fatal(why)) return;
+  try {
+    delete_file(c, path);
+  } catch (const CardError& again) {
+    trace::note(std::string("new file ") + to_hex(path) + " left behind: " + again.what());
+  }
+}
+
+void delete_file(AkisCommands& c, const Bytes& path) {
+  select_parent(c, path);
+  c.delete_ef(be16(path, path.size() - 2));
+}
+
+void append_entry(AkisCommands& c, const Bytes& path, ByteView entry) {
+  Bytes dir = c.read_file(c.select_object(path));
+  const std::size_t at = used_length(dir);
+  std::size_t written = 0;
+  try {
+    for (; written < entry.size(); written += std::min(entry.size() - written, Channel::kMaxData))
+      c.update_binary(at + written, entry.subspan(written, std::min(entry.size() - written, Channel::kMaxData)));
+  } catch (const CardError& e) {
+    if (fatal(e) || written == 0) throw;
+    try {
+      c.update_binary(at, Bytes(written, 0x00));
+    } catch (const CardError& again) {
+      trace::note(std::string("directory ") + to_hex(path) + " holds a partial entry: " + again.what());
+    }
+    throw;
+  }
+}
+
+void rewrite(AkisCommands& c, const Bytes& path, Bytes content, std::size_t old_used) {
+  content.resize(std::max(content.size(), old_used), 0x00);  // the file keeps its size: pad the end
+  c.select_object(path);
+  c.update_binary(0, content);
+}
+
+}  // namespace card_files
 
 Card::Card(std::unique_ptr<Transport> transport)
     : transport_(std::move(transport)), channel_(*transport_), cmds_(channel_, family_of_atr(transport_->atr())),
@@ -238,35 +332,6 @@ const Bytes& first_cdf(const CardProfile& p) {
   return p.cdf_paths.front();
 }
 
-// Selects the DF that holds the file at `path` (the application for a bare FID).
-void select_parent(AkisCommands& c, const Bytes& path) {
-  if (path.size() <= 2) c.select_application();
-  else c.select_object(Bytes(path.begin(), path.end() - 2));
-}
-
-// A free FID for a new certificate EF in the current DF: LIST FILES where the family has it, else SELECT.
-std::uint16_t free_fid(AkisCommands& c) {
-  std::vector<std::uint16_t> taken;
-  if (c.family().list_files) {
-    try {
-      for (auto& f : c.list_files()) taken.push_back(f.fid);
-      for (std::uint16_t candidate = 0x2F10; candidate < 0x2F40; ++candidate)
-        if (std::find(taken.begin(), taken.end(), candidate) == taken.end()) return candidate;
-      return 0;
-    } catch (const CardError& e) {
-      if (e.code() != Err::NotSupported) throw;  // LIST FILES refused: look file by file
-    }
-  }
-  for (std::uint16_t candidate = 0x2F10; candidate < 0x2F40; ++candidate) {
-    try {
-      c.select_ef(candidate);
-    } catch (const CardError& e) {
-      if (e.code() == Err::FileNotFound) return candidate;
-      throw;
-    }
-  }
-  return 0;
-}
 }  // namespace
 
 CertInfo Card::add_certificate(const std::string& label, ByteView id, bool authority, ByteView der) {
@@ -274,19 +339,14 @@ CertInfo Card::add_certificate(const std::string& label, ByteView id, bool autho
   return locked([&](AkisCommands& c) {
     CardProfile& p = *profile_;
     const Bytes& cdf_path = first_cdf(p);
-    // The new EF goes next to the CDF (its DF's path, or nothing for a CDF named by its FID alone).
-    Bytes app(cdf_path.begin(), cdf_path.end() - std::min<std::ptrdiff_t>(2, std::ssize(cdf_path)));
-    select_parent(c, cdf_path);
-    std::uint16_t fid = free_fid(c);
-    if (!fid) throw CardError(Err::MemoryFailure, "no free certificate file on the card");
-    CertInfo info{label, Bytes(id.begin(), id.end()), authority, app, {}};
-    info.path.push_back(static_cast<std::uint8_t>(fid >> 8));
-    info.path.push_back(static_cast<std::uint8_t>(fid));
-    c.create_ef(fid);
-    c.update_binary(0, der);
-    // Append the description after the CDF's last object.
-    Bytes cdf = c.read_file(c.select_object(cdf_path));
-    c.update_binary(used_length(cdf), encode_cdf_entry(info));
+    CertInfo info{label, Bytes(id.begin(), id.end()), authority, {}, {}};
+    info.path = card_files::write_new_file(c, cdf_path, card_files::kCertFirst, card_files::kCertEnd, der);
+    try {
+      card_files::append_entry(c, cdf_path, encode_cdf_entry(info));  // only once the file is written
+    } catch (const CardError& e) {
+      card_files::undo_new_file(c, info.path, e);
+      throw;
+    }
     file_cache_[info.path] = Bytes(der.begin(), der.end());
     p.certificates.push_back(info);
     return info;
@@ -306,14 +366,11 @@ void Card::remove_certificate(const CertInfo& cert) {
       if (parsed.size() == 1 && parsed[0].path == cert.path) continue;
       append(kept, e.whole);
     }
-    kept.resize(std::max(kept.size(), used_length(cdf)), 0x00);  // the file keeps its size: pad the end
     // The file goes first: a DELETE FILE the card refuses leaves the CDF as it was.
-    select_parent(c, cert.path);
-    c.delete_ef(be16(cert.path, cert.path.size() - 2));
+    card_files::delete_file(c, cert.path);
     file_cache_.erase(cert.path);
     std::erase_if(p.certificates, [&](const CertInfo& x) { return x.path == cert.path; });
-    c.select_object(cdf_path);
-    c.update_binary(0, kept);
+    card_files::rewrite(c, cdf_path, std::move(kept), used_length(cdf));
   });
 }
 

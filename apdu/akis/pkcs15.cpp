@@ -74,12 +74,14 @@ struct Common {
   std::string label;
   Bytes auth_id;
   int user_consent = 0;
+  std::uint32_t flags = 0;  // CommonObjectFlags: private (bit 0), modifiable (bit 1)
 };
 
 Common common_object(const Tlv& t) {
   Common c;
   for (auto& f : t.children()) {
     if (f.tag == 0x0C) c.label = f.as_string();
+    else if (f.tag == 0x03 && !f.value.empty()) c.flags = bits(f);
     else if (f.tag == 0x04) c.auth_id = f.bytes();
     else if (f.tag == 0x02) c.user_consent = static_cast<int>(f.as_uint());
   }
@@ -163,6 +165,7 @@ OdfEntries parse_odf(ByteView odf) {
       case 0xA0: o.prkdf.push_back(p); break;
       case 0xA1: o.pukdf.push_back(p); break;
       case 0xA4: o.cdf.push_back(p); break;
+      case 0xA7: o.dodf.push_back(p); break;
       case 0xA8: o.aodf.push_back(p); break;
       default: break;
     }
@@ -285,6 +288,62 @@ Bytes encode_cdf_entry(const CertInfo& c) {
   Bytes body = common;
   append(body, encode_tlv(0x30, cert_attrs));
   append(body, typed);
+  return encode_tlv(0x30, body);
+}
+
+std::vector<DataObjectInfo> parse_dodf(ByteView data, std::vector<std::string>* skipped) {
+  std::vector<DataObjectInfo> out;
+  each_object(data, "DODF", skipped, [&](const Tlv& e) {
+    if (e.tag != 0x30) {  // externalIDO [0], oidDO [1]: not offered
+      if (skipped) skipped->push_back("DODF: data object with tag " + std::to_string(e.tag) + " not used");
+      return;
+    }
+    auto parts = e.children();
+    if (parts.size() < 3 || parts[0].tag != 0x30 || parts[1].tag != 0x30 || parts.back().tag != 0xA1)
+      bad("data object entry layout");
+    DataObjectInfo d;
+    Common c = common_object(parts[0]);
+    d.label = c.label;
+    d.auth_id = c.auth_id;
+    d.is_private = c.flags & 1u;
+    d.modifiable = c.flags & 2u;
+    for (auto& f : parts[1].children()) {
+      if (f.tag == 0x0C) d.application = f.as_string();
+      else if (f.tag == 0x06) d.oid = Bytes(f.whole.begin(), f.whole.end());
+    }
+    auto value = parts.back().children();
+    if (value.empty() || !is_path(value[0])) bad("data object value is not in a file (direct values are not used)");
+    d.path = path_of(value[0]);
+    out.push_back(std::move(d));
+  });
+  return out;
+}
+
+namespace {
+// A BIT STRING of named bits (DER: trailing zero bits left out).
+Bytes named_bits(std::uint32_t set) {
+  if (!set) return encode_tlv(0x03, Bytes{0x00});
+  int top = 31;
+  while (!(set & (1u << top))) --top;
+  Bytes v(1 + static_cast<std::size_t>(top / 8 + 1), 0x00);
+  v[0] = static_cast<std::uint8_t>(7 - top % 8);
+  for (int n = 0; n <= top; ++n)
+    if (set & (1u << n)) v[1 + static_cast<std::size_t>(n / 8)] |= static_cast<std::uint8_t>(0x80 >> (n % 8));
+  return encode_tlv(0x03, v);
+}
+}  // namespace
+
+Bytes encode_dodf_entry(const DataObjectInfo& d) {
+  Bytes common;
+  if (!d.label.empty()) append(common, encode_tlv(0x0C, to_bytes(d.label)));
+  append(common, named_bits((d.is_private ? 1u : 0u) | (d.modifiable ? 2u : 0u)));
+  if (!d.auth_id.empty()) append(common, encode_tlv(0x04, d.auth_id));
+  Bytes data_attrs;
+  if (!d.application.empty()) append(data_attrs, encode_tlv(0x0C, to_bytes(d.application)));
+  append(data_attrs, d.oid);  // already DER
+  Bytes body = encode_tlv(0x30, common);
+  append(body, encode_tlv(0x30, data_attrs));
+  append(body, encode_tlv(0xA1, encode_tlv(0x30, encode_tlv(0x04, d.path))));
   return encode_tlv(0x30, body);
 }
 

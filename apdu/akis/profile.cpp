@@ -92,6 +92,7 @@ CardProfile profile_from_files(ByteView atr, const FileReader& read) {
   read_directory(read, odf.prkdf, p.private_keys, p.skipped, &parse_prkdf, "PrKDF");
   read_directory(read, odf.pukdf, p.public_keys, p.skipped, &parse_pukdf, "PuKDF");
   p.cdf_paths = odf.cdf;
+  p.dodf_paths = odf.dodf;
   read_directory(read, odf.cdf, p.certificates, p.skipped, &parse_cdf, "CDF");
   for (auto& s : p.skipped) trace::note("skipped: " + s);
   if (!p.user_pin()) throw CardError(Err::Malformed, "PKCS#15: no user PIN in the AODF");

@@ -85,6 +85,22 @@ class Card {
   CertInfo add_certificate(const std::string& label, ByteView id, bool authority, ByteView der);
   // Deletes the certificate's EF, then (only once that succeeded) removes its CDF entry.
   void remove_certificate(const CertInfo& cert);
+  // Data objects (PKCS#15 DODF, apdu/akis/card_data.cpp), read when asked and never part of public_content() (a
+  // cross-process cache does not hold them). `value` is read for public objects only.
+  struct DataObject {
+    DataObjectInfo info;
+    std::optional<Bytes> value;
+  };
+  std::vector<DataObject> read_data_objects(std::vector<std::string>& skipped);
+  // A new EF with `value`, then its entry appended to the first DODF only once the file is written (a failed
+  // append deletes the file again). CardError(NotSupported) when the card has no DODF: the module does not add
+  // one to the ODF. The card wants the user PIN verified.
+  DataObjectInfo add_data_object(DataObjectInfo info, ByteView value);
+  // Deletes the object's EF, then (only once that succeeded) removes its DODF entry.
+  void remove_data_object(const DataObjectInfo& obj);
+  // New attributes and/or a new value: a new value goes to a new EF first, then the DODF entry is rewritten
+  // (naming the new EF), then the old EF is deleted. Returns the description now on the card.
+  DataObjectInfo update_data_object(const DataObjectInfo& old, DataObjectInfo now, std::optional<ByteView> value);
   // The card serial: GET DATA where the family has it, else TokenInfo's serialNumber (read_card_serial).
   Bytes read_serial();
 

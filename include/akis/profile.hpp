@@ -68,6 +68,20 @@ struct CertInfo {
   Bytes value;            // the certificate itself, when given directly in the CDF
 };
 
+// A PKCS#15 data object (DODF opaqueDO, ISO/IEC 7816-15 DataObject): CommonObjectAttributes label, flags
+// (private, modifiable) and authId; CommonDataObjectAttributes applicationName and applicationOID; the value in a
+// transparent EF named by a path.
+struct DataObjectInfo {
+  std::string label;
+  Bytes auth_id;
+  bool is_private = false;
+  bool modifiable = false;
+  std::string application;  // applicationName
+  Bytes oid;                // applicationOID as DER (06 len value); empty when absent
+  Bytes path;               // the EF holding the value
+  Bytes dodf;               // the DODF that lists it (set by the reader, not encoded)
+};
+
 struct TokenInfo {
   std::string serial;       // TokenInfo serialNumber, as text
   Bytes serial_bytes;       // the same, as stored
@@ -85,6 +99,7 @@ struct CardProfile {
   std::vector<KeyInfo> public_keys;
   std::vector<CertInfo> certificates;
   std::vector<Bytes> cdf_paths;  // where certificate descriptions are written
+  std::vector<Bytes> dodf_paths; // data object directories (read on first use: Card::read_data_objects)
   std::vector<std::string> skipped;  // PKCS#15 objects left out (malformed or unknown), one line each
 
   const PinInfo* user_pin() const;
@@ -96,7 +111,7 @@ struct CardProfile {
 // PKCS#15 file parsers (pure functions over file contents; unit-tested and fuzzed). The directory parsers skip
 // a malformed or unknown object, adding a line to `skipped` when given, and keep the others.
 struct OdfEntries {
-  std::vector<Bytes> prkdf, pukdf, cdf, aodf;
+  std::vector<Bytes> prkdf, pukdf, cdf, aodf, dodf;
 };
 OdfEntries parse_odf(ByteView odf);
 TokenInfo parse_token_info(ByteView ti);
@@ -106,6 +121,10 @@ std::vector<KeyInfo> parse_pukdf(ByteView pukdf, std::vector<std::string>* skipp
 std::vector<CertInfo> parse_cdf(ByteView cdf, std::vector<std::string>* skipped = nullptr);
 // One CDF entry (x509Certificate) for a certificate stored in a transparent EF.
 Bytes encode_cdf_entry(const CertInfo& cert);
+// DODF: opaque data objects with a path; other kinds (externalIDO, oidDO, direct
+// values) are skipped with a line in `skipped`.
+std::vector<DataObjectInfo> parse_dodf(ByteView dodf, std::vector<std::string>* skipped = nullptr);
+Bytes encode_dodf_entry(const DataObjectInfo& obj);
 // Bytes of `file` that hold TLV objects (the rest is 00/FF padding).
 std::size_t used_length(ByteView file);
 

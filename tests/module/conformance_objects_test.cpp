@@ -88,8 +88,8 @@ TEST_F(Objects, CreateTemplateErrors) {
   ASSERT_EQ(f->C_Logout(h_), CKR_OK);
   CK_ULONG size = 0;
   EXPECT_EQ(f->C_GetObjectSize(h_, o, &size), CKR_OBJECT_HANDLE_INVALID);
-  // Data objects on the card itself are not offered (docs/pkcs11-conformance.md): refused, nothing written.
-  EXPECT_EQ(create_data(h_, {attr(CKA_TOKEN, &yes_, 1)}, &o), CKR_ATTRIBUTE_VALUE_INVALID);
+  // Data objects on the card itself: not in a read-only session (token_data_test.cpp has the rest).
+  EXPECT_EQ(create_data(h_, {attr(CKA_TOKEN, &yes_, 1)}, &o), CKR_SESSION_READ_ONLY);
 }
 
 TEST_F(Objects, NotModifiableNorDestroyable) {

@@ -17,19 +17,27 @@ TEST(Settings, FileValuesBecomeOneValue) {
   EXPECT_EQ(s.log_file, "/tmp/x.log");
   EXPECT_EQ(s.apdu_trace, "stderr");
   EXPECT_TRUE(s.apdu_trace_personal);
-  EXPECT_FALSE(s.allow_certificate_writes);  // the last value of a key wins
+  EXPECT_FALSE(s.allow_card_writes);  // the last value of a key wins
 }
 
 TEST(Settings, DefaultsAreOffAndTheEnvironmentWins) {
   log::Settings d = log::settings_from({}, false);
   EXPECT_EQ(d.level, log::Level::Off);
   EXPECT_TRUE(d.apdu_trace.empty());
-  EXPECT_FALSE(d.allow_certificate_writes);
+  EXPECT_FALSE(d.allow_card_writes);
   ::setenv("AKIS_PKCS11_LOG", "error", 1);
   log::Settings e = log::settings_from({{"log_level", "debug"}, {"allow_certificate_writes", "true"}}, true);
   ::unsetenv("AKIS_PKCS11_LOG");
   EXPECT_EQ(e.level, log::Level::Error);
-  EXPECT_TRUE(e.allow_certificate_writes);
+  EXPECT_TRUE(e.allow_card_writes);
+}
+
+TEST(Settings, CardWritesUnderTheNewNameOrTheOld) {
+  EXPECT_TRUE(log::settings_from({{"allow_card_writes", "yes"}}, false).allow_card_writes);
+  EXPECT_TRUE(log::settings_from({{"allow_certificate_writes", "yes"}}, false).allow_card_writes);  // the alias
+  // The new name wins when both are given.
+  EXPECT_FALSE(log::settings_from({{"allow_card_writes", "no"}, {"allow_certificate_writes", "yes"}}, false)
+                   .allow_card_writes);
 }
 
 TEST(Settings, PublicCacheFromFileAndEnvironment) {

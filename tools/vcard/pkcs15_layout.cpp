@@ -97,6 +97,7 @@ class Builder {
     out.push_back(ef(with_fid(kAppPath, 0x4402), directory_file(key_df(true)), Access::Pin));
     if (!q("no-pukdf")) out.push_back(ef(with_fid(kAppPath, 0x4403), directory_file(key_df(false)), Access::Pin));
     out.push_back(ef(with_fid(kAppPath, 0x4404), directory_file(cdf()), Access::Pin));
+    if (!q("no-dodf")) out.push_back(ef(with_fid(kAppPath, 0x4405), directory_file({}), Access::Pin));  // DODF, empty
     if (q("issuer-cert")) out.push_back(ef(kIssuerCertPath, o_.issuer_cert_der, Access::Never));
     for (std::size_t i = 0; i < keys_.size(); ++i) {
       if (!q("cert-direct-value")) out.push_back(ef(cert_path(i), cert_file(keys_[i].cert_der), Access::Pin));
@@ -158,6 +159,7 @@ class Builder {
     entry(0, 0x4402);  // PrKDF
     if (!q("no-pukdf")) entry(1, 0x4403);  // PuKDF
     entry(4, 0x4404);  // CDF
+    if (!q("no-dodf")) entry(7, 0x4405);  // DODF (data objects)
     entry(8, 0x4401);  // AODF
     return vec(out);
   }

@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// Data objects on the card (CKO_DATA with CKA_TOKEN true, a PKCS#15 DODF): written, found, changed and destroyed
+// through the module, checked in the virtual card's own files (the DODF parsed independently of the module's
+// reading, the value's EF byte for byte) and by a fresh module (C_Finalize + C_Initialize keeps nothing of a card);
+// the refusals (writes off, private, no DODF, not logged in) write nothing; a DODF entry the module cannot use is
+// skipped and the others stay; a write the card refuses half-way leaves the directory as it was.
+#include <cstdio>
+#include <cstring>
+
+#include "p11_fixture.hpp"
+
+namespace akis::test {
+namespace {
+
+const Bytes kDodfPath = {0x3F, 0x00, 0x50, 0x15, 0x44, 0x05};
+const Bytes kOid = {0x06, 0x08, 0x2B, 0x06, 0x01, 0x04, 0x01, 0x82, 0xE1, 0x2A};  // 1.3.6.1.4.1.28842
+
+class TokenData : public P11 {
+ protected:
+  void TearDown() override {
+    P11::TearDown();
+    ::unsetenv("AKIS_PKCS11_CONF");
+  }
+  void writes(bool allow) {
+    const std::string conf = temp_dir() + "/pkcs11-data.conf";
+    FILE* fp = std::fopen(conf.c_str(), "w");
+    std::fputs(allow ? "allow_card_writes = yes\n" : "# writes off\n", fp);
+    std::fclose(fp);
+    ::setenv("AKIS_PKCS11_CONF", conf.c_str(), 1);
+  }
+  std::shared_ptr<vcard::VirtualCard> insert_state(vcard::CardState s) {
+    card_ = std::make_shared<vcard::VirtualCard>(std::move(s));
+    readers().insert(kReaderA, card_);
+    return card_;
+  }
+  CK_RV create(CK_SESSION_HANDLE h, const std::string& value, CK_OBJECT_HANDLE* o,
+               std::vector<CK_ATTRIBUTE> extra = {}, const Bytes& oid = kOid) {
+    std::vector<CK_ATTRIBUTE> t = {attr(CKA_CLASS, &data_, sizeof data_), attr(CKA_TOKEN, &yes_, 1),
+                                   attr(CKA_LABEL, "imza ayarı", std::strlen("imza ayarı")),
+                                   attr(CKA_APPLICATION, "akis-test", 9), attr(CKA_OBJECT_ID, oid.data(), oid.size()),
+                                   attr(CKA_VALUE, value.data(), value.size())};
+    t.insert(t.end(), extra.begin(), extra.end());
+    return f->C_CreateObject(h, t.data(), t.size(), o);
+  }
+  std::vector<CK_OBJECT_HANDLE> token_data(CK_SESSION_HANDLE h) {
+    return find(h, {attr(CKA_CLASS, &data_, sizeof data_), attr(CKA_TOKEN, &yes_, 1)});
+  }
+  const vcard::File* file(const Bytes& path) const {
+    for (auto& x : card_->state().files)
+      if (x.path == path) return &x;
+    return nullptr;
+  }
+  std::vector<DataObjectInfo> dodf() const { return parse_dodf(file(kDodfPath)->data); }
+  // A fresh module, as another process would be.
+  CK_SESSION_HANDLE reload() {
+    f->C_Finalize(nullptr);
+    init();
+    return open(true);
+  }
+
+  std::shared_ptr<vcard::VirtualCard> card_;
+  CK_OBJECT_CLASS data_ = CKO_DATA;
+  CK_BBOOL yes_ = CK_TRUE, no_ = CK_FALSE;
+};
+
+TEST_F(TokenData, WrittenFoundChangedAndDestroyed) {
+  insert_state(card_state(Variant::Post2011));
+  writes(true);
+  init();
+  CK_SESSION_HANDLE h = open(true);
+  ASSERT_EQ(login(h, "123456"), CKR_OK);
+  EXPECT_TRUE(token_data(h).empty());
+  const std::size_t files_before = card_->state().files.size();
+  CK_OBJECT_HANDLE o = 0;
+  ASSERT_EQ(create(h, "ilk değer", &o), CKR_OK);
+  // On the card: one new EF with the value, one DODF entry naming it with the attributes.
+  ASSERT_EQ(card_->state().files.size(), files_before + 1);
+  auto listed = dodf();
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0].label, "imza ayarı");
+  EXPECT_EQ(listed[0].application, "akis-test");
+  EXPECT_EQ(listed[0].oid, kOid);
+  EXPECT_TRUE(listed[0].modifiable);
+  EXPECT_FALSE(listed[0].is_private);
+  ASSERT_NE(file(listed[0].path), nullptr);
+  EXPECT_EQ(file(listed[0].path)->data, to_bytes("ilk değer"));
+  EXPECT_EQ(get(h, o, CKA_TOKEN), Bytes{CK_TRUE});
+  EXPECT_EQ(get(h, o, CKA_VALUE), to_bytes("ilk değer"));
+
+  // A fresh module finds it by its application and reads the same bytes.
+  h = reload();
+  auto found = find(h, {attr(CKA_CLASS, &data_, sizeof data_), attr(CKA_APPLICATION, "akis-test", 9)});
+  ASSERT_EQ(found.size(), 1u);
+  o = found[0];
+  EXPECT_EQ(get(h, o, CKA_VALUE), to_bytes("ilk değer"));
+  EXPECT_EQ(get(h, o, CKA_OBJECT_ID), kOid);
+  EXPECT_EQ(get(h, o, CKA_LABEL), to_bytes("imza ayarı"));
+  EXPECT_EQ(get(h, o, CKA_PRIVATE), Bytes{CK_FALSE});
+  EXPECT_EQ(find(h).size(), find(h).size());  // an empty template lists it once, every time
+
+  // A new label and value: a new EF, the entry names it, the old EF is gone; read-only attributes stay so.
+  ASSERT_EQ(login(h, "123456"), CKR_OK);
+  const Bytes old_path = dodf()[0].path;
+  std::string value = "ikinci, daha uzun değer";
+  CK_ATTRIBUTE change[] = {attr(CKA_LABEL, "yeni", 4), attr(CKA_VALUE, value.data(), value.size())};
+  ASSERT_EQ(f->C_SetAttributeValue(h, o, change, 2), CKR_OK);
+  CK_ATTRIBUTE priv = attr(CKA_PRIVATE, &yes_, 1);
+  EXPECT_EQ(f->C_SetAttributeValue(h, o, &priv, 1), CKR_ATTRIBUTE_READ_ONLY);
+  listed = dodf();
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0].label, "yeni");
+  EXPECT_EQ(listed[0].oid, kOid);
+  EXPECT_EQ(file(old_path), nullptr);
+  EXPECT_EQ(file(listed[0].path)->data, to_bytes(value));
+  EXPECT_EQ(get(h, o, CKA_VALUE), to_bytes(value));
+  h = reload();
+  found = token_data(h);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(get(h, found[0], CKA_LABEL), to_bytes("yeni"));
+  EXPECT_EQ(get(h, found[0], CKA_VALUE), to_bytes(value));
+
+  // Destroyed: EF and entry gone, for a fresh module too.
+  EXPECT_EQ(f->C_DestroyObject(h, found[0]), CKR_USER_NOT_LOGGED_IN);
+  ASSERT_EQ(login(h, "123456"), CKR_OK);
+  ASSERT_EQ(f->C_DestroyObject(h, found[0]), CKR_OK);
+  EXPECT_EQ(card_->state().files.size(), files_before);
+  EXPECT_TRUE(dodf().empty());
+  EXPECT_TRUE(token_data(reload()).empty());
+}
+
+// With the cross-process cache on: the card's directory comes from the cache, the data objects never do.
+TEST_F(TokenData, SeenThroughThePublicCache) {
+  const std::string dir = temp_dir() + "/xdg-cache-token-data";
+  ::setenv("XDG_CACHE_HOME", dir.c_str(), 1);
+  ::setenv("AKIS_PKCS11_PUBLIC_CACHE", "yes", 1);
+  insert_state(card_state(Variant::Post2011));
+  writes(true);
+  init();
+  CK_SESSION_HANDLE h = open(true);
+  EXPECT_TRUE(token_data(h).empty());  // the cache file is written by this load
+  h = reload();
+  ASSERT_EQ(login(h, "123456"), CKR_OK);
+  CK_OBJECT_HANDLE o = 0;
+  ASSERT_EQ(create(h, "önbellek", &o), CKR_OK);
+  h = reload();
+  auto found = token_data(h);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(get(h, found[0], CKA_VALUE), to_bytes("önbellek"));
+  ASSERT_EQ(login(h, "123456"), CKR_OK);
+  ASSERT_EQ(f->C_DestroyObject(h, found[0]), CKR_OK);
+  EXPECT_TRUE(token_data(reload()).empty());
+  ::unsetenv("AKIS_PKCS11_PUBLIC_CACHE");
+  ::unsetenv("XDG_CACHE_HOME");
+}
+
+TEST_F(TokenData, RefusalsWriteNothing) {
+  insert_state(card_state(Variant::Pre2011));
+  writes(false);
+  init();
+  CK_SESSION_HANDLE h = open(true);
+  const Bytes dodf_before = file(kDodfPath)->data;
+  const std::size_t files_before = card_->state().files.size();
+  CK_OBJECT_HANDLE o = 0;
+  EXPECT_EQ(create(h, "x", &o), CKR_TOKEN_WRITE_PROTECTED);  // writes off
+  writes(true);
+  h = reload();
+  EXPECT_EQ(create(h, "x", &o), CKR_USER_NOT_LOGGED_IN);
+  ASSERT_EQ(login(h, "123456"), CKR_OK);
+  EXPECT_EQ(create(h, "x", &o, {attr(CKA_PRIVATE, &yes_, 1)}), CKR_TEMPLATE_INCONSISTENT);  // access rules unknown
+  EXPECT_EQ(create(h, "x", &o, {attr(CKA_DESTROYABLE, &no_, 1)}), CKR_ATTRIBUTE_VALUE_INVALID);
+  const Bytes not_oid = {0x04, 0x01, 0x00};
+  EXPECT_EQ(create(h, "x", &o, {}, not_oid), CKR_ATTRIBUTE_VALUE_INVALID);  // CKA_OBJECT_ID must be a DER OID
+  const std::string big(8193, 'v');
+  EXPECT_EQ(create(h, big, &o), CKR_ATTRIBUTE_VALUE_INVALID);
+  CK_SESSION_HANDLE ro = open(false);
+  EXPECT_EQ(create(ro, "x", &o), CKR_SESSION_READ_ONLY);
+  EXPECT_EQ(card_->state().files.size(), files_before);
+  EXPECT_EQ(file(kDodfPath)->data, dodf_before);
+  EXPECT_TRUE(token_data(h).empty());
+}
+
+TEST_F(TokenData, CardWithoutDodfRefusesAndKeepsItsOdf) {
+  insert_state(personality_state("2x", {"no-dodf"}));
+  writes(true);
+  init();
+  CK_SESSION_HANDLE h = open(true);
+  ASSERT_EQ(login(h, "123456"), CKR_OK);
+  const std::size_t files_before = card_->state().files.size();
+  CK_OBJECT_HANDLE o = 0;
+  EXPECT_EQ(create(h, "x", &o), CKR_ATTRIBUTE_VALUE_INVALID);  // the module does not add a DODF to the ODF
+  EXPECT_EQ(card_->state().files.size(), files_before);
+  EXPECT_TRUE(token_data(h).empty());
+  // Session data objects still work on such a card.
+  CK_ATTRIBUTE t[] = {attr(CKA_CLASS, &data_, sizeof data_), attr(CKA_VALUE, "s", 1)};
+  EXPECT_EQ(f->C_CreateObject(h, t, 2, &o), CKR_OK);
+}
+
+TEST_F(TokenData, UnusableDodfEntriesAreSkipped) {
+  vcard::CardState s = card_state(Variant::Post2011);
+  const Bytes value_path = {0x3F, 0x00, 0x50, 0x15, 0x2F, 0x50}, secret_path = {0x3F, 0x00, 0x50, 0x15, 0x2F, 0x51};
+  vcard::File value_file = s.files.back();
+  value_file.path = value_path, value_file.data = to_bytes("okunur"), value_file.internal = false;
+  value_file.is_df = false, value_file.read = vcard::Access::Always;
+  vcard::File secret_file = value_file;
+  secret_file.path = secret_path, secret_file.data = to_bytes("gizli");
+  s.files.push_back(value_file);
+  s.files.push_back(secret_file);
+  DataObjectInfo good{"iyi", {}, false, false, "uyg", {}, value_path, {}};
+  DataObjectInfo secret{"gizli", {0x01}, true, false, "uyg", {}, secret_path, {}};
+  Bytes dodf = from_hex("3003300100");  // a SEQUENCE without the data object layout
+  append(dodf, encode_dodf_entry(good));
+  append(dodf, from_hex("A003020100"));  // an externalIDO: not used
+  append(dodf, encode_dodf_entry(secret));  // private: left out
+  for (auto& x : s.files)
+    if (x.path == kDodfPath) x.data = dodf;
+  insert_state(std::move(s));
+  init();
+  CK_SESSION_HANDLE h = open(false);
+  auto found = token_data(h);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(get(h, found[0], CKA_VALUE), to_bytes("okunur"));
+  EXPECT_EQ(get(h, found[0], CKA_MODIFIABLE), Bytes{CK_FALSE});
+  CK_ATTRIBUTE label = attr(CKA_LABEL, "x", 1);
+  EXPECT_EQ(f->C_SetAttributeValue(h, found[0], &label, 1), CKR_ACTION_PROHIBITED);  // not modifiable on the card
+  EXPECT_EQ(find_class(h, CKO_CERTIFICATE).size(), 1u);  // the rest of the token as ever
+}
+
+TEST_F(TokenData, AWriteTheCardRefusesLeavesTheDirectoryAsItWas) {
+  vcard::CardState s = card_state(Variant::Post2011);
+  for (auto& x : s.files)
+    if (x.path == kDodfPath) x.write = vcard::Access::Never;  // the entry cannot be appended
+  insert_state(std::move(s));
+  writes(true);
+  init();
+  CK_SESSION_HANDLE h = open(true);
+  ASSERT_EQ(login(h, "123456"), CKR_OK);
+  const std::size_t files_before = card_->state().files.size();
+  CK_OBJECT_HANDLE o = 0;
+  EXPECT_NE(create(h, "x", &o), CKR_OK);
+  EXPECT_EQ(card_->state().files.size(), files_before);  // the new EF was deleted again
+  EXPECT_TRUE(file(kDodfPath)->data.empty());
+  EXPECT_TRUE(token_data(reload()).empty());
+}
+
+}  // namespace
+}  // namespace akis::test
