@@ -14,10 +14,34 @@ namespace {
 constexpr std::size_t kMaxCardValue = 8192;  // CKA_VALUE of a data object on the card (as certificates)
 constexpr std::size_t kMaxText = 120;        // CKA_LABEL, CKA_APPLICATION
 
+[[noreturn]] void refuse(const char* why) {
+  log::info("data object on the card refused: %s", why);
+  fail(CKR_ATTRIBUTE_VALUE_INVALID);
+}
+
 std::string text_of(const Object& o, CK_ATTRIBUTE_TYPE t) {
   const Bytes* v = o.get(t);
-  if (v && v->size() > kMaxText) fail(CKR_ATTRIBUTE_VALUE_INVALID);
+  if (v && v->size() > kMaxText) refuse("CKA_LABEL or CKA_APPLICATION longer than 120 bytes");
   return v ? std::string(v->begin(), v->end()) : std::string();
+}
+
+// applicationOID is an OBJECT IDENTIFIER. CKA_OBJECT_ID is its DER; the content octets alone (what OpenSC's
+// pkcs11-tool sends for --application-id) are taken too and stored as DER.
+Bytes der_oid(const Bytes& given) {
+  try {
+    std::size_t used = 0;
+    Tlv t = parse_tlv(given, used);
+    if (t.tag == 0x06 && !t.value.empty() && used == given.size()) return given;
+  } catch (const CardError&) {
+  }
+  // Content octets: subidentifiers in base 128, none starting with 80, the last byte ending one.
+  bool start = true;
+  for (auto b : given) {
+    if (start && b == 0x80) refuse("CKA_OBJECT_ID is not an OBJECT IDENTIFIER");
+    start = !(b & 0x80);
+  }
+  if (!start || given.size() > 127) refuse("CKA_OBJECT_ID is not an OBJECT IDENTIFIER");
+  return encode_tlv(0x06, given);
 }
 
 // The DODF description of `o` (label, application, object identifier); the value's size checked.
@@ -25,19 +49,9 @@ DataObjectInfo card_fields(const Object& o) {
   DataObjectInfo d;
   d.label = text_of(o, CKA_LABEL);
   d.application = text_of(o, CKA_APPLICATION);
-  if (const Bytes* oid = o.get(CKA_OBJECT_ID); oid && !oid->empty()) {
-    // applicationOID is an OBJECT IDENTIFIER: CKA_OBJECT_ID must be one, DER-encoded.
-    try {
-      std::size_t used = 0;
-      Tlv t = parse_tlv(*oid, used);
-      if (t.tag != 0x06 || t.value.empty() || used != oid->size()) fail(CKR_ATTRIBUTE_VALUE_INVALID);
-    } catch (const CardError&) {
-      fail(CKR_ATTRIBUTE_VALUE_INVALID);
-    }
-    d.oid = *oid;
-  }
+  if (const Bytes* oid = o.get(CKA_OBJECT_ID); oid && !oid->empty()) d.oid = der_oid(*oid);
   const Bytes* value = o.get(CKA_VALUE);
-  if (value && value->size() > kMaxCardValue) fail(CKR_ATTRIBUTE_VALUE_INVALID);
+  if (value && value->size() > kMaxCardValue) refuse("CKA_VALUE longer than 8192 bytes");
   return d;
 }
 
@@ -57,14 +71,12 @@ CK_OBJECT_HANDLE Module::create_token_data_object(Session& s, const Object& o) {
     fail(CKR_TEMPLATE_INCONSISTENT);
   }
   if (!o.get_bool(CKA_COPYABLE) || !o.get_bool(CKA_DESTROYABLE)) {
-    log::info("C_CreateObject: the card's directory cannot record CKA_COPYABLE or CKA_DESTROYABLE false");
-    fail(CKR_ATTRIBUTE_VALUE_INVALID);
+    refuse("the card's directory cannot record CKA_COPYABLE or CKA_DESTROYABLE false");
   }
   DataObjectInfo info = card_fields(o);
   if (!s.token->has_dodf()) {
     // Adding a DODF means rewriting the ODF, which names every directory of the card: not done.
-    log::info("C_CreateObject: the card has no data object directory (DODF); CKA_TOKEN true refused");
-    fail(CKR_ATTRIBUTE_VALUE_INVALID);
+    refuse("the card has no data object directory (DODF)");
   }
   check_write(s, "C_CreateObject");
   const PinInfo* pin = s.token->profile().user_pin();

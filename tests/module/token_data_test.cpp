@@ -13,7 +13,7 @@ namespace akis::test {
 namespace {
 
 const Bytes kDodfPath = {0x3F, 0x00, 0x50, 0x15, 0x44, 0x05};
-const Bytes kOid = {0x06, 0x08, 0x2B, 0x06, 0x01, 0x04, 0x01, 0x82, 0xE1, 0x2A};  // 1.3.6.1.4.1.28842
+const Bytes kOid = {0x06, 0x08, 0x2B, 0x06, 0x01, 0x04, 0x01, 0x81, 0xE1, 0x2A};  // 1.3.6.1.4.1.28842
 
 class TokenData : public P11 {
  protected:
@@ -168,8 +168,8 @@ TEST_F(TokenData, RefusalsWriteNothing) {
   ASSERT_EQ(login(h, "123456"), CKR_OK);
   EXPECT_EQ(create(h, "x", &o, {attr(CKA_PRIVATE, &yes_, 1)}), CKR_TEMPLATE_INCONSISTENT);  // access rules unknown
   EXPECT_EQ(create(h, "x", &o, {attr(CKA_DESTROYABLE, &no_, 1)}), CKR_ATTRIBUTE_VALUE_INVALID);
-  const Bytes not_oid = {0x04, 0x01, 0x00};
-  EXPECT_EQ(create(h, "x", &o, {}, not_oid), CKR_ATTRIBUTE_VALUE_INVALID);  // CKA_OBJECT_ID must be a DER OID
+  const Bytes not_oid = {0x04, 0x01, 0x80};
+  EXPECT_EQ(create(h, "x", &o, {}, not_oid), CKR_ATTRIBUTE_VALUE_INVALID);  // CKA_OBJECT_ID must be an OID
   const std::string big(8193, 'v');
   EXPECT_EQ(create(h, big, &o), CKR_ATTRIBUTE_VALUE_INVALID);
   CK_SESSION_HANDLE ro = open(false);
