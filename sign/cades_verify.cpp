@@ -19,21 +19,6 @@ const ASN1_TYPE* attr_value(CMS_SignerInfo* si, int nid, bool signed_attr) {
   return X509_ATTRIBUTE_get0_type(a, 0);
 }
 
-void check_chain(Verification& v, X509* signer, STACK_OF(X509) * extra, const std::vector<std::string>& anchors) {
-  if (anchors.empty()) return;
-  auto store = anchor_store(anchors);
-  std::unique_ptr<X509_STORE_CTX, Deleter<X509_STORE_CTX_free>> ctx(X509_STORE_CTX_new());
-  X509_STORE_CTX_init(ctx.get(), store.get(), signer, extra);
-  X509_STORE_CTX_set_purpose(ctx.get(), X509_PURPOSE_ANY);
-  if (X509_verify_cert(ctx.get()) == 1) {
-    v.chain = ChainResult::Trusted;
-  } else {
-    v.chain = ChainResult::Untrusted;
-    v.chain_error = X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx.get()));
-  }
-  ERR_clear_error();
-}
-
 void check_timestamp(Verification& v, CMS_SignerInfo* si, const std::vector<std::string>& anchors) {
   const ASN1_TYPE* t = attr_value(si, NID_id_smime_aa_timeStampToken, false);
   if (!t) return;
@@ -107,7 +92,7 @@ Verification cades_verify(ByteView der, const std::optional<Bytes>& detached, co
   }
   if (signer) {
     STACK_OF(X509)* certs = CMS_get1_certs(cms.get());
-    check_chain(v, signer, certs, anchors);
+    v.chain = check_chain(signer, certs, anchors, v.chain_error);
     sk_X509_pop_free(certs, X509_free);
   } else {
     v.chain = anchors.empty() ? ChainResult::NotChecked : ChainResult::Untrusted;

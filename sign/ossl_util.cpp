@@ -117,4 +117,19 @@ StorePtr anchor_store(const std::vector<std::string>& anchors) {
   return store;
 }
 
+ChainResult check_chain(X509* leaf, STACK_OF(X509) * extra, const std::vector<std::string>& anchors, std::string& error) {
+  if (anchors.empty()) return ChainResult::NotChecked;
+  auto store = anchor_store(anchors);
+  std::unique_ptr<X509_STORE_CTX, Deleter<X509_STORE_CTX_free>> ctx(X509_STORE_CTX_new());
+  X509_STORE_CTX_init(ctx.get(), store.get(), leaf, extra);
+  X509_STORE_CTX_set_purpose(ctx.get(), X509_PURPOSE_ANY);
+  ChainResult r = ChainResult::Trusted;
+  if (X509_verify_cert(ctx.get()) != 1) {
+    r = ChainResult::Untrusted;
+    error = X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx.get()));
+  }
+  ERR_clear_error();
+  return r;
+}
+
 }  // namespace akis::sign

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "akis/bytes.hpp"
+#include "akis/sign/cades.hpp"
 
 namespace akis::sign {
 
@@ -39,5 +40,8 @@ Bytes cms_der(CMS_ContentInfo* cms);
 std::optional<std::time_t> asn1_time(const ASN1_TIME* t);
 // A store with every certificate of `anchors` (files or directories) as trusted.
 StorePtr anchor_store(const std::vector<std::string>& anchors);
+// The chain of `leaf` (with `extra` as untrusted intermediates) against `anchors`, any purpose; NotChecked when
+// `anchors` is empty. `error`: OpenSSL's reason when Untrusted.
+ChainResult check_chain(X509* leaf, STACK_OF(X509) * extra, const std::vector<std::string>& anchors, std::string& error);
 
 }  // namespace akis::sign

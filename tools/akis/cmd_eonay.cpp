@@ -28,17 +28,13 @@ namespace {
   if (error == "code_invalid" || error == "code_superseded") throw Failure(kCodeInvalid, msg(M::ErrCodeInvalid));
   if (error == "rate_limited") throw Failure(kCodeInvalid, msg(M::ErrCodeRateLimited));
   if (error == "wrong_signer")
-    throw Failure(kWrongCard, tr_en("refused: the card is not the account holder's (another T.C. Kimlik No)",
-                                    "reddedildi: kart hesap sahibinin değil (başka bir T.C. Kimlik No)"));
+    throw Failure(kWrongCard, msg(M::EonayWrongSigner));
   if (error == "text_mismatch")
-    throw Failure(kServiceError, tr_en("refused: the signed text is not the service's E-Onay text",
-                                       "reddedildi: imzalanan metin hizmetin E-Onay metni değil"));
+    throw Failure(kServiceError, msg(M::EonayTextMismatch));
   if (error == "certificate_expired")
-    throw Failure(kServiceError, tr_en("refused: the card's certificate is expired or not yet valid",
-                                       "reddedildi: kartın sertifikasının süresi dolmuş ya da henüz geçerli değil"));
+    throw Failure(kServiceError, msg(M::EonayCertExpired));
   if (error == "certificate_untrusted")
-    throw Failure(kServiceError, tr_en("refused: the card's certificate is not issued by the trusted CA",
-                                       "reddedildi: kartın sertifikası güvenilen kök sertifika tarafından verilmemiş"));
+    throw Failure(kServiceError, msg(M::EonayCertUntrusted));
   throw Failure(kServiceError, msg(M::ErrService, error));
 }
 
@@ -54,9 +50,7 @@ json post(httplib::Client& c, const std::string& path, const json& body) {
 
 bool confirmed(const Options& o) {
   if (o.yes) return true;
-  std::cerr << tr_en("Do you approve this text and sign it with your card? [y/N] ",
-                     "Bu metni onaylayıp kartınızla imzalıyor musunuz? [e/H] ")
-            << std::flush;
+  std::cerr << msg(M::EonayConfirm) << std::flush;
   std::string line;
   if (o.pin_fd >= 0) {  // the same input as the PIN, read without buffering ahead
     auto s = SecretInput(o.pin_fd).read("", nullptr);
@@ -96,11 +90,10 @@ int cmd_eonay(const Options& o, const EonayCommand& c) {
   } catch (const sign::TokenError& e) {
     fail_token(e);
   } catch (const std::runtime_error& e) {
-    throw Failure(kCardError, tr_en("signing failed: ", "imzalama başarısız: ") + std::string(e.what()));
+    throw Failure(kCardError, msg(M::ErrSigning, e.what()));
   }
   json r = post(client, "/api/v1/eonay/approve", {{"code", c.code}, {"signature", to_hex(cms)}});
-  std::cout << tr_en("E-Onay given (text version ", "E-Onay verildi (metin sürümü ")
-            << r.value("version", std::string("?")) << ")\n";
+  std::cout << msg(M::EonayGiven, r.value("version", std::string("?"))) << "\n";
   return kOk;
 }
 

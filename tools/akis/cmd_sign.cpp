@@ -12,6 +12,7 @@
 #include "akis/sign/cades.hpp"
 #include "akis/sign/pades.hpp"
 #include "akis/sign/token.hpp"
+#include "akis/sign/xades.hpp"
 
 namespace akis::cli {
 
@@ -21,7 +22,7 @@ namespace {
 
 Bytes read_input(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw Failure(kBadInput, tr_en("cannot read ", "okunamıyor: ") + path);
+  if (!in) throw Failure(kBadInput, msg(M::ErrCannotRead, path));
   return Bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
@@ -41,12 +42,12 @@ std::string lower_ext(const std::string& file) {
 [[noreturn]] void fail_token(const sign::TokenError& e) {
   using sign::TokenErr;
   switch (e.code) {
-    case TokenErr::NoModule: throw Failure(kNotPossible, tr_en("cannot load the PKCS#11 module: ", "PKCS#11 modülü yüklenemedi: ") + e.what());
+    case TokenErr::NoModule: throw Failure(kNotPossible, msg(M::ErrNoModule, e.what()));
     case TokenErr::NoToken: throw Failure(kNoCard, msg(M::ErrNoCard));
-    case TokenErr::NoCert: throw Failure(kNotPossible, tr_en("no such signing certificate: ", "böyle bir imza sertifikası yok: ") + e.what());
-    case TokenErr::WrongPin: throw Failure(kWrongPin, tr_en("wrong PIN", "PIN yanlış"));
+    case TokenErr::NoCert: throw Failure(kNotPossible, msg(M::ErrNoSigningCert, e.what()));
+    case TokenErr::WrongPin: throw Failure(kWrongPin, msg(M::SignWrongPin));
     case TokenErr::PinLocked: throw Failure(kBlocked, msg(M::PinIsBlocked));
-    case TokenErr::PinPolicy: throw Failure(kBadInput, tr_en("the PIN has the wrong length", "PIN'in uzunluğu yanlış"));
+    case TokenErr::PinPolicy: throw Failure(kBadInput, msg(M::SignPinLength));
     case TokenErr::Removed: throw Failure(kCardRemoved, msg(M::ErrCardRemoved));
     case TokenErr::Failed: break;
   }
@@ -55,16 +56,25 @@ std::string lower_ext(const std::string& file) {
 
 int cmd_sign(const Options& o, const SignArgs& a) {
   const std::string ext = lower_ext(a.file);
+  Bytes input = read_input(a.file);
   std::string format = a.format;
-  if (format.empty()) format = ext == ".pdf" ? "pades" : ext == ".xml" ? "xades" : "cades";
-  if (a.detached && format != "cades")
-    throw Failure(kUsage, tr_en("--detached is for CAdES only", "--detached yalnızca CAdES içindir"));
+  // By the extension; a document without .xml that is XML (an e-Fatura saved as .txt) gets XAdES too, unless
+  // --detached asks for CAdES.
+  if (format.empty())
+    format = ext == ".pdf" ? "pades" : ext == ".xml" || (!a.detached && sign::is_xml(input)) ? "xades" : "cades";
+  if (a.detached && format != "cades") throw Failure(kUsage, msg(M::ErrDetachedCadesOnly));
+  if (format == "xades") {
+    try {
+      sign::check_xml(input);
+    } catch (const std::runtime_error& e) {
+      throw Failure(kBadInput, msg(M::ErrNotXml, a.file, e.what()));
+    }
+  }
   std::string out = a.out;
   if (out.empty()) {
     if (format == "cades") out = a.file + (a.detached ? ".p7s" : ".imz");
     else out = (fs::path(a.file).parent_path() / fs::path(a.file).stem()).string() + (format == "pades" ? ".signed.pdf" : ".signed.xml");
   }
-  Bytes input = read_input(a.file);
   try {
     auto token = sign::Token::open(sign::default_module_path(), o.reader);
     SecretInput in(o.pin_fd);
@@ -82,17 +92,16 @@ int cmd_sign(const Options& o, const SignArgs& a) {
     } else if (format == "pades") {
       signed_bytes = sign::pades_sign(key, cert.der, input, {a.tsa});
     } else {
-      throw Failure(kNotPossible, tr_en("XAdES signing is not available in this version", "XAdES imzası bu sürümde yok"));
+      signed_bytes = sign::xades_sign(key, cert.der, input);
     }
     write_output(out, signed_bytes);
-    std::cout << tr_en("Signed with ", "İmzalayan sertifika: ") << cert.label << "\n"
-              << tr_en("Written: ", "Yazıldı: ") << out << "\n";
+    std::cout << msg(M::SignedWith, cert.label) << "\n" << msg(M::Written, out) << "\n";
   } catch (const sign::TokenError& e) {
     fail_token(e);
   } catch (const Failure&) {
     throw;
   } catch (const std::runtime_error& e) {
-    throw Failure(kCardError, tr_en("signing failed: ", "imzalama başarısız: ") + e.what());
+    throw Failure(kCardError, msg(M::ErrSigning, e.what()));
   }
   return kOk;
 }

@@ -46,7 +46,4 @@ int cmd_verify(const Options& o, const VerifyArgs& a);
 // `akis eonay` and akis-gui.
 [[noreturn]] void fail_token(const sign::TokenError& e);
 
-// Text in the user's language (the sign and verify commands keep their texts next to their use).
-inline std::string tr_en(const char* en, const char* tr) { return turkish() ? tr : en; }
-
 }  // namespace akis::cli

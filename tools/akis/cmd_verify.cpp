@@ -9,6 +9,7 @@
 
 #include "akis/sign/cades.hpp"
 #include "akis/sign/pades.hpp"
+#include "akis/sign/xades.hpp"
 #include "cert_summary.hpp"
 #include "cmd_sign.hpp"
 
@@ -18,7 +19,7 @@ namespace {
 
 Bytes read_all(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw Failure(kBadSignatureFile, tr_en("cannot read ", "okunamıyor: ") + path);
+  if (!in) throw Failure(kBadSignatureFile, msg(M::ErrCannotRead, path));
   return Bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
@@ -70,15 +71,11 @@ int verdict_code(const Report& r) {
 
 std::string verdict_text(int code) {
   switch (code) {
-    case kOk: return tr_en("VALID: the document is unchanged and the signer is trusted",
-                           "GEÇERLİ: belge değişmemiş ve imzalayan güvenilir");
-    case kSignatureInvalid: return tr_en("INVALID: the document or the signature was changed",
-                                         "GEÇERSİZ: belge ya da imza değiştirilmiş");
-    case kTimestampInvalid: return tr_en("INVALID: the timestamp does not verify", "GEÇERSİZ: zaman damgası doğrulanamadı");
-    case kUntrustedSigner: return tr_en("NOT TRUSTED: the signature is intact but the certificate chain is not trusted",
-                                        "GÜVENİLMİYOR: imza sağlam ama sertifika zinciri güvenilir değil");
-    default: return tr_en("INTACT: the document is unchanged; the signer was not checked (give --ca)",
-                          "SAĞLAM: belge değişmemiş; imzalayan denetlenmedi (--ca verin)");
+    case kOk: return msg(M::VerdictValid);
+    case kSignatureInvalid: return msg(M::VerdictInvalid);
+    case kTimestampInvalid: return msg(M::VerdictTimestamp);
+    case kUntrustedSigner: return msg(M::VerdictUntrusted);
+    default: return msg(M::VerdictNotChecked);
   }
 }
 
@@ -89,6 +86,7 @@ int cmd_verify(const Options& o, const VerifyArgs& a) {
   Report r;
   try {
     std::size_t first = 0;
+    if (file.size() >= 3 && file[0] == 0xEF && file[1] == 0xBB && file[2] == 0xBF) first = 3;  // UTF-8 BOM
     while (first < file.size() && std::isspace(file[first])) ++first;
     if (file.size() >= 5 && std::equal(file.begin(), file.begin() + 5, "%PDF-")) {
       auto sig = sign::pades_extract(file);
@@ -98,7 +96,7 @@ int cmd_verify(const Options& o, const VerifyArgs& a) {
         r.error = "the signature does not cover the whole file (changes after signing)";
       }
     } else if (first < file.size() && file[first] == '<') {
-      throw Failure(kBadSignatureFile, tr_en("XAdES verification is not available in this version", "XAdES doğrulaması bu sürümde yok"));
+      r = from_cades(sign::xades_verify(file, a.ca), "XAdES");
     } else {
       std::optional<Bytes> data;
       if (!a.data.empty()) data = read_all(a.data);
@@ -107,7 +105,7 @@ int cmd_verify(const Options& o, const VerifyArgs& a) {
   } catch (const Failure&) {
     throw;
   } catch (const std::exception& e) {
-    throw Failure(kBadSignatureFile, tr_en("not a signature this tool can read: ", "okunabilir bir imza değil: ") + e.what());
+    throw Failure(kBadSignatureFile, msg(M::ErrNotASignature, e.what()));
   }
   int code = verdict_code(r);
   std::optional<CertSummary> c;
@@ -136,29 +134,29 @@ int cmd_verify(const Options& o, const VerifyArgs& a) {
     std::cout << json_text(j) << "\n";
     return code;
   }
-  std::cout << tr_en("Format: ", "Biçim: ") << r.format << "\n"
-            << tr_en("Signature: ", "İmza: ") << (r.valid ? tr_en("valid", "geçerli") : tr_en("INVALID", "GEÇERSİZ"));
+  std::cout << msg(M::LblFormat) << ": " << r.format << "\n"
+            << msg(M::LblSignature) << ": " << msg(r.valid ? M::WordValid : M::WordInvalid);
   if (!r.error.empty()) std::cout << " (" << r.error << ")";
   std::cout << "\n";
   if (c) {
-    std::cout << tr_en("Signer: ", "İmzalayan: ") << c->holder << (c->organization.empty() ? "" : " / " + c->organization) << "\n";
+    std::cout << msg(M::LblSigner) << ": " << c->holder << (c->organization.empty() ? "" : " / " + c->organization) << "\n";
     if (!c->national_id.empty())
       std::cout << (c->kind == CertKind::Seal ? msg(M::LblTaxNo) : msg(M::LblTcNo)) << ": " << c->national_id << "\n";
-    std::cout << tr_en("Issuer: ", "Yayıncı: ") << c->issuer << "\n"
-              << tr_en("Certificate valid: ", "Sertifika geçerliliği: ") << iso_date(c->not_before) << " - " << iso_date(c->not_after) << "\n";
+    std::cout << msg(M::LblIssuer) << ": " << c->issuer << "\n"
+              << msg(M::LblCertValidity) << ": " << iso_date(c->not_before) << " - " << iso_date(c->not_after) << "\n";
   }
-  std::cout << tr_en("Signing time: ", "İmza zamanı: ") << when(r.signing_time) << tr_en(" (claimed by the signer)", " (imzalayanın beyanı)") << "\n";
+  std::cout << msg(M::LblSigningTime) << ": " << when(r.signing_time) << " " << msg(M::ClaimedBySigner) << "\n";
   if (r.has_timestamp) {
-    std::cout << tr_en("Timestamp: ", "Zaman damgası: ") << when(r.timestamp_time) << " "
-              << (r.timestamp_valid ? tr_en("valid", "geçerli") : tr_en("INVALID", "GEÇERSİZ"));
+    std::cout << msg(M::LblTimestamp) << ": " << when(r.timestamp_time) << " "
+              << msg(r.timestamp_valid ? M::WordValid : M::WordInvalid);
     if (!r.timestamp_error.empty()) std::cout << " (" << r.timestamp_error << ")";
     std::cout << "\n";
   }
-  std::cout << tr_en("Chain: ", "Zincir: ")
-            << (r.chain == sign::ChainResult::Trusted ? tr_en("trusted", "güvenilir")
-                : r.chain == sign::ChainResult::Untrusted ? tr_en("NOT trusted", "güvenilir DEĞİL") + (" (" + r.chain_error + ")")
-                : tr_en("not checked (no --ca)", "denetlenmedi (--ca yok)")) << "\n"
-            << tr_en("Verdict: ", "Sonuç: ") << verdict_text(code) << "\n";
+  std::cout << msg(M::LblChain) << ": "
+            << (r.chain == sign::ChainResult::Trusted ? msg(M::ChainTrusted)
+                : r.chain == sign::ChainResult::Untrusted ? msg(M::ChainUntrusted, r.chain_error)
+                : msg(M::ChainNotChecked)) << "\n"
+            << msg(M::LblVerdict) << ": " << verdict_text(code) << "\n";
   return code;
 }
 

@@ -45,6 +45,13 @@ enum class M {
   // akis setup
   SetupAdded, SetupAlready, SetupRemoved, SetupNotThere, SetupRegistered, SetupNotRegistered, SetupNoProfiles,
   SetupFailed, SetupNoModutil, SetupNoModule, SetupRunning, SetupViaP11Kit, SetupSummary, SetupRestart,
+  // akis sign, verify, eonay
+  ErrCannotRead, ErrNoModule, ErrNoSigningCert, SignWrongPin, SignPinLength, ErrDetachedCadesOnly, ErrNotXml,
+  SignedWith, Written, ErrSigning, ErrNotASignature, LblFormat, LblSignature, LblSigner, LblCertValidity,
+  LblSigningTime, ClaimedBySigner, LblTimestamp, LblChain, LblVerdict, WordValid, WordInvalid, ChainTrusted,
+  ChainUntrusted, ChainNotChecked, VerdictValid, VerdictInvalid, VerdictTimestamp, VerdictUntrusted,
+  VerdictNotChecked, EonayWrongSigner, EonayTextMismatch, EonayCertExpired, EonayCertUntrusted, EonayConfirm,
+  EonayGiven,
   kCount
 };
 
