@@ -99,9 +99,14 @@ CardReport read_report(const std::string& reader) {
   return r;
 }
 
-std::string check_change(const PinInfo& pin, const Secret& old_pin, const Secret& new_pin, const Secret& again) {
+std::string check_new_pin(const PinInfo& pin, const Secret& new_pin, const Secret& again) {
   if (pin_format(pin, new_pin) != PinFormat::Ok) return msg(M::ErrPinPolicy, pin.min_length, pin.max_length);
   if (!same(new_pin, again)) return msg(M::ErrPinMismatch);
+  return {};
+}
+
+std::string check_change(const PinInfo& pin, const Secret& old_pin, const Secret& new_pin, const Secret& again) {
+  if (std::string problem = check_new_pin(pin, new_pin, again); !problem.empty()) return problem;
   if (pin_format(pin, old_pin) != PinFormat::Ok) return msg(M::ErrPinPolicy, pin.min_length, pin.max_length);
   return {};
 }
@@ -109,9 +114,7 @@ std::string check_change(const PinInfo& pin, const Secret& old_pin, const Secret
 std::string check_unblock(const PinInfo& pin, const PinInfo& puk, const Secret& puk_value, const Secret& new_pin,
                           const Secret& again) {
   if (pin_format(puk, puk_value) != PinFormat::Ok) return msg(M::ErrPukPolicy, puk.min_length, puk.max_length);
-  if (pin_format(pin, new_pin) != PinFormat::Ok) return msg(M::ErrPinPolicy, pin.min_length, pin.max_length);
-  if (!same(new_pin, again)) return msg(M::ErrPinMismatch);
-  return {};
+  return check_new_pin(pin, new_pin, again);
 }
 
 Outcome change_pin(const std::string& reader, const Secret& old_pin, const Secret& new_pin, bool confirmed) {

@@ -51,6 +51,7 @@ struct Outcome {
 };
 
 // Checks made before the card, in akis's order and words; empty when the values may go to the card.
+std::string check_new_pin(const PinInfo& pin, const Secret& new_pin, const Secret& again);  // policy, then repeat
 std::string check_change(const PinInfo& pin, const Secret& old_pin, const Secret& new_pin, const Secret& again);
 std::string check_unblock(const PinInfo& pin, const PinInfo& puk, const Secret& puk_value, const Secret& new_pin,
                           const Secret& again);

@@ -27,6 +27,7 @@
 #include "notice.hpp"
 #include "reader_watch.hpp"
 #include "sign_dialog.hpp"
+#include "unlock_dialog.hpp"
 #include "worker.hpp"
 
 namespace akis::gui {
@@ -111,6 +112,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   export_ = button(tr("&Export…"), "export");
   change_ = button(tr("Change &PIN…"), "changePin");
   unblock_ = button(tr("&Unblock PIN…"), "unblockPin");
+  online_ = button(tr("&Online unlock…"), "onlineUnlock");
   sign_ = button(tr("&Sign or verify…"), "signVerify");
   layout->addLayout(buttons);
   split->setStretchFactor(1, 1);
@@ -137,6 +139,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   connect(export_, &QPushButton::clicked, this, &MainWindow::export_certificate);
   connect(change_, &QPushButton::clicked, this, [this] { open_pin_dialog(PinDialog::Change); });
   connect(unblock_, &QPushButton::clicked, this, [this] { open_pin_dialog(PinDialog::Unblock); });
+  connect(online_, &QPushButton::clicked, this, &MainWindow::open_unlock_dialog);
   connect(sign_, &QPushButton::clicked, this, &MainWindow::open_sign_dialog);
   setTabOrder(readers_, certs_);
   resize(900, 520);
@@ -236,7 +239,7 @@ void MainWindow::show_selected() {
   for (auto* l : {holder_, id_, family_, serial_, pin_, puk_}) l->clear();
   certs_->setRowCount(0);
   card_message_->clear();
-  for (auto* b : {details_, export_, change_, unblock_}) b->setEnabled(r != nullptr);
+  for (auto* b : {details_, export_, change_, unblock_, online_}) b->setEnabled(r != nullptr);
   if (!r) return;
   holder_->setText(q(r->holder));
   id_label_->setText(label(r->seal ? M::LblTaxNo : M::LblTcNo));
@@ -249,6 +252,7 @@ void MainWindow::show_selected() {
   puk_->setAccessibleName(puk_label_->text());
   puk_->setText(r->puk_status ? q(pin_status_text(*r->puk_status)) : label(M::UnblockOnline));
   unblock_->setEnabled(r->puk.has_value());
+  online_->setEnabled(!r->puk && r->pin_status.blocked);  // post-2011 families: the issuer unblocks online
   auto lines = notice_lines(*r);
   std::string notice;
   for (auto& s : lines) notice += (notice.empty() ? "" : "\n") + s;
@@ -282,6 +286,18 @@ PinDialog* MainWindow::open_pin_dialog(PinDialog::Mode mode) {
     load(reader);
   });
   connect(d, &QDialog::rejected, this, [this, reader] { load(reader); });  // tries may have changed
+  d->open();
+  return d;
+}
+
+UnlockDialog* MainWindow::open_unlock_dialog() {
+  const CardReport* r = selected();
+  if (!r || r->puk || !r->pin_status.blocked) return nullptr;
+  auto* d = new UnlockDialog(*r, this);
+  d->setAttribute(Qt::WA_DeleteOnClose);
+  const std::string reader = r->reader;
+  connect(d, &UnlockDialog::completed, this, [this](const QString& m) { statusBar()->showMessage(m, 10000); });
+  connect(d, &QDialog::finished, this, [this, reader] { load(reader); });  // unlocked, or the code was spent
   d->open();
   return d;
 }

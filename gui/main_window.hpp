@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // The card view: readers and their cards as the reader monitor reports them (reader_watch.hpp), the
 // selected card's holder, number, family, PIN/PUK tries and certificates (days left, a warning colour
-// under kWarnDays), and the actions: certificate details and export, PIN change, PUK unblock.
+// under kWarnDays), and the actions: certificate details and export, PIN change, PUK unblock, online unlock.
 #pragma once
 
 #include <QMainWindow>
@@ -33,6 +33,8 @@ class MainWindow : public QMainWindow {
   QTableWidget* certificate_table() const { return certs_; }
   // Opens the dialog for the selected card (non-modal to the event loop); nullptr without a card.
   PinDialog* open_pin_dialog(PinDialog::Mode mode);
+  // The online unlock of the selected card (offered when its PIN is blocked and it has no PUK); nullptr otherwise.
+  class UnlockDialog* open_unlock_dialog();
   void open_details();
   class SignDialog* open_sign_dialog();
   bool busy() const { return pending_ > 0; }
@@ -53,7 +55,8 @@ class MainWindow : public QMainWindow {
   QLabel *holder_ = nullptr, *id_label_ = nullptr, *id_ = nullptr, *family_ = nullptr, *serial_ = nullptr,
          *pin_ = nullptr, *puk_ = nullptr, *puk_label_ = nullptr, *card_message_ = nullptr;
   QTableWidget* certs_ = nullptr;
-  QPushButton *details_ = nullptr, *export_ = nullptr, *change_ = nullptr, *unblock_ = nullptr, *sign_ = nullptr;
+  QPushButton *details_ = nullptr, *export_ = nullptr, *change_ = nullptr, *unblock_ = nullptr, *online_ = nullptr,
+              *sign_ = nullptr;
   QProgressBar* busy_ = nullptr;
   QAction* notify_ = nullptr;
   int pending_ = 0;

@@ -15,6 +15,7 @@
 #include <QtConcurrent/QtConcurrentRun>
 
 #include "messages.hpp"
+#include "secret_field.hpp"
 #include "worker.hpp"
 
 namespace akis::gui {
@@ -24,14 +25,6 @@ using cli::msg;
 
 namespace {
 QString q(const std::string& s) { return QString::fromStdString(s); }
-
-// The field's text as a Secret; the UTF-8 copy is overwritten before it is freed.
-Secret take(QLineEdit* e) {
-  QByteArray b = e->text().toUtf8();
-  Secret s(std::string_view(b.constData(), static_cast<std::size_t>(b.size())));
-  b.fill('\0');
-  return s;
-}
 }  // namespace
 
 PinDialog::PinDialog(Mode mode, CardReport report, QWidget* parent)
@@ -56,7 +49,7 @@ PinDialog::PinDialog(Mode mode, CardReport report, QWidget* parent)
   second_ = field("newPin", q(msg(M::PromptNewPin, pin.min_length, pin.max_length)).remove(QRegularExpression(":\\s*$")), form);
   third_ = field("newPinAgain", q(msg(M::PromptNewPinAgain)).remove(QRegularExpression(":\\s*$")), form);
   layout->addLayout(form);
-  layout->addWidget(keypad());
+  layout->addWidget(keypad(this, first_));
   message_ = new QLabel(this);
   message_->setObjectName("message");
   message_->setWordWrap(true);
@@ -78,41 +71,7 @@ PinDialog::PinDialog(Mode mode, CardReport report, QWidget* parent)
 }
 
 QLineEdit* PinDialog::field(const QString& name, const QString& label_text, QFormLayout* form) {
-  auto* e = new QLineEdit(this);
-  e->setObjectName(name);
-  e->setEchoMode(QLineEdit::Password);  // bullets only; copy and drag are off in this mode
-  e->setInputMethodHints(Qt::ImhHiddenText | Qt::ImhSensitiveData | Qt::ImhNoPredictiveText | Qt::ImhDigitsOnly);
-  e->setMaxLength(16);
-  e->setAccessibleName(label_text);
-  e->setContextMenuPolicy(Qt::NoContextMenu);
-  auto* l = new QLabel(label_text, this);
-  l->setBuddy(e);
-  form->addRow(l, e);
-  return e;
-}
-
-QWidget* PinDialog::keypad() {
-  auto* w = new QWidget(this);
-  w->setAccessibleName(tr("On-screen keypad"));
-  auto* grid = new QGridLayout(w);
-  auto key = [&](const QString& text, const QString& accessible, int row, int col, auto&& action) {
-    auto* b = new QPushButton(text, w);
-    b->setFocusPolicy(Qt::NoFocus);  // the PIN field keeps the focus
-    b->setAccessibleName(accessible);
-    b->setObjectName("key" + accessible);
-    connect(b, &QPushButton::clicked, this, action);
-    grid->addWidget(b, row, col);
-  };
-  auto target = [this]() -> QLineEdit* {
-    auto* f = qobject_cast<QLineEdit*>(focusWidget());
-    return f ? f : first_;
-  };
-  for (int d = 1; d <= 10; ++d) {
-    const QString digit = QString::number(d % 10);
-    key(digit, digit, d == 10 ? 3 : (d - 1) / 3, d == 10 ? 1 : (d - 1) % 3, [target, digit] { target()->insert(digit); });
-  }
-  key(QString::fromUtf8("⌫"), tr("Delete"), 3, 2, [target] { target()->backspace(); });
-  return w;
+  return secret_field(this, name, label_text, form);
 }
 
 QString PinDialog::message() const { return message_->text(); }

@@ -35,7 +35,6 @@ class PinDialog : public QDialog {
   void show_message(const QString& text, bool error);
   void clear_fields();
   QLineEdit* field(const QString& object_name, const QString& label_text, QFormLayout* form);
-  QWidget* keypad();
 
   Mode mode_;
   CardReport report_;

@@ -39,20 +39,16 @@
         <source>Cancel</source>
         <translation>Vazgeç</translation>
     </message>
-    <message>
-        <source>On-screen keypad</source>
-        <translation>Ekran tuş takımı</translation>
-    </message>
-    <message>
-        <source>Delete</source>
-        <translation>Sil</translation>
-    </message>
 </context>
 <context>
     <name>akis::gui::MainWindow</name>
     <message>
         <source>&amp;Sign or verify…</source>
         <translation>&amp;İmzala veya doğrula…</translation>
+    </message>
+    <message>
+        <source>&amp;Online unlock…</source>
+        <translation>Ç&amp;evrimiçi kilit açma…</translation>
     </message>
     <message>
         <source>AKİS card manager</source>
@@ -217,6 +213,76 @@ Yazıldı: %2</translation>
     <message>
         <source>Signing time: %1</source>
         <translation>İmza zamanı: %1</translation>
+    </message>
+</context>
+<context>
+    <name>akis::gui::Keypad</name>
+    <message>
+        <source>On-screen keypad</source>
+        <translation>Ekran tuş takımı</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>Sil</translation>
+    </message>
+</context>
+<context>
+    <name>akis::gui::UnlockDialog</name>
+    <message>
+        <source>Online unlock</source>
+        <translation>Çevrimiçi kilit açma</translation>
+    </message>
+    <message>
+        <source>Get a verification code on the certificate authority's portal (NES İşlemleri > PIN Oluşturma/Kilit Çözme) and enter it here with a new PIN. The PIN goes only to the card.</source>
+        <translation>Sertifika sağlayıcısının portalından (NES İşlemleri > PIN Oluşturma/Kilit Çözme) bir doğrulama kodu alın ve burada yeni PIN ile birlikte girin. PIN yalnızca karta gider.</translation>
+    </message>
+    <message>
+        <source>Unlock &amp;service</source>
+        <translation>Kilit çözme &amp;servisi</translation>
+    </message>
+    <message>
+        <source>CA &amp;certificate (optional)</source>
+        <translation>&amp;CA sertifikası (isteğe bağlı)</translation>
+    </message>
+    <message>
+        <source>&amp;Browse…</source>
+        <translation>&amp;Gözat…</translation>
+    </message>
+    <message>
+        <source>Choose the CA certificate</source>
+        <translation>CA sertifikasını seçin</translation>
+    </message>
+    <message>
+        <source>Progress</source>
+        <translation>İlerleme</translation>
+    </message>
+    <message>
+        <source>Message</source>
+        <translation>İleti</translation>
+    </message>
+    <message>
+        <source>Working with the card</source>
+        <translation>Kartla çalışılıyor</translation>
+    </message>
+    <message>
+        <source>&amp;Unlock</source>
+        <translation>&amp;Kilidi aç</translation>
+    </message>
+    <message>
+        <source>Unlock</source>
+        <translation>Kilidi aç</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Vazgeç</translation>
+    </message>
+    <message>
+        <source>CA certificate</source>
+        <translation>CA sertifikası</translation>
+    </message>
+    <message>
+        <source>PEM (*.pem *.crt);;All files (*)</source>
+        <translation>PEM (*.pem *.crt);;Tüm dosyalar (*)</translation>
     </message>
 </context>
 </TS>

@@ -1,205 +1,81 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// akis unlock: the online unblock of post-2011 cards (docs/unlock-protocol.md). The new PIN goes only to the
-// card; the service sees the code, the card serial and the card's one-time challenge.
-#include <httplib.h>
+// akis unlock: the online unblock of post-2011 cards (docs/unlock-protocol.md) on the terminal. The flow is
+// unlock_flow.cpp (shared with akis-gui); this file only reads the code, the card choice and the new PIN and
+// prints the progress.
 #include <unistd.h>
 
-#include <chrono>
 #include <cstdlib>
 #include <iostream>
-#include <nlohmann/json.hpp>
 
-#include "akis/error.hpp"
 #include "cli.hpp"
+#include "unlock_flow.hpp"
 
 namespace akis::cli {
 
-using nlohmann::json;
-
 namespace {
 
-// The verification code: AKIS_UNLOCK_CODE, the --pin-fd line, standard input when it is not a terminal,
-// or the terminal (shown: it is pasted, and it is worthless after one use).
-std::string read_code(const Options& o) {
-  if (const char* c = std::getenv("AKIS_UNLOCK_CODE"); c && *c) return c;
-  std::string line;
-  if (o.pin_fd >= 0) {
-    SecretInput in(o.pin_fd);
-    auto s = in.read("", nullptr);
-    if (s) line.assign(s->bytes().begin(), s->bytes().end());
-  } else if (!::isatty(0)) {
-    std::getline(std::cin, line);
-  } else {
-    std::cerr << msg(M::PromptCode) << std::flush;
-    std::getline(std::cin, line);
-  }
-  std::string code;
-  for (char c : line)
-    if (c != ' ' && c != '-' && c != '\r') code.push_back(c);  // "123 456 789..." pasted with separators
-  return code;
-}
-
-class UnlockService {
+class TerminalPrompts : public UnlockPrompts {
  public:
-  UnlockService(const std::string& url, const std::string& ca_file) : client_(url) {
-    client_.enable_server_certificate_verification(true);
-    if (!ca_file.empty()) client_.set_ca_cert_path(ca_file.c_str());
-    client_.set_connection_timeout(10, 0);
-    client_.set_read_timeout(20, 0);
+  explicit TerminalPrompts(const Options& o) : o_(o) {}
+
+  // The verification code: AKIS_UNLOCK_CODE, the --pin-fd line, standard input when it is not a terminal,
+  // or the terminal (shown: it is pasted, and it is worthless after one use).
+  std::string code() override {
+    if (const char* c = std::getenv("AKIS_UNLOCK_CODE"); c && *c) return c;
+    std::string line;
+    if (o_.pin_fd >= 0) {
+      SecretInput in(o_.pin_fd);
+      auto s = in.read("", nullptr);
+      if (s) line.assign(s->bytes().begin(), s->bytes().end());
+    } else if (!::isatty(0)) {
+      std::getline(std::cin, line);
+    } else {
+      std::cerr << msg(M::PromptCode) << std::flush;
+      std::getline(std::cin, line);
+    }
+    return line;
   }
 
-  json post(const std::string& path, const json& body) {
-    auto res = client_.Post(path.c_str(), body.dump(), "application/json");
-    if (!res) throw Failure(kServiceUnreachable, msg(M::ErrServiceUnreachable, http_error_text(static_cast<int>(res.error()))));
-    json j = json::parse(res->body, nullptr, false);
-    if (res->status == 200) {
-      if (j.is_object()) return j;
-      throw Failure(kServiceError, msg(M::ErrServiceMalformed));
+  void progress(const std::string& line) override { std::cerr << line << "\n"; }
+
+  std::size_t choose(const std::vector<UnlockCandidate>& cards) override {
+    for (std::size_t i = 0; i < cards.size(); ++i)
+      std::cerr << "  " << i + 1 << ") " << cards[i].reader << "  " << msg(M::LblCardSerial) << ": " << cards[i].serial
+                << "\n";
+    std::cerr << msg(M::ChooseCard, cards.size()) << std::flush;
+    std::string line;
+    if (o_.pin_fd >= 0) {  // the same input as the code and the PINs, read without buffering ahead
+      auto s = SecretInput(o_.pin_fd).read("", nullptr);
+      if (!s) throw Failure(kDeclined, msg(M::Declined));
+      line.assign(s->bytes().begin(), s->bytes().end());
+    } else if (!std::getline(std::cin, line)) {
+      throw Failure(kDeclined, msg(M::Declined));
     }
-    std::string error = j.is_object() && j.contains("error") ? j["error"].get<std::string>() : "http_" + std::to_string(res->status);
-    if (error == "code_expired") throw Failure(kCodeExpired, msg(M::ErrCodeExpired));
-    if (error == "code_used") throw Failure(kCodeUsed, msg(M::ErrCodeUsed));
-    if (error == "code_invalid" || error == "code_superseded") throw Failure(kCodeInvalid, msg(M::ErrCodeInvalid));
-    if (error == "rate_limited") throw Failure(kCodeInvalid, msg(M::ErrCodeRateLimited));
-    if (error == "wrong_card" || error == "card_not_enrolled") throw Failure(kWrongCard, msg(M::ErrWrongCard));
-    if (error == "card_revoked") throw Failure(kCardRevoked, msg(M::ErrCardRevoked));
-    throw Failure(kServiceError, msg(M::ErrService, error));
+    char* end = nullptr;
+    long n = std::strtol(line.c_str(), &end, 10);
+    if (n < 1 || static_cast<std::size_t>(n) > cards.size()) throw Failure(kUsage, msg(M::ErrChoice));
+    return static_cast<std::size_t>(n - 1);
+  }
+
+  Secret new_pin(const PinInfo& pin) override {
+    SecretInput in(o_.pin_fd);
+    return read_new_pin(in, pin);
   }
 
  private:
-  httplib::Client client_;
+  const Options& o_;
 };
-
-struct Candidate {
-  std::string reader;
-  std::string serial;
-};
-
-// The AKİS e-signature cards in the readers (or the one --reader names).
-std::vector<Candidate> cards_in_readers(const Options& o, const std::shared_ptr<pcsc::Context>& ctx) {
-  std::vector<Candidate> out;
-  for (auto& st : ctx->states()) {
-    if (!st.present) continue;
-    if (!o.reader.empty() && st.name != o.reader && st.name.find(o.reader) == std::string::npos) continue;
-    try {
-      Card card(std::make_unique<pcsc::PcscTransport>(ctx, st.name));
-      auto serial = card.locked([](AkisCommands& c) -> std::optional<Bytes> {
-        if (!has_esign_application(c)) return std::nullopt;
-        return c.serial_number();
-      });
-      if (serial) out.push_back({st.name, to_hex(*serial)});
-    } catch (const CardError& e) {
-      if (e.code() == Err::NoService) throw;
-    }
-  }
-  return out;
-}
-
-constexpr std::uint8_t kIssuerKeyRef = 0x01;  // EXTERNAL AUTHENTICATE key of the issuer (assumption)
-constexpr int kIssuerTriesKept = 2;           // refused authorisations akis unlock never spends
-
-// EXTERNAL AUTHENTICATE without a cryptogram: 63 Cx = x tries left, 69 83 = none. Sent only on families whose status
-// reads are known to spend nothing (the family table's VERIFY-without-data rule); -1 when not asked or not told.
-int issuer_key_tries(Card& card) {
-  return card.locked([](AkisCommands& c) {
-    if (!c.family().pin_probe_read_only) return -1;
-    c.select_application();
-    Command cmd;
-    cmd.ins = 0x82;
-    cmd.p2 = kIssuerKeyRef;
-    Response r = c.channel().transmit(cmd);
-    if ((r.sw & 0xFFF0) == 0x63C0) return static_cast<int>(r.sw & 0x0F);
-    if (r.sw == 0x6983) return 0;
-    return -1;
-  });
-}
 
 }  // namespace
 
 int cmd_unlock(const Options& o, const std::string& service_url, const std::string& ca_file) {
-  if (service_url.rfind("https://", 0) != 0) throw Failure(kUsage, msg(M::ErrNeedsHttps));
-  std::string code = read_code(o);
-  if (code.size() != 15 || code.find_first_not_of("0123456789") != std::string::npos)
-    throw Failure(kBadInput, msg(M::ErrCodeFormat));
-  UnlockService service(service_url, ca_file);
-  std::cerr << msg(M::UnlockContacting) << "\n";
-  json check = service.post("/api/v1/unlock/check", {{"code", code}});
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(check.value("expires_in", 0));
-  auto time_left = [&] {
-    return std::max<long>(0, static_cast<long>(std::chrono::duration_cast<std::chrono::seconds>(
-                                                   deadline - std::chrono::steady_clock::now())
-                                                   .count()));
-  };
-  std::cerr << msg(M::CodeTimeLeft, time_left()) << "\n";
-
-  try {
-    auto ctx = std::make_shared<pcsc::Context>();
-    auto cards = cards_in_readers(o, ctx);
-    if (cards.empty()) {
-      open_card(o);  // reports why: no reader, no card, not an e-signature card
-      throw Failure(kNoCard, msg(M::ErrNoCard));
-    }
-    std::size_t choice = 0;
-    if (cards.size() > 1) {
-      for (std::size_t i = 0; i < cards.size(); ++i)
-        std::cerr << "  " << i + 1 << ") " << cards[i].reader << "  " << msg(M::LblCardSerial) << ": "
-                  << cards[i].serial << "\n";
-      std::cerr << msg(M::ChooseCard, cards.size()) << std::flush;
-      std::string line;
-      if (o.pin_fd >= 0) {  // the same input as the code and the PINs, read without buffering ahead
-        auto s = SecretInput(o.pin_fd).read("", nullptr);
-        if (!s) throw Failure(kDeclined, msg(M::Declined));
-        line.assign(s->bytes().begin(), s->bytes().end());
-      } else if (!std::getline(std::cin, line)) {
-        throw Failure(kDeclined, msg(M::Declined));
-      }
-      char* end = nullptr;
-      long n = std::strtol(line.c_str(), &end, 10);
-      if (n < 1 || static_cast<std::size_t>(n) > cards.size()) throw Failure(kUsage, msg(M::ErrChoice));
-      choice = static_cast<std::size_t>(n - 1);
-    }
-    Card card(std::make_unique<pcsc::PcscTransport>(ctx, cards[choice].reader));
-    const CardProfile& p = card.profile();
-    // The issuer key's try counter, before the holder types a PIN: shown, and the last tries are left alone.
-    if (int tries = issuer_key_tries(card); tries >= 0) {
-      std::cerr << msg(M::IssuerTriesLeft, tries) << "\n";
-      if (tries == 0) throw Failure(kServiceError, msg(M::ErrIssuerKeyBlocked));
-      if (tries <= kIssuerTriesKept) throw Failure(kServiceError, msg(M::ErrIssuerTriesLow, tries));
-    }
-    SecretInput in(o.pin_fd);
-    std::cerr << msg(M::CodeTimeLeft, time_left()) << "\n";
-    Secret new_pin = read_new_pin(in, *p.user_pin());
-    // The card's challenge goes to the service, the service's answer to the card; the PIN stays here.
-    bool authorisation_sent = false;  // each EXTERNAL AUTHENTICATE the card refuses costs one of its issuer-key tries
-    try {
-      card.unblock_online(*p.user_pin(), kIssuerKeyRef, [&](const Bytes& challenge) {
-        json r = service.post("/api/v1/unlock/authorize",
-                              {{"code", code}, {"serial", to_hex(p.card_serial)}, {"challenge", to_hex(challenge)}});
-        // Only a well-formed answer reaches the card: HMAC-SHA256, 32 bytes (docs/unlock-protocol.md).
-        auto it = r.find("cryptogram");
-        Bytes cryptogram;
-        try {
-          if (it != r.end() && it->is_string()) cryptogram = from_hex(it->get<std::string>());
-        } catch (const std::invalid_argument&) {
-        }
-        if (cryptogram.size() != 32) throw Failure(kServiceError, msg(M::ErrServiceMalformed));
-        authorisation_sent = true;
-        return cryptogram;
-      }, new_pin);
-    } catch (const CardError& e) {
-      if (!authorisation_sent) throw;
-      // One refused authorisation is enough to stop: a rogue or broken service must not use up the card's tries.
-      if (e.code() == Err::PinBlocked)
-        throw Failure(kServiceError, msg(M::ErrIssuerKeyBlocked));
-      if (e.code() == Err::WrongData || e.code() == Err::SecurityStatus || e.code() == Err::WrongPin)
-        throw Failure(kServiceError, msg(M::ErrCryptogramRefused) +
-                                         (e.tries_left() >= 0 ? " " + msg(M::IssuerTriesLeft, e.tries_left()) : ""));
-      throw;
-    }
-    std::cout << msg(M::UnlockDone) << "\n";
-  } catch (const CardError& e) {
-    fail_with(e);
-  }
+  UnlockRequest request;
+  request.service_url = service_url;
+  request.ca_file = ca_file;
+  request.reader = o.reader;
+  TerminalPrompts prompts(o);
+  unlock_online(request, prompts);
+  std::cout << msg(M::UnlockDone) << "\n";
   return kOk;
 }
 

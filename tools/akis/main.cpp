@@ -11,6 +11,7 @@
 #include "cli_app.hpp"
 #include "cmd_eonay.hpp"
 #include "cmd_sign.hpp"
+#include "unlock_flow.hpp"
 
 using namespace akis::cli;
 
@@ -45,7 +46,7 @@ int main(int argc, char** argv) {
   auto* change = pin->add_subcommand("change", "change the PIN");
   auto* unblock = pin->add_subcommand("unblock", "unblock the PIN with the PUK (cards made before 2011)");
 
-  std::string service = "https://127.0.0.1:8443", ca_file;
+  std::string service = kDefaultUnlockService, ca_file;
   auto* unlock = app.add_subcommand("unlock", "unblock the PIN online with a verification code (cards after 2011)");
   unlock->add_option("--service", service, "unlock service URL");
   unlock->add_option("--ca-file", ca_file, "CA certificate that signed the service's TLS certificate");
