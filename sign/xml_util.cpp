@@ -17,16 +17,17 @@ namespace {
 
 thread_local std::string collected;
 
+// The first (innermost) error of an operation says why; the ones after it are the callers giving up.
 void on_error(const char*, int, const char* func, const char* object, const char* subject, int reason,
               const char* message) {
-  if (collected.size() > 2000) return;
-  const char* r = xmlSecErrorsGetMsg(static_cast<xmlSecSize>(reason));
-  std::string line = std::string(func ? func : "?") + ": " + (r ? r : "error");
-  if (subject && std::strcmp(subject, "unknown") != 0) line += std::string(" (") + subject + ")";
-  if (object && std::strcmp(object, "unknown") != 0) line += std::string(" [") + object + "]";
-  if (message && *message) line += std::string(": ") + message;
-  if (!collected.empty()) collected += "; ";
-  collected += line;
+  if (!collected.empty()) return;
+  const char* r = nullptr;
+  for (xmlSecSize i = 0; xmlSecErrorsGetMsg(i); ++i)
+    if (xmlSecErrorsGetCode(i) == reason) r = xmlSecErrorsGetMsg(i);
+  collected = std::string(func ? func : "?") + ": " + (r ? r : "error");
+  if (subject && std::strcmp(subject, "unknown") != 0) collected += std::string(" (") + subject + ")";
+  if (object && std::strcmp(object, "unknown") != 0) collected += std::string(" [") + object + "]";
+  if (message && *message && std::strcmp(message, " ") != 0) collected += std::string(": ") + message;
 }
 
 }  // namespace
