@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // The card layer's file writes, shared by certificates (card.cpp) and data objects (card_data.cpp): a new EF next
 // to a directory file, an entry appended to a directory, a directory rewritten. Each leaves the card's directory
-// as it was when a command fails (docs/card-protocol.md, "Writes").
+// as it was when a command fails (docs/card-protocol.md, rows CREATE EF and DELETE FILE).
 #pragma once
 
 #include <cstdint>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// Return-value tables of the digest functions, C_DestroyObject and C_FindObjects (pkcs11/return_codes.cpp): the
-// codes the module answers on their error paths are in their lists, and the tables are the standard's (a code
+// Return-value tables (pkcs11/return_codes.cpp) of the digest functions, the slot, session and object functions:
+// the codes the module answers on their error paths are in their lists, and the tables are the standard's (a code
 // the standard leaves out is refused).
 #include <cstdlib>
 #include <fstream>
@@ -84,6 +84,67 @@ TEST_F(ReturnCodes, DestroyObjectAndFindObjectsAnswerListedCodes) {
   check_all_listed();
   EXPECT_FALSE(p11::listed_for("C_DestroyObject", CKR_PIN_INCORRECT));
   EXPECT_FALSE(p11::listed_for("C_FindObjects", CKR_OPERATION_ACTIVE));
+}
+
+TEST_F(ReturnCodes, SlotSessionAndObjectErrorPathsAnswerListedCodes) {
+  std::string conf = temp_dir() + "/return-codes-2.conf";
+  std::ofstream(conf) << "allow_card_writes = yes\n";
+  ::setenv("AKIS_PKCS11_CONF", conf.c_str(), 1);
+  insert(Variant::Post2011);
+  init();
+  CK_ULONG n = 0;
+  CK_SLOT_ID one[1];
+  CK_SLOT_INFO si;
+  EXPECT_EQ(note("C_GetSlotList", f->C_GetSlotList(CK_FALSE, nullptr, nullptr)), CKR_ARGUMENTS_BAD);
+  n = 1;
+  EXPECT_EQ(note("C_GetSlotList", f->C_GetSlotList(CK_FALSE, one, &n)), CKR_BUFFER_TOO_SMALL);  // two readers
+  EXPECT_EQ(note("C_GetSlotInfo", f->C_GetSlotInfo(987654, &si)), CKR_SLOT_ID_INVALID);
+  EXPECT_EQ(note("C_GetSlotInfo", f->C_GetSlotInfo(slot_of(kReaderA), nullptr)), CKR_ARGUMENTS_BAD);
+  const CK_SLOT_ID empty = slot_of(kReaderB);
+  CK_MECHANISM_INFO mi;
+  CK_SESSION_HANDLE h = 0;
+  EXPECT_EQ(note("C_GetMechanismList", f->C_GetMechanismList(empty, nullptr, &n)), CKR_TOKEN_NOT_PRESENT);
+  EXPECT_EQ(note("C_GetMechanismList", f->C_GetMechanismList(slot_of(kReaderA), nullptr, nullptr)), CKR_ARGUMENTS_BAD);
+  EXPECT_EQ(note("C_GetMechanismInfo", f->C_GetMechanismInfo(slot_of(kReaderA), CKM_AES_CBC, &mi)), CKR_MECHANISM_INVALID);
+  EXPECT_EQ(note("C_OpenSession", f->C_OpenSession(empty, CKF_SERIAL_SESSION, nullptr, nullptr, &h)), CKR_TOKEN_NOT_PRESENT);
+  EXPECT_EQ(note("C_OpenSession", f->C_OpenSession(slot_of(kReaderA), 0, nullptr, nullptr, &h)),
+            CKR_SESSION_PARALLEL_NOT_SUPPORTED);
+  EXPECT_EQ(note("C_CloseAllSessions", f->C_CloseAllSessions(987654)), CKR_SLOT_ID_INVALID);
+  CK_SESSION_HANDLE ro = open(false), rw = open(true);
+  EXPECT_EQ(note("C_Logout", f->C_Logout(rw)), CKR_USER_NOT_LOGGED_IN);
+  EXPECT_EQ(note("C_Logout", f->C_Logout(4242)), CKR_SESSION_HANDLE_INVALID);
+  // Object functions, data objects on the card included.
+  CK_OBJECT_CLASS data = CKO_DATA;
+  CK_BBOOL yes = CK_TRUE;
+  CK_ATTRIBUTE t[] = {attr(CKA_CLASS, &data, sizeof data), attr(CKA_TOKEN, &yes, 1), attr(CKA_VALUE, "v", 1),
+                      attr(CKA_PRIVATE, &yes, 1)};
+  CK_OBJECT_HANDLE o = 0;
+  EXPECT_EQ(note("C_CreateObject", f->C_CreateObject(ro, t, 3, &o)), CKR_SESSION_READ_ONLY);
+  EXPECT_EQ(note("C_CreateObject", f->C_CreateObject(rw, t, 3, &o)), CKR_USER_NOT_LOGGED_IN);
+  EXPECT_EQ(note("C_CreateObject", f->C_CreateObject(rw, t, 4, &o)), CKR_TEMPLATE_INCONSISTENT);
+  EXPECT_EQ(note("C_CreateObject", f->C_CreateObject(rw, nullptr, 3, &o)), CKR_ARGUMENTS_BAD);
+  ASSERT_EQ(login(rw, "123456"), CKR_OK);
+  ASSERT_EQ(note("C_CreateObject", f->C_CreateObject(rw, t, 3, &o)), CKR_OK);
+  CK_ATTRIBUTE cls = attr(CKA_CLASS, &data, sizeof data), bad_type = attr(CKA_MODULUS, nullptr, 0);
+  EXPECT_EQ(note("C_SetAttributeValue", f->C_SetAttributeValue(rw, o, &cls, 1)), CKR_ATTRIBUTE_READ_ONLY);
+  EXPECT_EQ(note("C_SetAttributeValue", f->C_SetAttributeValue(ro, 987654, &cls, 1)), CKR_OBJECT_HANDLE_INVALID);
+  CK_ATTRIBUTE label = attr(CKA_LABEL, "x", 1);
+  EXPECT_EQ(note("C_SetAttributeValue", f->C_SetAttributeValue(ro, o, &label, 1)), CKR_SESSION_READ_ONLY);
+  EXPECT_EQ(note("C_GetAttributeValue", f->C_GetAttributeValue(rw, o, &bad_type, 1)), CKR_ATTRIBUTE_TYPE_INVALID);
+  EXPECT_EQ(note("C_GetAttributeValue", f->C_GetAttributeValue(rw, o, nullptr, 1)), CKR_ARGUMENTS_BAD);
+  EXPECT_EQ(note("C_GetObjectSize", f->C_GetObjectSize(rw, 987654, &n)), CKR_OBJECT_HANDLE_INVALID);
+  EXPECT_EQ(note("C_CopyObject", f->C_CopyObject(rw, o, &t[1], 1, &o)), CKR_ATTRIBUTE_VALUE_INVALID);  // not to the card
+  ASSERT_EQ(note("C_FindObjectsInit", f->C_FindObjectsInit(rw, nullptr, 0)), CKR_OK);
+  EXPECT_EQ(note("C_FindObjectsInit", f->C_FindObjectsInit(rw, nullptr, 0)), CKR_OPERATION_ACTIVE);
+  EXPECT_EQ(f->C_FindObjectsFinal(rw), CKR_OK);
+  EXPECT_EQ(note("C_FindObjectsInit", f->C_FindObjectsInit(rw, nullptr, 1)), CKR_ARGUMENTS_BAD);
+  EXPECT_EQ(note("C_DestroyObject", f->C_DestroyObject(rw, o)), CKR_OK);
+  ::unsetenv("AKIS_PKCS11_CONF");
+  check_all_listed();
+  EXPECT_FALSE(p11::listed_for("C_GetSlotList", CKR_DEVICE_ERROR));
+  EXPECT_FALSE(p11::listed_for("C_GetSlotInfo", CKR_DEVICE_REMOVED));
+  EXPECT_FALSE(p11::listed_for("C_Logout", CKR_PIN_INCORRECT));
+  EXPECT_FALSE(p11::listed_for("C_GetAttributeValue", CKR_USER_NOT_LOGGED_IN));
 }
 
 }  // namespace
