@@ -6,6 +6,7 @@
 // skipped and the others stay; a write the card refuses half-way leaves the directory as it was.
 #include <cstdio>
 #include <cstring>
+#include <iostream>
 
 #include "p11_fixture.hpp"
 
@@ -126,6 +127,39 @@ TEST_F(TokenData, WrittenFoundChangedAndDestroyed) {
   EXPECT_EQ(card_->state().files.size(), files_before);
   EXPECT_TRUE(dodf().empty());
   EXPECT_TRUE(token_data(reload()).empty());
+}
+
+// The DODF is read on the first search that may match a data object, once per insertion: searches by another
+// class cost no command, an empty DODF costs its SELECT (its FCI says it is empty), each data object one SELECT
+// and one READ BINARY of its value.
+TEST_F(TokenData, ReadOnlyWhenASearchMayMatchThem) {
+  insert_state(card_state(Variant::Post2011));
+  writes(true);
+  init();
+  CK_SESSION_HANDLE h = open(true);
+  std::size_t before = readers().commands();
+  find_class(h, CKO_CERTIFICATE);
+  find_class(h, CKO_PRIVATE_KEY);
+  EXPECT_EQ(readers().commands() - before, 0u);
+  before = readers().commands();
+  find(h);
+  const std::size_t empty_dodf = readers().commands() - before;
+  EXPECT_GE(empty_dodf, 1u);
+  EXPECT_LE(empty_dodf, 2u);
+  before = readers().commands();
+  find(h);
+  EXPECT_EQ(readers().commands() - before, 0u);  // once per insertion
+  ASSERT_EQ(login(h, "123456"), CKR_OK);
+  CK_OBJECT_HANDLE o = 0;
+  ASSERT_EQ(create(h, "bir", &o), CKR_OK);
+  ASSERT_EQ(create(h, "iki", &o), CKR_OK);
+  h = reload();
+  before = readers().commands();
+  ASSERT_EQ(token_data(h).size(), 2u);
+  const std::size_t two = readers().commands() - before;
+  EXPECT_LE(two, 2 + 2 * 2u);
+  std::cout << "first search that may match data objects: " << empty_dodf << " commands (empty DODF), " << two
+            << " with two data objects\n";
 }
 
 // With the cross-process cache on: the card's directory comes from the cache, the data objects never do.
