@@ -141,7 +141,7 @@ void compute_references(xmlNode* sig) {
 // one C_Sign), written as SignatureValue; ECDSA's DER signature becomes XMLDSig's r||s.
 void sign_signed_info(EVP_PKEY* key, bool ec, xmlNode* signed_info, xmlSecTransformId c14n) {
   std::unique_ptr<xmlSecTransformCtx, TransformCtxFree> t(xmlSecTransformCtxCreate());
-  xmlSecNodeSetPtr nodes = xmlSecNodeSetGetChildren(signed_info->doc, signed_info, 0, 0);
+  xmlSecNodeSetPtr nodes = xmlSecNodeSetGetChildren(signed_info->doc, signed_info, 1, 0);
   int rc = t && nodes && xmlSecTransformCtxCreateAndAppend(t.get(), c14n) ? xmlSecTransformCtxXmlExecute(t.get(), nodes) : -1;
   if (nodes) xmlSecNodeSetDestroy(nodes);
   if (rc < 0 || !t->result) throw std::runtime_error("cannot canonicalise SignedInfo: " + xml::last_errors());

@@ -93,7 +93,7 @@ int cmd_verify(const Options& o, const VerifyArgs& a) {
       r = from_cades(sign::cades_verify(sig.cms, sig.signed_bytes, a.ca), "PAdES");
       if (!sig.covers_whole_file && r.valid) {
         r.valid = false;
-        r.error = "the signature does not cover the whole file (changes after signing)";
+        r.error = msg(M::PdfNotWholeFile);
       }
     } else if (first < file.size() && file[first] == '<') {
       r = from_cades(sign::xades_verify(file, a.ca), "XAdES");

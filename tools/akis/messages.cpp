@@ -296,6 +296,8 @@ const Entry kCatalogue[] = {
     {M::EonayConfirm, "Do you approve this text and sign it with your card? [y/N] ",
      "Bu metni onaylayıp kartınızla imzalıyor musunuz? [e/H] "},
     {M::EonayGiven, "E-Onay given (text version {}).", "E-Onay verildi (metin sürümü {})."},
+    {M::PdfNotWholeFile, "the signature does not cover the whole file (changes after signing)",
+     "imza dosyanın tamamını kapsamıyor (imzadan sonra değişiklik yapılmış)"},
 };
 static_assert(sizeof kCatalogue / sizeof kCatalogue[0] == static_cast<std::size_t>(M::kCount),
               "every message needs a row");
