@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <stdexcept>
@@ -23,6 +24,11 @@ namespace akis::test {
 
 using namespace std::chrono_literals;
 
+// A test that talks to a service it kills (TLS clients write with SSL_write, which raises SIGPIPE on a closed
+// connection) must see a failed request, not die silently: the test process ignores SIGPIPE, as the tools do.
+// The programs it starts get the default disposition back before exec (an ignored signal survives exec).
+[[maybe_unused]] const bool kSigpipeIgnored = [] { return std::signal(SIGPIPE, SIG_IGN) != SIG_ERR; }();
+
 Process::Process(const std::vector<std::string>& argv, const std::string& log_path) {
   pid_ = ::fork();
   if (pid_ < 0) throw std::runtime_error("fork failed");
@@ -38,6 +44,7 @@ Process::Process(const std::vector<std::string>& argv, const std::string& log_pa
     std::vector<char*> args;
     for (auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
+    std::signal(SIGPIPE, SIG_DFL);
     ::execvp(args[0], args.data());
     ::_exit(127);
   }
