@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// PAdES baseline B with podofo 0.9.8 (incremental update, invisible signature field) and the reading of a PDF
+// PAdES baseline B with podofo 0.9.8 (incremental update, invisible or visible signature field) and the reading of a PDF
 // signature's /ByteRange and /Contents for verification.
 #include "akis/sign/pades.hpp"
 
 #include <podofo/podofo.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -38,6 +39,45 @@ Bytes read_file(const std::string& p) {
   return Bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
+// The visible box: a frame and the lines in DejaVu Sans (an embedded subset, Identity-H: Turkish letters), else
+// Helvetica; the font size fits the lines into the box.
+void draw_appearance(PoDoFo::PdfMemDocument& doc, PoDoFo::PdfXObject& xobj, const VisibleSignature& v) {
+  using namespace PoDoFo;
+  PdfFont* font = nullptr;
+  try {
+    font = doc.CreateFontSubset("DejaVu Sans", false, false, false, PdfEncodingFactory::GlobalIdentityEncodingInstance());
+  } catch (const PdfError&) {
+  }
+  if (!font) font = doc.CreateFont("Helvetica");
+  if (!font) throw std::runtime_error("no font for the visible signature");
+  std::vector<PdfString> lines;
+  for (auto& l : v.lines) lines.emplace_back(reinterpret_cast<const pdf_utf8*>(l.c_str()));
+  const double pad = 4;
+  const auto n = static_cast<double>(std::max<std::size_t>(lines.size(), 1));
+  double size = std::min(12.0, (v.h - 2 * pad) / (n * 1.25));
+  for (; size > 3; size -= 0.5) {
+    font->SetFontSize(static_cast<float>(size));
+    double widest = 0;
+    for (auto& l : lines) widest = std::max(widest, font->GetFontMetrics()->StringWidth(l));
+    if (widest <= v.w - 2 * pad) break;
+  }
+  font->SetFontSize(static_cast<float>(size));
+  PdfPainter p;
+  p.SetPage(&xobj);
+  p.SetStrokingColor(0.1, 0.2, 0.5);
+  p.SetStrokeWidth(1);
+  p.Rectangle(0.5, 0.5, v.w - 1, v.h - 1);
+  p.Stroke();
+  p.SetColor(0.1, 0.2, 0.5);
+  p.SetFont(font);
+  double y = v.h - pad - size;
+  for (auto& l : lines) {
+    p.DrawText(pad, y, l);
+    y -= size * 1.25;
+  }
+  p.FinishPage();
+}
+
 Bytes sign_pdf(EVP_PKEY* key, ByteView cert_der, ByteView pdf, const PadesOptions& o) {
   using namespace PoDoFo;
   PdfMemDocument doc;
@@ -51,13 +91,29 @@ Bytes sign_pdf(EVP_PKEY* key, ByteView cert_der, ByteView pdf, const PadesOption
 
     PdfAcroForm* form = doc.GetAcroForm(true, ePdfAcroFormDefaultAppearance_None);
     form->GetObject()->GetDictionary().AddKey(PdfName("SigFlags"), PdfObject(static_cast<pdf_int64>(3)));
-    PdfPage* page = doc.GetPage(0);
-    PdfAnnotation* widget = page->CreateAnnotation(ePdfAnnotation_Widget, PdfRect(0, 0, 0, 0));
+    const VisibleSignature* v = o.visible ? &*o.visible : nullptr;
+    if (v && (v->page < 1 || v->page > doc.GetPageCount()))
+      throw std::invalid_argument("the document has no page " + std::to_string(v->page));
+    PdfPage* page = doc.GetPage(v ? v->page - 1 : 0);
+    if (v) {
+      PdfRect box = page->GetMediaBox();
+      if (v->w <= 0 || v->h <= 0 || v->x < box.GetLeft() || v->y < box.GetBottom() ||
+          v->x + v->w > box.GetLeft() + box.GetWidth() || v->y + v->h > box.GetBottom() + box.GetHeight())
+        throw std::invalid_argument("the box is not inside the page (" + std::to_string(box.GetWidth()) + " x " +
+                                    std::to_string(box.GetHeight()) + " points)");
+    }
+    PdfAnnotation* widget = page->CreateAnnotation(ePdfAnnotation_Widget, v ? PdfRect(v->x, v->y, v->w, v->h) : PdfRect(0, 0, 0, 0));
     widget->SetFlags(static_cast<EPdfAnnotationFlags>(ePdfAnnotationFlags_Print));
     PdfSignatureField field(widget, form, &doc);
     field.SetFieldName(PdfString("akis-signature-" + std::to_string(std::time(nullptr))));
     field.SetSignatureDate(PdfDate());
     field.SetSignatureCreator(PdfName("akis"));
+    std::unique_ptr<PdfXObject> appearance;
+    if (v) {
+      appearance = std::make_unique<PdfXObject>(PdfRect(0, 0, v->w, v->h), &doc);
+      draw_appearance(doc, *appearance, *v);
+      field.SetAppearanceStream(appearance.get());
+    }
     field.SetSignature(*signer.GetSignatureBeacon());
     PdfObject* sig = field.GetSignatureObject();
     if (!sig) throw std::runtime_error("podofo made no signature dictionary");
@@ -106,7 +162,8 @@ Bytes pades_sign(EVP_PKEY* key, ByteView cert_der, ByteView pdf, const PadesOpti
   try {
     return sign_pdf(key, cert_der, pdf, o);
   } catch (const PoDoFo::PdfError& e) {
-    throw std::runtime_error(std::string("PDF: ") + PoDoFo::PdfError::ErrorMessage(e.GetError()));
+    const char* m = PoDoFo::PdfError::ErrorMessage(e.GetError());
+    throw std::runtime_error(std::string("PDF: ") + (m ? m : "podofo error " + std::to_string(e.GetError())));
   }
 }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // PAdES made by `akis sign` on a PDF written by podofo here, checked by poppler's pdfsig and `akis verify`;
-// a changed byte of the signed range fails both.
+// a changed byte of the signed range fails both. A visible signature is checked by rendering the page with
+// pdftoppm: the pixels change inside its box and nowhere else.
 #include <podofo/podofo.h>
 
 #include "sign_fixture.hpp"
@@ -42,6 +43,63 @@ TEST_F(SignTest, PadesVerifiesWithPdfsigAndAChangedByteFails) {
   auto bad = sh("pdfsig '" + signed_pdf + "'");
   EXPECT_FALSE(has(bad.out, "Signature is Valid.")) << bad.out;
   EXPECT_EQ(akis("verify --ca '" + ca_cert_path() + "' '" + signed_pdf + "'").rc, 30);
+}
+
+// The first page rendered by poppler's pdftoppm (36 dpi: half a pixel per point) as RGB rows.
+struct Raster {
+  int w = 0, h = 0;
+  std::string rgb;
+  bool differs(const Raster& o, int x, int y) const {
+    std::size_t i = (static_cast<std::size_t>(y) * static_cast<std::size_t>(w) + static_cast<std::size_t>(x)) * 3;
+    return rgb.compare(i, 3, o.rgb, i, 3) != 0;
+  }
+};
+Raster render(const std::string& pdf, const std::string& prefix) {
+  std::string out;
+  run_command("pdftoppm -r 36 -f 1 -l 1 -singlefile '" + pdf + "' '" + prefix + "' 2>&1", out);
+  std::ifstream in(prefix + ".ppm", std::ios::binary);
+  std::string magic;
+  int maxval = 0;
+  Raster r;
+  in >> magic >> r.w >> r.h >> maxval;
+  in.get();
+  if (magic != "P6" || r.w <= 0 || r.h <= 0 || maxval != 255) return {};
+  r.rgb.resize(static_cast<std::size_t>(r.w) * static_cast<std::size_t>(r.h) * 3);
+  in.read(r.rgb.data(), static_cast<std::streamsize>(r.rgb.size()));
+  return r;
+}
+
+TEST_F(SignTest, PadesVisibleSignatureIsDrawnInItsBoxAndVerifies) {
+  std::string pdf = make_pdf(dir() + "/basvuru.pdf");
+  // A 250 x 60 point box whose lower left corner is at (50, 700) on the A4 page (595 x 842 points).
+  auto r = akis("sign --visible 1,50,700,250,60 '" + pdf + "'");
+  ASSERT_EQ(r.rc, 0) << r.out;
+  std::string signed_pdf = dir() + "/basvuru.signed.pdf";
+  auto p = sh("pdfsig '" + signed_pdf + "'");
+  EXPECT_TRUE(has(p.out, "Signature Validation: Signature is Valid.")) << p.out;
+  EXPECT_EQ(akis("verify --ca '" + ca_cert_path() + "' '" + signed_pdf + "'").rc, 0);
+  EXPECT_TRUE(has(read(signed_pdf), "DejaVuSans")) << "the Turkish-capable font subset is embedded";
+
+  Raster before = render(pdf, dir() + "/before"), after = render(signed_pdf, dir() + "/after");
+  ASSERT_GT(before.w, 0);
+  ASSERT_EQ(before.w, after.w);
+  ASSERT_EQ(before.h, after.h);
+  // The box in pixels (y from the top), with one pixel of slack for anti-aliasing at its edges.
+  const int x0 = 25, x1 = 150, y0 = (842 - 760) / 2, y1 = (842 - 700) / 2;
+  long inside = 0, outside = 0, box = 0;
+  for (int y = 0; y < before.h; ++y)
+    for (int x = 0; x < before.w; ++x) {
+      bool in_box = x >= x0 - 1 && x <= x1 + 1 && y >= y0 - 1 && y <= y1 + 1;
+      box += in_box;
+      if (before.differs(after, x, y)) ++(in_box ? inside : outside);
+    }
+  EXPECT_EQ(outside, 0) << "nothing drawn outside the box";
+  EXPECT_GT(inside, box / 20) << "the frame and the text change at least 5% of the box (" << inside << " of " << box << ")";
+
+  // A box off the page, and --visible for a format that has no page, are refused before the card is used.
+  EXPECT_EQ(akis("sign --visible 1,500,800,250,60 -o '" + dir() + "/x.pdf' '" + pdf + "'").rc, 9);
+  EXPECT_EQ(akis("sign --visible 2,50,700,250,60 -o '" + dir() + "/x.pdf' '" + pdf + "'").rc, 9);
+  EXPECT_EQ(akis("sign --visible 1,50,700 '" + pdf + "'").rc, 1);
 }
 
 }  // namespace

@@ -56,6 +56,8 @@ const std::map<std::string, std::string>& help_table() {
        "sertifika: onaltılık CKA_ID ya da etiket (verilmezse nitelikli imza sertifikası)"},
       {"RFC 3161 timestamp authority URL", "RFC 3161 zaman damgası sunucusunun adresi"},
       {"output file", "çıktı dosyası"},
+      {"PDF: a visible signature box PAGE,X,Y,W,H (points from the lower left)",
+       "PDF: görünür imza kutusu SAYFA,X,Y,GENİŞLİK,YÜKSEKLİK (sol alt köşeden nokta cinsinden)"},
       {"the document", "imzalanacak belge"},
       {"verify a signed document", "imzalı bir belgeyi doğrular"},
       {"the signed document of a detached signature", "ayrık imzanın imzaladığı belge"},

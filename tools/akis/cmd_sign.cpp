@@ -4,6 +4,8 @@
 #include "cmd_sign.hpp"
 
 #include <algorithm>
+#include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -13,6 +15,7 @@
 #include "akis/sign/pades.hpp"
 #include "akis/sign/token.hpp"
 #include "akis/sign/xades.hpp"
+#include "cert_summary.hpp"
 
 namespace akis::cli {
 
@@ -34,6 +37,27 @@ std::string lower_ext(const std::string& file) {
   std::string e = fs::path(file).extension().string();
   std::transform(e.begin(), e.end(), e.begin(), [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
   return e;
+}
+
+// "PAGE,X,Y,W,H" (five numbers).
+sign::VisibleSignature parse_visible(const std::string& spec) {
+  sign::VisibleSignature v;
+  double page = 0;
+  char end = 0;
+  if (std::sscanf(spec.c_str(), "%lf,%lf,%lf,%lf,%lf%c", &page, &v.x, &v.y, &v.w, &v.h, &end) != 5 || page < 1 ||
+      page != static_cast<int>(page) || v.w <= 0 || v.h <= 0)
+    throw Failure(kUsage, msg(M::ErrVisible, spec));
+  v.page = static_cast<int>(page);
+  return v;
+}
+
+std::string local_time_now() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  char buf[40];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M %z", &tm);
+  return buf;
 }
 
 }  // namespace
@@ -63,6 +87,9 @@ int cmd_sign(const Options& o, const SignArgs& a) {
   if (format.empty())
     format = ext == ".pdf" ? "pades" : ext == ".xml" || (!a.detached && sign::is_xml(input)) ? "xades" : "cades";
   if (a.detached && format != "cades") throw Failure(kUsage, msg(M::ErrDetachedCadesOnly));
+  if (!a.visible.empty() && format != "pades") throw Failure(kUsage, msg(M::ErrVisibleNotPdf));
+  std::optional<sign::VisibleSignature> visible;
+  if (!a.visible.empty()) visible = parse_visible(a.visible);
   if (format == "xades") {
     try {
       sign::check_xml(input);
@@ -90,7 +117,17 @@ int cmd_sign(const Options& o, const SignArgs& a) {
       co.tsa_url = a.tsa;
       signed_bytes = sign::cades_sign(key, cert.der, input, co);
     } else if (format == "pades") {
-      signed_bytes = sign::pades_sign(key, cert.der, input, {a.tsa});
+      sign::PadesOptions po{a.tsa, visible};
+      if (po.visible) {
+        std::string who = cert.label;
+        try {
+          auto c = summarise_certificate(cert.der);
+          if (!c.holder.empty()) who = c.holder;
+        } catch (const std::exception&) {
+        }
+        po.visible->lines = {msg(M::StampSignedBy, who), msg(M::StampDate, local_time_now())};
+      }
+      signed_bytes = sign::pades_sign(key, cert.der, input, po);
     } else {
       signed_bytes = sign::xades_sign(key, cert.der, input);
     }
@@ -100,6 +137,8 @@ int cmd_sign(const Options& o, const SignArgs& a) {
     fail_token(e);
   } catch (const Failure&) {
     throw;
+  } catch (const std::invalid_argument& e) {
+    throw Failure(kBadInput, msg(M::ErrVisible, e.what()));
   } catch (const std::runtime_error& e) {
     throw Failure(kCardError, msg(M::ErrSigning, e.what()));
   }
@@ -114,6 +153,7 @@ void add_sign_commands(CLI::App& app, Options& o, SignCommands& c) {
   c.sign->add_option("--cert", c.s.cert, "certificate: hex CKA_ID or label (default: the non-repudiation one)");
   c.sign->add_option("--tsa", c.s.tsa, "RFC 3161 timestamp authority URL");
   c.sign->add_option("-o,--out", c.s.out, "output file");
+  c.sign->add_option("--visible", c.s.visible, "PDF: a visible signature box PAGE,X,Y,W,H (points from the lower left)");
   c.sign->add_option("FILE", c.s.file, "the document")->required();
   c.verify = app.add_subcommand("verify", "verify a signed document");
   c.verify->add_option("--data", c.v.data, "the signed document of a detached signature");

@@ -21,6 +21,7 @@ struct SignArgs {
   std::string cert;    // hex CKA_ID or label
   std::string tsa;
   std::string out;
+  std::string visible;  // PAGE,X,Y,W,H for a visible PAdES signature
   std::string file;
 };
 struct VerifyArgs {

@@ -298,6 +298,12 @@ const Entry kCatalogue[] = {
     {M::EonayGiven, "E-Onay given (text version {}).", "E-Onay verildi (metin sürümü {})."},
     {M::PdfNotWholeFile, "the signature does not cover the whole file (changes after signing)",
      "imza dosyanın tamamını kapsamıyor (imzadan sonra değişiklik yapılmış)"},
+    {M::ErrVisible, "--visible PAGE,X,Y,W,H (PDF points from the lower left corner of the page): {}",
+     "--visible SAYFA,X,Y,GENİŞLİK,YÜKSEKLİK (sayfanın sol alt köşesinden PDF noktası cinsinden): {}"},
+    {M::ErrVisibleNotPdf, "--visible is for PDF (PAdES) signatures only.",
+     "--visible yalnızca PDF (PAdES) imzası için kullanılır."},
+    {M::StampSignedBy, "Signed electronically by {}", "Elektronik olarak imzalayan: {}"},
+    {M::StampDate, "Date: {}", "Tarih: {}"},
 };
 static_assert(sizeof kCatalogue / sizeof kCatalogue[0] == static_cast<std::size_t>(M::kCount),
               "every message needs a row");

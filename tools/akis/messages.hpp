@@ -51,7 +51,7 @@ enum class M {
   LblSigningTime, ClaimedBySigner, LblTimestamp, LblChain, LblVerdict, WordValid, WordInvalid, ChainTrusted,
   ChainUntrusted, ChainNotChecked, VerdictValid, VerdictInvalid, VerdictTimestamp, VerdictUntrusted,
   VerdictNotChecked, EonayWrongSigner, EonayTextMismatch, EonayCertExpired, EonayCertUntrusted, EonayConfirm,
-  EonayGiven, PdfNotWholeFile,
+  EonayGiven, PdfNotWholeFile, ErrVisible, ErrVisibleNotPdf, StampSignedBy, StampDate,
   kCount
 };
 
