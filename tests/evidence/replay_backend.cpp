@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "replay_backend.hpp"
 
+#include <cstdlib>
 #include <mutex>
 
 #include "akis/error.hpp"
@@ -36,7 +37,11 @@ class ReplayBackend final : public p11::Backend {
 };
 }  // namespace
 
+// A recording holds what the module read without the cross-process cache; a cache left by an earlier card with
+// the same serial would have the module validate it with reads the recording does not hold. The replays run
+// without it (read at the next C_Initialize).
 void set_replay_recording(const Recording& rec) {
+  ::setenv("AKIS_PKCS11_PUBLIC_CACHE", "no", 1);
   std::lock_guard lock(g_mutex);
   g_rec = rec;
 }
