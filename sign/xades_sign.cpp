@@ -182,7 +182,7 @@ void sign_signed_info(EVP_PKEY* key, bool ec, xmlNode* signed_info, xmlSecTransf
 
 Bytes xades_sign(EVP_PKEY* key, ByteView cert_der, ByteView in, const XadesOptions& o,
                  const std::vector<Bytes>& chain_der) {
-  xml::init();
+  check_xml(in);
   auto cert = parse_cert(cert_der);
   auto doc = xml::parse(in);
   const bool ec = EVP_PKEY_get_base_id(key) == EVP_PKEY_EC;
@@ -218,7 +218,8 @@ bool is_xml(ByteView data) {
   while (i < data.size() && (data[i] == ' ' || data[i] == '\n' || data[i] == '\r' || data[i] == '\t')) ++i;
   if (i >= data.size() || data[i] != '<') return false;
   try {
-    check_xml(data);
+    xml::init();
+    xml::parse(data);
     return true;
   } catch (const std::runtime_error&) {
     return false;
@@ -227,7 +228,9 @@ bool is_xml(ByteView data) {
 
 void check_xml(ByteView data) {
   xml::init();
-  xml::parse(data);
+  auto doc = xml::parse(data);
+  if (!xml::descendants(xmlDocGetRootElement(doc.get()), kDsNs, "Signature").empty())
+    throw std::runtime_error("the document is already signed (a second enveloped signature would break the first)");
 }
 
 }  // namespace akis::sign

@@ -113,6 +113,10 @@ TEST_F(SignTest, XadesRsaInvoiceVerifiesAndChangesFail) {
   EXPECT_TRUE(has(a.out, "Chain: trusted")) << a.out;
   EXPECT_FALSE(has(a.out, "Signing time: -")) << a.out;
   EXPECT_EQ(akis("verify '" + out + "'").rc, 32);
+  // Signing it again would break this signature (the second one would cover the first): refused.
+  auto again = akis("sign -o '" + dir() + "/twice.xml' '" + out + "'");
+  EXPECT_EQ(again.rc, 9) << again.out;
+  EXPECT_TRUE(has(again.out, "already signed")) << again.out;
 
   // A foreign anchor: both verifiers refuse the chain, akis says the signature itself is intact.
   sh("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=Other -keyout '" + dir() +

@@ -257,7 +257,7 @@ const Entry kCatalogue[] = {
     {M::SignWrongPin, "Wrong PIN.", "Hatalı PIN."},
     {M::SignPinLength, "The PIN has the wrong length.", "PIN'in uzunluğu geçersiz."},
     {M::ErrDetachedCadesOnly, "--detached is for CAdES only.", "--detached yalnızca CAdES imzası için kullanılır."},
-    {M::ErrNotXml, "{} is not a well-formed XML document: {}", "{} geçerli bir XML belgesi değil: {}"},
+    {M::ErrNotXml, "{} cannot be signed as XML: {}", "{} XML belgesi olarak imzalanamıyor: {}"},
     {M::SignedWith, "Signed with: {}", "İmzalayan sertifika: {}"},
     {M::Written, "Written: {}", "Yazıldı: {}"},
     {M::ErrSigning, "Signing failed: {}", "İmzalama başarısız oldu: {}"},

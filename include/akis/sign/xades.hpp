@@ -27,8 +27,8 @@ struct XadesOptions {
 
 // True when `data` is a well-formed XML document (an optional BOM and whitespace, then '<').
 bool is_xml(ByteView data);
-// Throws std::runtime_error with the parser's reason when `data` is not an XML document xades_sign accepts
-// (well-formed, no DTD).
+// Throws std::runtime_error with the reason when `data` is not an XML document xades_sign accepts (well-formed,
+// no DTD, not signed yet).
 void check_xml(ByteView data);
 
 // Returns the signed document (the input re-serialised by libxml2 in its own encoding, with ds:Signature
