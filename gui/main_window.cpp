@@ -27,6 +27,7 @@
 #include "notice.hpp"
 #include "reader_watch.hpp"
 #include "sign_dialog.hpp"
+#include "tray.hpp"
 #include "unlock_dialog.hpp"
 #include "worker.hpp"
 
@@ -144,6 +145,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   setTabOrder(readers_, certs_);
   resize(900, 520);
 
+  tray_ = Tray::create(this);
   watch_ = new ReaderWatch(this);
   connect(watch_, &ReaderWatch::changed, this, &MainWindow::readers_changed, Qt::QueuedConnection);
   readers_changed();
@@ -188,6 +190,7 @@ void MainWindow::readers_changed() {
   }
   if (!readers_->currentItem() && readers_->count() > 0) readers_->setCurrentRow(0);
   readers_->blockSignals(false);
+  if (tray_) tray_->update(reports_);
   if (snap.readers.empty()) statusBar()->showMessage(label(snap.service ? M::NoReaders : M::ErrNoService));
   show_selected();
 }

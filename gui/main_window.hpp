@@ -38,6 +38,7 @@ class MainWindow : public QMainWindow {
   void open_details();
   class SignDialog* open_sign_dialog();
   bool busy() const { return pending_ > 0; }
+  class Tray* tray() const { return tray_; }  // nullptr where the desktop has no tray
 
  signals:
   void report_ready(const QString& reader);  // a card was read (or failed to read) after a change
@@ -59,6 +60,7 @@ class MainWindow : public QMainWindow {
               *sign_ = nullptr;
   QProgressBar* busy_ = nullptr;
   QAction* notify_ = nullptr;
+  class Tray* tray_ = nullptr;
   int pending_ = 0;
   std::map<std::string, std::string> loaded_atr_;  // reader -> ATR the report was read for
   std::map<std::string, CardReport> reports_;

@@ -285,4 +285,27 @@ Yazıldı: %2</translation>
         <translation>PEM (*.pem *.crt);;Tüm dosyalar (*)</translation>
     </message>
 </context>
+<context>
+    <name>akis::gui::Tray</name>
+    <message>
+        <source>AKİS card manager</source>
+        <translation>AKİS kart yöneticisi</translation>
+    </message>
+    <message>
+        <source>No card needs attention.</source>
+        <translation>İlgilenilmesi gereken kart yok.</translation>
+    </message>
+    <message>
+        <source>Card manager menu</source>
+        <translation>Kart yöneticisi menüsü</translation>
+    </message>
+    <message>
+        <source>&amp;Show the card manager</source>
+        <translation>Kart yöneticisini &amp;göster</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>Çı&amp;kış</translation>
+    </message>
+</context>
 </TS>

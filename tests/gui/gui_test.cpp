@@ -27,6 +27,7 @@
 #include "notify_server.hpp"
 #include "processes.hpp"
 #include "sign_dialog.hpp"
+#include "tray.hpp"
 
 using namespace akis;
 using namespace akis::gui;
@@ -96,6 +97,7 @@ class GuiTest : public QObject {
     QVERIFY(QTest::qWaitForWindowExposed(window_.get()));
     // The window's own words follow the same language as the card messages (the .qm from lrelease).
     QCOMPARE(window_->windowTitle() == "AKİS card manager", !cli::turkish());
+    QVERIFY(!window_->tray());  // no tray under offscreen: the notification is the notice (tray_test.cpp: a tray)
   }
 
   void noticeLogic() {  // which certificates and cards trigger the notice
