@@ -113,6 +113,10 @@ TEST_F(SignTest, XadesRsaInvoiceVerifiesAndChangesFail) {
   EXPECT_TRUE(has(a.out, "Chain: trusted")) << a.out;
   EXPECT_FALSE(has(a.out, "Signing time: -")) << a.out;
   EXPECT_EQ(akis("verify '" + out + "'").rc, 32);
+  auto tr = sh(std::string(AKIS_HOST_ENV) + "LANG=tr_TR.UTF-8 '" AKIS_CLI_BIN "' verify --ca '" + ca_cert_path() + "' '" + out + "'");
+  EXPECT_EQ(tr.rc, 0) << tr.out;
+  EXPECT_TRUE(has(tr.out, "İmzalayan: AYŞE GÜL YILDIRIM")) << tr.out;
+  EXPECT_TRUE(has(tr.out, "Sonuç: GEÇERLİ")) << tr.out;
   // Signing it again would break this signature (the second one would cover the first): refused.
   auto again = akis("sign -o '" + dir() + "/twice.xml' '" + out + "'");
   EXPECT_EQ(again.rc, 9) << again.out;
