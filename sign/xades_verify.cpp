@@ -7,6 +7,7 @@
 #include <xmlsec/crypto.h>
 #include <xmlsec/openssl/evp.h>
 #include <xmlsec/xmldsig.h>
+#include <xmlsec/xmltree.h>
 
 #include <cstdio>
 #include <ctime>
@@ -124,7 +125,12 @@ std::string failed_reference(xmlSecDSigCtx* ctx, const std::string& sp_id) {
 void verify_signature(Verification& v, xmlDoc* doc, xmlNode* sig, X509* cert) {
   xmlNode* sp = signed_properties(sig);
   std::string sp_id = sp ? xml::attr(sp, "Id") : "";
-  if (!sp_id.empty() && !xmlAddID(nullptr, doc, x(sp_id.c_str()), xmlHasProp(sp, x("Id")))) {
+  // The Id attributes inside this signature (SignedProperties; KeyInfo, which other signers also reference)
+  // become XML IDs for the same-document references; nothing outside the signature is registered.
+  const xmlChar* ids[] = {x("Id"), nullptr};
+  xmlSecAddIDs(doc, sig, ids);
+  xml::last_errors();
+  if (xmlAttr* found = sp_id.empty() ? nullptr : xmlGetID(doc, x(sp_id.c_str())); !sp_id.empty() && (!found || found->parent != sp)) {
     v.error = "the Id of SignedProperties is not unique in the document";
     return;
   }

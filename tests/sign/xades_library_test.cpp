@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// The XAdES library without a card (a software EC key): Exclusive C14N verified by xmlsec1, and what
-// xades_verify requires beyond XMLDSig, checked on signatures made by xmlsec1 itself (a valid XMLDSig without
-// SignedProperties is not XAdES) and on hostile edits (a second signature, a remote reference).
+// The XAdES library without a card (a software EC key): Exclusive C14N verified by xmlsec1; signatures made by
+// xmlsec1 itself (another implementation): a XAdES with a KeyInfo reference verifies, one whose
+// SigningCertificate names another certificate and a plain XMLDSig without SignedProperties do not; hostile
+// edits (a second signature, a remote reference) are refused with a reason.
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
 #include <openssl/pem.h>
+
+#include <ctime>
 
 #include <fstream>
 #include <iterator>
@@ -89,6 +93,64 @@ TEST(XadesLibrary, PlainXmldsigFromXmlsec1IsNotXades) {
   auto v = sign::xades_verify(dsig, {});
   EXPECT_FALSE(v.signature_valid);
   EXPECT_NE(v.error.find("not XAdES"), std::string::npos) << v.error;
+}
+
+std::string b64(const Bytes& b) {
+  std::string out(4 * ((b.size() + 2) / 3) + 1, '\0');
+  out.resize(static_cast<std::size_t>(EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), b.data(), static_cast<int>(b.size()))));
+  return out;
+}
+
+// A XAdES-BES signature as another implementation makes it: written here as a template, signed by xmlsec1, with
+// a third reference (to ds:KeyInfo), a SHA-1 CertDigest naming `named` and a SigningTime in +03:00.
+Bytes xmlsec1_xades(const SoftKey& signer, const Bytes& named) {
+  unsigned char sha1[20];
+  unsigned int n = 0;
+  EVP_Digest(named.data(), named.size(), sha1, &n, EVP_sha1(), nullptr);
+  const std::string ds = "http://www.w3.org/2000/09/xmldsig#", sha256 = "http://www.w3.org/2001/04/xmlenc#sha256";
+  std::string t =
+      "<defter xmlns=\"urn:example:e-defter\"><kayit>Kasa</kayit><ds:Signature xmlns:ds=\"" + ds + "\" Id=\"S1\">"
+      "<ds:SignedInfo><ds:CanonicalizationMethod Algorithm=\"http://www.w3.org/TR/2001/REC-xml-c14n-20010315\"/>"
+      "<ds:SignatureMethod Algorithm=\"http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256\"/>"
+      "<ds:Reference URI=\"\"><ds:Transforms><ds:Transform Algorithm=\"" + ds + "enveloped-signature\"/></ds:Transforms>"
+      "<ds:DigestMethod Algorithm=\"" + sha256 + "\"/><ds:DigestValue/></ds:Reference>"
+      "<ds:Reference URI=\"#KI1\"><ds:DigestMethod Algorithm=\"" + sha256 + "\"/><ds:DigestValue/></ds:Reference>"
+      "<ds:Reference URI=\"#SP1\" Type=\"http://uri.etsi.org/01903#SignedProperties\"><ds:DigestMethod Algorithm=\"" +
+      sha256 + "\"/><ds:DigestValue/></ds:Reference></ds:SignedInfo><ds:SignatureValue/><ds:KeyInfo Id=\"KI1\">"
+      "<ds:X509Data><ds:X509Certificate>" + b64(signer.cert) + "</ds:X509Certificate></ds:X509Data></ds:KeyInfo>"
+      "<ds:Object><xades:QualifyingProperties xmlns:xades=\"http://uri.etsi.org/01903/v1.3.2#\" Target=\"#S1\">"
+      "<xades:SignedProperties Id=\"SP1\"><xades:SignedSignatureProperties>"
+      "<xades:SigningTime>2026-01-02T10:00:00+03:00</xades:SigningTime><xades:SigningCertificate><xades:Cert>"
+      "<xades:CertDigest><ds:DigestMethod Algorithm=\"" + ds + "sha1\"/><ds:DigestValue>" +
+      b64(Bytes(sha1, sha1 + n)) + "</ds:DigestValue></xades:CertDigest></xades:Cert></xades:SigningCertificate>"
+      "</xades:SignedSignatureProperties></xades:SignedProperties></xades:QualifyingProperties></ds:Object>"
+      "</ds:Signature></defter>";
+  std::string in = write("other-tmpl.xml", t), out_file = temp_dir() + "/other-signed.xml", out;
+  // Without the certificate on the command line xmlsec1 leaves the X509Data written above as it is.
+  if (run_command("xmlsec1 --sign --privkey-pem '" + signer.dir + "/key.pem' --id-attr:Id '" + ds + ":KeyInfo' "
+                  "--id-attr:Id 'http://uri.etsi.org/01903/v1.3.2#:SignedProperties' --output '" + out_file + "' '" +
+                  in + "' 2>&1", out) != 0)
+    ADD_FAILURE() << out;
+  std::ifstream f(out_file, std::ios::binary);
+  return Bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+}
+
+TEST(XadesLibrary, XadesFromXmlsec1WithAKeyInfoReferenceVerifies) {
+  SoftKey k;
+  ASSERT_TRUE(k.key);
+  auto v = sign::xades_verify(xmlsec1_xades(k, k.cert), {k.dir + "/cert.pem"});
+  EXPECT_TRUE(v.signature_valid) << v.error;
+  EXPECT_EQ(v.chain, sign::ChainResult::Trusted) << v.chain_error;
+  std::tm tm{};
+  tm.tm_year = 126, tm.tm_mon = 0, tm.tm_mday = 2, tm.tm_hour = 7;  // 10:00 +03:00
+  ASSERT_TRUE(v.signing_time);
+  EXPECT_EQ(*v.signing_time, timegm(&tm));
+  // The same, validly signed, but its SigningCertificate names another certificate: not this signer's XAdES.
+  Bytes other = k.cert;
+  other.back() ^= 1;
+  auto bad = sign::xades_verify(xmlsec1_xades(k, other), {});
+  EXPECT_FALSE(bad.signature_valid);
+  EXPECT_NE(bad.error.find("SigningCertificate does not name"), std::string::npos) << bad.error;
 }
 
 TEST(XadesLibrary, HostileEditsAreRefusedWithAReason) {
