@@ -164,7 +164,11 @@ void MainWindow::readers_changed() {
   std::map<std::string, bool> seen;
   for (auto& st : snap.readers) {
     seen[st.name] = true;
-    const std::string atr = st.present ? to_hex(st.atr) : std::string();
+    // The card's identity: its ATR and the reader's insertion counter, so a card swapped for one with the same ATR
+    // between two snapshots (the window busy, or a quick swap) is read again.
+    const std::string atr = st.present ? to_hex(st.atr) + "#" + std::to_string(snap.generation) + ":" +
+                                             std::to_string(st.event_count)
+                                       : std::string();
     if (!st.present) {
       loaded_atr_.erase(st.name);
       reports_.erase(st.name);

@@ -62,7 +62,7 @@ class MainWindow : public QMainWindow {
   QAction* notify_ = nullptr;
   class Tray* tray_ = nullptr;
   int pending_ = 0;
-  std::map<std::string, std::string> loaded_atr_;  // reader -> ATR the report was read for
+  std::map<std::string, std::string> loaded_atr_;  // reader -> ATR and insertion count the report was read for
   std::map<std::string, CardReport> reports_;
   std::map<std::string, std::string> errors_;      // reader -> why the card could not be read
   std::map<std::string, bool> notified_;           // card serial -> notice sent this session

@@ -44,28 +44,30 @@ class GuiUnlock : public Unlock {
     }
     return *window_;
   }
-  // Waits (running the event loop) until the window has read the card in the first reader and selects it.
-  const gui::CardReport* card_in_window(bool blocked) {
+  // Waits (running the event loop) until the window has read the card in `reader` and selects it.
+  const gui::CardReport* card_in_window(bool blocked, const std::string& reader = Pcscd::kReader0) {
     auto& w = window();
     bool ok = QTest::qWaitFor([&] {
-      auto it = w.reports().find(Pcscd::kReader0);
+      auto it = w.reports().find(reader);
       return it != w.reports().end() && it->second.pin_status.blocked == blocked && !w.busy();
     }, 15000);
     if (!ok) return nullptr;
-    auto items = w.reader_list()->findItems(q(Pcscd::kReader0), Qt::MatchStartsWith);
+    auto items = w.reader_list()->findItems(q(reader), Qt::MatchStartsWith);
     if (items.isEmpty()) return nullptr;
     w.reader_list()->setCurrentItem(items[0]);
-    return &w.reports().at(Pcscd::kReader0);
+    return &w.reports().at(reader);
   }
   // Types the code and the two PINs (the first with the on-screen keypad), presses Unlock and waits for the answer.
-  static void submit(gui::UnlockDialog* d, const std::string& code, const std::string& pin, const std::string& again) {
+  // The dialog may be gone when it returns (it closes itself once the card holds the new PIN).
+  static void submit(QPointer<gui::UnlockDialog> d, const std::string& code, const std::string& pin,
+                     const std::string& again) {
     d->findChild<QLineEdit*>("code")->setText(q(code));
     auto* first = d->findChild<QLineEdit*>("newPin");
     first->setFocus();
     for (char ch : pin) d->findChild<QPushButton*>(QString("key") + ch)->click();
     QTest::keyClicks(d->findChild<QLineEdit*>("newPinAgain"), q(again));
     d->findChild<QPushButton*>("ok")->click();
-    EXPECT_TRUE(QTest::qWaitFor([&] { return !d->working(); }, 30000));
+    EXPECT_TRUE(QTest::qWaitFor([&] { return d.isNull() || !d->working(); }, 30000));
   }
   void shot(QWidget* w, const char* name) {
     QTest::qWait(50);  // let the layout settle
@@ -167,6 +169,32 @@ TEST_F(GuiUnlock, RefusalsSpendNothingThenTheDialogUnlocksAndTheNewPinSigns) {
   ASSERT_EQ(run_command("AKIS_PIN=24681357 " + kAkis + " sign '" + doc + "' 2>&1", out), 0) << out;
   ASSERT_EQ(run_command("openssl cms -verify -noverify -inform DER -in '" + doc + ".imz' 2>&1", out), 0) << out;
   EXPECT_NE(out.find("kilidi açılan kartla imza"), std::string::npos) << out;
+}
+
+// Two blocked post-2011 cards of the same holder: the dialog unlocks the card selected in the window, not the other.
+TEST_F(GuiUnlock, TheCardSelectedInTheWindowIsTheOneUnlocked) {
+  auto blocked = [&](int port) {
+    vcard::CardState card = vcard::personalise(options_for(Variant::Post2011));  // a serial of its own
+    card.pin(0x81)->tries_left = 0;
+    std::string path = insert_state(card, port);
+    admin("enrol --username ayse --card-state '" + path + "'");
+    return path;
+  };
+  const std::string first = blocked(35963), second = blocked(35964);
+  ASSERT_NE(vcard::load(first).serial, vcard::load(second).serial);
+  start_service();
+  ASSERT_TRUE(card_in_window(true, Pcscd::kReader0));
+  ASSERT_TRUE(card_in_window(true, Pcscd::kReader1));  // selected
+  QPointer<gui::UnlockDialog> d = window().open_unlock_dialog();
+  ASSERT_TRUE(d);
+  d->findChild<QLineEdit*>("service")->setText(q("https://127.0.0.1:" + std::to_string(kPort)));
+  d->findChild<QLineEdit*>("caFile")->setText(q(data_ + "/tls-cert.pem"));
+  submit(d, code_for("ayse", "parola-ayse"), "97531864", "97531864");
+  ASSERT_TRUE(QTest::qWaitFor([&] { return d.isNull() || !d->isVisible(); }, 30000)) << d->message().toStdString();
+  EXPECT_EQ(vcard::load(second).pin(0x81)->value, to_bytes("97531864"));
+  EXPECT_EQ(vcard::load(second).pin(0x81)->tries_left, 3);
+  EXPECT_EQ(vcard::load(first).pin(0x81)->tries_left, 0);  // the other card is untouched
+  EXPECT_NE(vcard::load(first).pin(0x81)->value, to_bytes("97531864"));
 }
 
 }  // namespace
