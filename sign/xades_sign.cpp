@@ -84,7 +84,7 @@ xmlNode* add(xmlNode* parent, xmlNs* ns, const char* name, const std::string& co
   return n;
 }
 
-// xades:QualifyingProperties/SignedProperties inside ds:Object; returns the SignedProperties element.
+// ds:Object/xades:QualifyingProperties/xades:SignedProperties, its Id registered for the reference to it.
 void add_qualifying_properties(xmlDoc* doc, xmlNode* sig, X509* cert, ByteView cert_der, const std::string& suffix) {
   xmlNode* object = xmlSecTmplSignatureAddObject(sig, nullptr, nullptr, nullptr);
   if (!object) throw std::runtime_error("cannot create ds:Object");
@@ -117,7 +117,10 @@ void add_key_info(xmlDoc* doc, xmlNode* sig, ByteView cert_der, const std::vecto
   xmlNs* ds = xmlSearchNsByHref(doc, sig, x(kDsNs));
   xmlNode* ki = xmlNewNode(ds, x("KeyInfo"));
   xmlNode* object = xml::child(sig, kDsNs, "Object");
-  if (!ki || !object || !xmlAddPrevSibling(object, ki)) throw std::runtime_error("cannot create ds:KeyInfo");
+  if (!ki || !object || !xmlAddPrevSibling(object, ki)) {
+    xmlFreeNode(ki);
+    throw std::runtime_error("cannot create ds:KeyInfo");
+  }
   xmlNode* data = add(ki, ds, "X509Data");
   add(data, ds, "X509Certificate", xml::base64(cert_der));
   for (auto& der : chain) add(data, ds, "X509Certificate", xml::base64(der));
