@@ -4,6 +4,7 @@
 // reading, the value's EF byte for byte) and by a fresh module (C_Finalize + C_Initialize keeps nothing of a card);
 // the refusals (writes off, private, no DODF, not logged in) write nothing; a DODF entry the module cannot use is
 // skipped and the others stay; a write the card refuses half-way leaves the directory as it was.
+#include <cctype>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
@@ -275,6 +276,69 @@ TEST_F(TokenData, AWriteTheCardRefusesLeavesTheDirectoryAsItWas) {
   EXPECT_TRUE(file(kDodfPath)->data.empty());
   EXPECT_TRUE(token_data(reload()).empty());
 }
+
+}  // namespace
+}  // namespace akis::test
+
+namespace akis::test {
+namespace {
+
+// The write path on personalities whose directory or commands differ (quirks.hpp): padded directories, relative
+// paths, paths that need 3F00, no FCI size, capped reads, the application by path only, the 1.0 and 1x families;
+// a card that refuses class-80 commands (no CREATE EF) refuses the write and keeps its files.
+struct Personality {
+  std::string family;
+  std::vector<std::string> quirks;
+  bool writable = true;
+};
+
+class TokenDataPersonality : public TokenData, public ::testing::WithParamInterface<Personality> {};
+
+TEST_P(TokenDataPersonality, WrittenReadBackAndDestroyed) {
+  insert_state(personality_state(GetParam().family, GetParam().quirks));
+  writes(true);
+  init();
+  CK_SESSION_HANDLE h = open(true);
+  ASSERT_EQ(login(h, "123456"), CKR_OK);
+  const std::size_t files_before = card_->state().files.size();
+  const Bytes dodf_before = file(kDodfPath)->data;
+  std::string value(300, 'd');  // more than one UPDATE BINARY
+  for (std::size_t i = 0; i < value.size(); ++i) value[i] = static_cast<char>('a' + i % 26);
+  CK_OBJECT_HANDLE o = 0;
+  CK_RV rv = create(h, value, &o);
+  if (!GetParam().writable) {
+    EXPECT_NE(rv, CKR_OK);
+    EXPECT_EQ(card_->state().files.size(), files_before);
+    EXPECT_EQ(file(kDodfPath)->data, dodf_before);
+    return;
+  }
+  ASSERT_EQ(rv, CKR_OK);
+  h = reload();
+  auto found = token_data(h);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(get(h, found[0], CKA_VALUE), to_bytes(value));
+  ASSERT_EQ(login(h, "123456"), CKR_OK);
+  ASSERT_EQ(f->C_DestroyObject(h, found[0]), CKR_OK);
+  EXPECT_EQ(card_->state().files.size(), files_before);
+  EXPECT_TRUE(dodf().empty());
+  EXPECT_TRUE(token_data(reload()).empty());
+}
+
+std::string name_of(const ::testing::TestParamInfo<Personality>& info) {
+  std::string n = info.param.family == "1.0" ? "v10" : "v" + info.param.family;
+  for (auto& q : info.param.quirks)
+    for (char c : "_" + q) n += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+  return n;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Quirks, TokenDataPersonality,
+    ::testing::Values(Personality{"2x", {"directory-padded"}}, Personality{"2x", {"odf-relative-paths"}},
+                      Personality{"2x", {"paths-need-mf", "fci-no-size", "read-cap-128"}},
+                      Personality{"2x", {"app-by-path-only", "short-responses"}}, Personality{"1.0", {}},
+                      Personality{"1x", {"fci-no-security", "read-6cxx"}},
+                      Personality{"2x", {"cla80-refused"}, false}),
+    name_of);
 
 }  // namespace
 }  // namespace akis::test
