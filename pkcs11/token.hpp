@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // A card in a slot, seen as a PKCS#11 token: the card, its objects, and the application-wide login.
 //
-// Locks, in the only order they are taken: a session's mutex -> login_mutex_ (login state transitions)
-// -> the card's own lock (Card, with its PC/SC transaction). pin_mutex_ and objects_mutex_ are leaves:
-// never held during card I/O. The reset path (after_reset) takes no token lock at all, so it can run
+// Locks, in the only order they are taken: a session's mutex -> login_mutex_ (login state transitions) or
+// data_mutex_ (data objects on the card; never both) -> the card's own lock (Card, with its PC/SC
+// transaction). pin_mutex_ and objects_mutex_ are leaves: never held during card I/O. The reset path (after_reset) takes no token lock at all, so it can run
 // inside any card operation.
 #pragma once
 

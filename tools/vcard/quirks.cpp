@@ -44,7 +44,7 @@ const std::vector<QuirkInfo>& all_quirks() {
       {"issuer-cert", nullptr, false, "the CDF also lists the issuer's CA certificate (authority, no key) in 2F20"},
       {"no-pukdf", nullptr, false, "no PuKDF: the ODF names no public key directory (keys from certificates)"},
       {"no-dodf", nullptr, false, "no DODF: the ODF names no data object directory (no CKO_DATA on the card)"},
-      {"directory-padded", nullptr, false, "ODF, TokenInfo, AODF, PrKDF, PuKDF, CDF are fixed-size EFs padded with 00"},
+      {"directory-padded", nullptr, false, "ODF, TokenInfo, AODF, PrKDF, PuKDF, CDF, DODF are fixed-size EFs padded with 00"},
       {"verify-empty-spends", "1.0 1x", false,
        "VERIFY without data is compared as a wrong PIN and costs a try (ISO 7816-4:1995 had no status form)"},
       {"wrong-pin-6300", nullptr, false, "a wrong PIN or PUK answers 63 00 (verification failed, no counter)"},
