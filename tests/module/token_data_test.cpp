@@ -65,6 +65,41 @@ class TokenData : public P11 {
   CK_BBOOL yes_ = CK_TRUE, no_ = CK_FALSE;
 };
 
+// The card layer's DODF parser and encoder (apdu/akis/pkcs15.cpp) on their own.
+TEST(Dodf, EncodedEntriesParseBackAndOthersAreSkippedWithAReason) {
+  DataObjectInfo d{"ayar ğüşiöç", {0x01}, false, true, "akis-test", kOid, {0x3F, 0x00, 0x50, 0x15, 0x2F, 0x40}, {}};
+  Bytes entry = encode_dodf_entry(d);
+  // CommonObjectFlags as DER named bits: modifiable (bit 1) alone is 03 02 06 40.
+  EXPECT_NE(to_hex(entry).find("03020640"), std::string::npos) << to_hex(entry);
+  auto back = parse_dodf(entry);
+  ASSERT_EQ(back.size(), 1u);
+  EXPECT_EQ(back[0].label, d.label);
+  EXPECT_EQ(back[0].auth_id, d.auth_id);
+  EXPECT_TRUE(back[0].modifiable);
+  EXPECT_FALSE(back[0].is_private);
+  EXPECT_EQ(back[0].application, d.application);
+  EXPECT_EQ(back[0].oid, d.oid);
+  EXPECT_EQ(back[0].path, d.path);
+  d.is_private = true, d.label.clear(), d.application.clear(), d.oid.clear(), d.auth_id.clear();
+  back = parse_dodf(encode_dodf_entry(d));
+  ASSERT_EQ(back.size(), 1u);
+  EXPECT_TRUE(back[0].is_private);
+  EXPECT_TRUE(back[0].label.empty());
+  // A direct value, an oidDO and a broken entry are each skipped with a line; the good entry between them stays.
+  Bytes file = from_hex("300C" "3000" "3000" "A106" "A004" "0402ABCD");  // the value given directly ([0])
+  append(file, entry);
+  append(file, from_hex("A1023000"));  // oidDO
+  append(file, from_hex("3004300230" "00"));  // CommonObjectAttributes only
+  std::vector<std::string> skipped;
+  back = parse_dodf(file, &skipped);
+  ASSERT_EQ(back.size(), 1u);
+  EXPECT_EQ(back[0].path, (Bytes{0x3F, 0x00, 0x50, 0x15, 0x2F, 0x40}));
+  EXPECT_EQ(skipped.size(), 3u);
+  for (auto& line : skipped) EXPECT_NE(line.find("DODF"), std::string::npos) << line;
+  // A file that is not TLV at all is the caller's to skip (Card::read_data_objects names the DODF).
+  EXPECT_THROW(parse_dodf(from_hex("30FF00")), CardError);
+}
+
 TEST_F(TokenData, WrittenFoundChangedAndDestroyed) {
   insert_state(card_state(Variant::Post2011));
   writes(true);
