@@ -157,6 +157,7 @@ void card_files(const std::string& name, const vcard::CardState& s, std::size_t 
     each(e.prkdf, "prkdf");
     each(e.pukdf, "pukdf");
     each(e.cdf, "cdf");
+    each(e.dodf, "dodf");
   }
   if (auto* ti = file({0x50, 0x32})) write("token_info", name, *ti);
   fuzz::FakeCard fake = fake_of(s);
