@@ -41,16 +41,23 @@ Tray* Tray::create(QWidget* window) {
 
 Tray::Tray(QWidget* window) : QObject(window), window_(window) {
   icon_ = new QSystemTrayIcon(app_icon(), this);
-  auto* menu = new QMenu(window);
-  menu->setAccessibleName(tr("Card manager menu"));
-  connect(menu->addAction(tr("&Show the card manager")), &QAction::triggered, this, &Tray::show_window);
-  connect(menu->addAction(tr("&Quit")), &QAction::triggered, window, &QWidget::close);
-  icon_->setContextMenu(menu);
+  menu_ = std::make_unique<QMenu>();
+  menu_->setAccessibleName(tr("Card manager menu"));
+  connect(menu_->addAction(tr("&Show the card manager")), &QAction::triggered, this, &Tray::show_window);
+  connect(menu_->addAction(tr("&Quit")), &QAction::triggered, window, &QWidget::close);
+  icon_->setContextMenu(menu_.get());
   connect(icon_, &QSystemTrayIcon::activated, this, [this](QSystemTrayIcon::ActivationReason why) {
     if (why == QSystemTrayIcon::Trigger || why == QSystemTrayIcon::DoubleClick) show_window();
   });
   update({});
   icon_->show();
+}
+
+Tray::~Tray() {
+  // The actions leave the menu while it is still a QMenu: Qt frees their platform (D-Bus) menu items only then
+  // (destroyed with the menu, they would stay allocated).
+  icon_->setContextMenu(nullptr);
+  menu_->clear();
 }
 
 void Tray::show_window() {

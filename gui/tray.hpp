@@ -8,10 +8,12 @@
 #include <QObject>
 #include <QString>
 #include <map>
+#include <memory>
 #include <string>
 
 #include "card_service.hpp"
 
+class QMenu;
 class QSystemTrayIcon;
 class QWidget;
 
@@ -26,6 +28,7 @@ class Tray : public QObject {
  public:
   // nullptr when the desktop has no tray.
   static Tray* create(QWidget* window);
+  ~Tray() override;
   void update(const std::map<std::string, CardReport>& reports);
   QString tooltip() const;
   bool warning() const { return warning_; }
@@ -36,6 +39,7 @@ class Tray : public QObject {
 
   QWidget* window_;
   QSystemTrayIcon* icon_ = nullptr;
+  std::unique_ptr<QMenu> menu_;
   bool warning_ = false;
 };
 
