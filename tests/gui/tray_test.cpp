@@ -10,6 +10,7 @@
 #include <QDBusVariant>
 #include <QThread>
 #include <QtTest>
+#include <cstdio>
 #include <fstream>
 #include <thread>
 
@@ -166,11 +167,17 @@ int main(int argc, char** argv) {
   const std::string dir = test::temp_dir();
   test::Process x({"Xvfb", "-displayfd", "1", "-nolisten", "tcp", "-screen", "0", "1024x768x24"}, dir + "/xvfb.log");
   const std::string display = read_line(dir + "/xvfb.log");
-  if (display.empty()) return 3;
+  if (display.empty()) {
+    std::fprintf(stderr, "Xvfb printed no display (is the xvfb package installed? see %s/xvfb.log)\n", dir.c_str());
+    return 3;
+  }
   qputenv("DISPLAY", QByteArray::fromStdString(":" + display));
   test::Process bus({"dbus-daemon", "--session", "--nofork", "--nopidfile", "--print-address=1"}, dir + "/tray-dbus.log");
   const std::string address = read_line(dir + "/tray-dbus.log");
-  if (address.empty()) return 4;
+  if (address.empty()) {
+    std::fprintf(stderr, "dbus-daemon printed no address\n");
+    return 4;
+  }
   qputenv("DBUS_SESSION_BUS_ADDRESS", QByteArray::fromStdString(address));
   qputenv("QT_QPA_PLATFORM", "xcb");
   qunsetenv("XDG_CURRENT_DESKTOP");  // Qt's generic theme: the StatusNotifierItem tray
