@@ -66,7 +66,8 @@ Settings settings_from(const std::map<std::string, std::string>& file, bool with
   s.apdu_trace_personal = value("apdu_trace_personal") == "yes" || yes(env("AKIS_APDU_TRACE_PERSONAL", ""));
   s.apdu_record = env("AKIS_APDU_RECORD", value("apdu_record"));
   s.allow_card_writes = yes(file.count("allow_card_writes") ? value("allow_card_writes") : value("allow_certificate_writes"));
-  s.public_cache = yes(env("AKIS_PKCS11_PUBLIC_CACHE", value("public_cache")));
+  const std::string cache = env("AKIS_PKCS11_PUBLIC_CACHE", value("public_cache"));
+  s.public_cache = cache.empty() || yes(cache);  // on by default; any other word than yes/true/1 is off
   // A recording must hold every answer the module used to replay as the card: what the cache would serve
   // never reaches the card, so a recording session reads everything from it.
   if (!s.apdu_record.empty()) s.public_cache = false;

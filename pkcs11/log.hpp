@@ -24,9 +24,9 @@ struct Settings {
   // `allow_card_writes = yes`; `allow_certificate_writes`, its name before data objects, is read when the new
   // key is absent.
   bool allow_card_writes = false;
-  // The cross-process cache of public content (public_cache.hpp): `public_cache = yes` or
-  // AKIS_PKCS11_PUBLIC_CACHE=yes|no. Off by default this session (docs/performance.md says why).
-  bool public_cache = false;
+  // The cross-process cache of public content (public_cache.hpp): on unless `public_cache = no` or
+  // AKIS_PKCS11_PUBLIC_CACHE=no (the environment wins over the file; docs/performance.md).
+  bool public_cache = true;
 };
 Settings settings_from(const std::map<std::string, std::string>& file, bool with_environment);
 // Reads the file and the environment now, and makes the result the one settings() answers; sets up the log

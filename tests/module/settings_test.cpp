@@ -41,12 +41,14 @@ TEST(Settings, CardWritesUnderTheNewNameOrTheOld) {
 }
 
 TEST(Settings, PublicCacheFromFileAndEnvironment) {
-  EXPECT_FALSE(log::settings_from({}, false).public_cache);
+  EXPECT_TRUE(log::settings_from({}, false).public_cache);  // on by default
   EXPECT_TRUE(log::settings_from({{"public_cache", "yes"}}, false).public_cache);
+  EXPECT_FALSE(log::settings_from({{"public_cache", "no"}}, false).public_cache);
   ::setenv("AKIS_PKCS11_PUBLIC_CACHE", "no", 1);
   EXPECT_FALSE(log::settings_from({{"public_cache", "yes"}}, true).public_cache);
+  EXPECT_FALSE(log::settings_from({}, true).public_cache);
   ::setenv("AKIS_PKCS11_PUBLIC_CACHE", "yes", 1);
-  EXPECT_TRUE(log::settings_from({}, true).public_cache);
+  EXPECT_TRUE(log::settings_from({{"public_cache", "no"}}, true).public_cache);
   ::unsetenv("AKIS_PKCS11_PUBLIC_CACHE");
 }
 
