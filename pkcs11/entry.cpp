@@ -9,12 +9,12 @@ using namespace akis::p11::entry;
 // ---- General purpose ----
 
 EXPORT CK_RV C_Initialize(CK_VOID_PTR pInitArgs) {
-  return initialize_module(static_cast<const CK_C_INITIALIZE_ARGS*>(pInitArgs));
+  return boundary("C_Initialize", initialize_module(static_cast<const CK_C_INITIALIZE_ARGS*>(pInitArgs)));
 }
 
 EXPORT CK_RV C_Finalize(CK_VOID_PTR pReserved) {
-  if (pReserved) return CKR_ARGUMENTS_BAD;
-  return finalize_module();
+  if (pReserved) return boundary("C_Finalize", CKR_ARGUMENTS_BAD);
+  return boundary("C_Finalize", finalize_module());
 }
 
 EXPORT CK_RV C_GetInfo(CK_INFO_PTR pInfo) {
@@ -25,7 +25,7 @@ EXPORT CK_RV C_GetInfo(CK_INFO_PTR pInfo) {
 }
 
 EXPORT CK_RV C_GetFunctionList(CK_FUNCTION_LIST_PTR_PTR ppFunctionList) {
-  if (!ppFunctionList) return CKR_ARGUMENTS_BAD;
+  if (!ppFunctionList) return boundary("C_GetFunctionList", CKR_ARGUMENTS_BAD);
   *ppFunctionList = &g_functions;
   return CKR_OK;
 }

@@ -13,7 +13,8 @@ EXPORT CK_RV C_GetInterface(CK_UTF8CHAR_PTR pName, CK_VERSION_PTR pVersion, CK_I
 
 EXPORT CK_RV C_LoginUser(CK_SESSION_HANDLE h, CK_USER_TYPE userType, CK_UTF8CHAR_PTR pPin, CK_ULONG ulPinLen,
                          CK_UTF8CHAR_PTR, CK_ULONG) {
-  return C_Login(h, userType, pPin, ulPinLen);  // the card has one user: the name is not used
+  // The card has one user: the name is not used.
+  return boundary("C_LoginUser", C_Login(h, userType, pPin, ulPinLen));
 }
 EXPORT CK_RV C_SessionCancel(CK_SESSION_HANDLE h, CK_FLAGS flags) {
   return with_module("C_SessionCancel", [&](Module& m) { m.cancel_operations(h, flags); });
@@ -104,11 +105,14 @@ CK_INTERFACE g_interfaces[] = {
 }  // namespace akis::p11::entry
 
 EXPORT CK_RV C_GetInterfaceList(CK_INTERFACE_PTR pList, CK_ULONG_PTR pulCount) {
-  if (!pulCount) return CKR_ARGUMENTS_BAD;
-  return guarded("C_GetInterfaceList", [&] { hand_over(std::span<const CK_INTERFACE>(g_interfaces), pList, pulCount); });
+  return boundary("C_GetInterfaceList", guarded("C_GetInterfaceList", [&] {
+                    if (!pulCount) fail(CKR_ARGUMENTS_BAD);
+                    hand_over(std::span<const CK_INTERFACE>(g_interfaces), pList, pulCount);
+                  }));
 }
 
-EXPORT CK_RV C_GetInterface(CK_UTF8CHAR_PTR pName, CK_VERSION_PTR pVersion, CK_INTERFACE_PTR_PTR pp, CK_FLAGS flags) {
+namespace {
+CK_RV find_interface(CK_UTF8CHAR_PTR pName, CK_VERSION_PTR pVersion, CK_INTERFACE_PTR_PTR pp, CK_FLAGS flags) {
   if (!pp) return CKR_ARGUMENTS_BAD;
   if (pName && std::strcmp(reinterpret_cast<const char*>(pName), "PKCS 11") != 0) return CKR_ARGUMENTS_BAD;
   for (auto& i : g_interfaces) {
@@ -119,4 +123,9 @@ EXPORT CK_RV C_GetInterface(CK_UTF8CHAR_PTR pName, CK_VERSION_PTR pVersion, CK_I
     return CKR_OK;
   }
   return CKR_ARGUMENTS_BAD;
+}
+}  // namespace
+
+EXPORT CK_RV C_GetInterface(CK_UTF8CHAR_PTR pName, CK_VERSION_PTR pVersion, CK_INTERFACE_PTR_PTR pp, CK_FLAGS flags) {
+  return boundary("C_GetInterface", find_interface(pName, pVersion, pp, flags));
 }

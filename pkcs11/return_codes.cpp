@@ -142,27 +142,144 @@ const Listed kTables[] = {
       CKR_USER_TYPE_INVALID}},
 };
 
+// The rest, PKCS#11 3.0: 5.4 (C_Initialize, C_Finalize, C_GetFunctionList, C_GetInterfaceList, C_GetInterface),
+// 5.5 (C_InitPIN, C_SetPIN, C_WaitForSlotEvent), 5.6 (C_LoginUser, C_SessionCancel), 5.8-5.13 (encryption,
+// decryption, digest key, signing, verification), 5.20 (legacy parallel functions). G: 5.1.1's universal codes
+// and CKR_CRYPTOKI_NOT_INITIALIZED; S: 5.1.2's session-handle codes; T: 5.1.3's token codes.
+#define G CKR_CRYPTOKI_NOT_INITIALIZED, CKR_FUNCTION_FAILED, CKR_GENERAL_ERROR, CKR_HOST_MEMORY, CKR_OK
+#define S CKR_SESSION_CLOSED, CKR_SESSION_HANDLE_INVALID
+#define T CKR_DEVICE_ERROR, CKR_DEVICE_MEMORY, CKR_DEVICE_REMOVED
+#define KEY_INIT                                                                                                  \
+  G, S, T, CKR_ARGUMENTS_BAD, CKR_FUNCTION_CANCELED, CKR_KEY_FUNCTION_NOT_PERMITTED, CKR_KEY_HANDLE_INVALID,     \
+      CKR_KEY_SIZE_RANGE, CKR_KEY_TYPE_INCONSISTENT, CKR_MECHANISM_INVALID, CKR_MECHANISM_PARAM_INVALID,          \
+      CKR_OPERATION_ACTIVE, CKR_PIN_EXPIRED, CKR_USER_NOT_LOGGED_IN
+#define PART G, S, T, CKR_ARGUMENTS_BAD, CKR_FUNCTION_CANCELED, CKR_OPERATION_NOT_INITIALIZED
+// Kept on purpose beyond the lists (docs/pkcs11-conformance.md): a single-part call after an update
+// (CKR_OPERATION_ACTIVE, 3.0 5.2) and an update with a single-part mechanism (CKR_FUNCTION_NOT_SUPPORTED).
+#define SINGLE_AFTER_UPDATE CKR_OPERATION_ACTIVE
+#define NO_MULTI_PART CKR_FUNCTION_NOT_SUPPORTED
+const Listed kMoreTables[] = {
+    {"C_Initialize", {CKR_ARGUMENTS_BAD, CKR_CANT_LOCK, CKR_CRYPTOKI_ALREADY_INITIALIZED, CKR_FUNCTION_FAILED,
+                      CKR_GENERAL_ERROR, CKR_HOST_MEMORY, CKR_NEED_TO_CREATE_THREADS, CKR_OK}},
+    {"C_Finalize", {G, CKR_ARGUMENTS_BAD}},
+    {"C_GetFunctionList", {CKR_ARGUMENTS_BAD, CKR_FUNCTION_FAILED, CKR_GENERAL_ERROR, CKR_HOST_MEMORY, CKR_OK}},
+    {"C_GetInterfaceList",
+     {CKR_ARGUMENTS_BAD, CKR_BUFFER_TOO_SMALL, CKR_FUNCTION_FAILED, CKR_GENERAL_ERROR, CKR_HOST_MEMORY, CKR_OK}},
+    {"C_GetInterface", {CKR_ARGUMENTS_BAD, CKR_FUNCTION_FAILED, CKR_GENERAL_ERROR, CKR_HOST_MEMORY, CKR_OK}},
+    {"C_InitPIN", {G, S, T, CKR_ARGUMENTS_BAD, CKR_FUNCTION_CANCELED, CKR_PIN_INVALID, CKR_PIN_LEN_RANGE,
+                   CKR_SESSION_READ_ONLY, CKR_TOKEN_WRITE_PROTECTED, CKR_USER_NOT_LOGGED_IN}},
+    {"C_SetPIN", {G, S, T, CKR_ARGUMENTS_BAD, CKR_FUNCTION_CANCELED, CKR_PIN_INCORRECT, CKR_PIN_INVALID,
+                  CKR_PIN_LEN_RANGE, CKR_PIN_LOCKED, CKR_SESSION_READ_ONLY, CKR_TOKEN_WRITE_PROTECTED}},
+    {"C_WaitForSlotEvent", {G, CKR_ARGUMENTS_BAD, CKR_NO_EVENT}},
+    {"C_LoginUser",
+     {G, S, T, CKR_ARGUMENTS_BAD, CKR_FUNCTION_CANCELED, CKR_OPERATION_NOT_INITIALIZED, CKR_PIN_INCORRECT,
+      CKR_PIN_LOCKED, CKR_SESSION_READ_ONLY_EXISTS, CKR_USER_ALREADY_LOGGED_IN, CKR_USER_ANOTHER_ALREADY_LOGGED_IN,
+      CKR_USER_PIN_NOT_INITIALIZED, CKR_USER_TOO_MANY_TYPES, CKR_USER_TYPE_INVALID}},
+    {"C_SessionCancel", {G, S, T, CKR_OPERATION_CANCEL_FAILED}},
+    {"C_EncryptInit", {KEY_INIT}},
+    {"C_Encrypt", {PART, CKR_BUFFER_TOO_SMALL, CKR_DATA_INVALID, CKR_DATA_LEN_RANGE, SINGLE_AFTER_UPDATE}},
+    {"C_EncryptUpdate", {PART, CKR_BUFFER_TOO_SMALL, CKR_DATA_LEN_RANGE, NO_MULTI_PART}},
+    {"C_EncryptFinal", {PART, CKR_BUFFER_TOO_SMALL, CKR_DATA_LEN_RANGE}},
+    {"C_DecryptInit", {KEY_INIT}},
+    {"C_Decrypt", {PART, CKR_BUFFER_TOO_SMALL, CKR_ENCRYPTED_DATA_INVALID, CKR_ENCRYPTED_DATA_LEN_RANGE,
+                   CKR_USER_NOT_LOGGED_IN, SINGLE_AFTER_UPDATE}},
+    {"C_DecryptUpdate", {PART, CKR_BUFFER_TOO_SMALL, CKR_ENCRYPTED_DATA_INVALID, CKR_ENCRYPTED_DATA_LEN_RANGE,
+                         CKR_USER_NOT_LOGGED_IN, NO_MULTI_PART}},
+    {"C_DecryptFinal", {PART, CKR_BUFFER_TOO_SMALL, CKR_ENCRYPTED_DATA_INVALID, CKR_ENCRYPTED_DATA_LEN_RANGE,
+                        CKR_USER_NOT_LOGGED_IN}},
+    {"C_DigestKey", {G, S, T, CKR_FUNCTION_CANCELED, CKR_KEY_HANDLE_INVALID, CKR_KEY_INDIGESTIBLE,
+                     CKR_KEY_SIZE_RANGE, CKR_OPERATION_NOT_INITIALIZED}},
+    {"C_SignInit", {KEY_INIT}},
+    {"C_Sign", {PART, CKR_BUFFER_TOO_SMALL, CKR_DATA_INVALID, CKR_DATA_LEN_RANGE, CKR_USER_NOT_LOGGED_IN,
+                CKR_FUNCTION_REJECTED, SINGLE_AFTER_UPDATE}},
+    {"C_SignUpdate", {PART, CKR_DATA_LEN_RANGE, CKR_USER_NOT_LOGGED_IN, NO_MULTI_PART}},
+    {"C_SignFinal", {PART, CKR_BUFFER_TOO_SMALL, CKR_DATA_LEN_RANGE, CKR_USER_NOT_LOGGED_IN, CKR_FUNCTION_REJECTED}},
+    {"C_VerifyInit", {KEY_INIT}},
+    {"C_Verify", {PART, CKR_DATA_INVALID, CKR_DATA_LEN_RANGE, CKR_SIGNATURE_INVALID, CKR_SIGNATURE_LEN_RANGE,
+                  SINGLE_AFTER_UPDATE}},
+    {"C_VerifyUpdate", {PART, CKR_DATA_LEN_RANGE, NO_MULTI_PART}},
+    {"C_VerifyFinal", {PART, CKR_DATA_LEN_RANGE, CKR_SIGNATURE_INVALID, CKR_SIGNATURE_LEN_RANGE}},
+    {"C_GetFunctionStatus", {G, S, CKR_FUNCTION_NOT_PARALLEL}},
+    {"C_CancelFunction", {G, S, CKR_FUNCTION_NOT_PARALLEL}},
+};
+
+// Functions this module offers only as stubs (3.0 5.1.6: an unsupported function has a stub answering
+// CKR_FUNCTION_NOT_SUPPORTED). A stub answers that once the library is initialised, and nothing else.
+const char* const kStubs[] = {
+    "C_InitToken", "C_GetOperationState", "C_SetOperationState", "C_SignRecoverInit", "C_SignRecover",
+    "C_VerifyRecoverInit", "C_VerifyRecover", "C_DigestEncryptUpdate", "C_DecryptDigestUpdate",
+    "C_SignEncryptUpdate", "C_DecryptVerifyUpdate", "C_GenerateKey", "C_GenerateKeyPair", "C_WrapKey",
+    "C_UnwrapKey", "C_DeriveKey", "C_MessageEncryptInit", "C_EncryptMessage", "C_EncryptMessageBegin",
+    "C_EncryptMessageNext", "C_MessageEncryptFinal", "C_MessageDecryptInit", "C_DecryptMessage",
+    "C_DecryptMessageBegin", "C_DecryptMessageNext", "C_MessageDecryptFinal", "C_MessageSignInit",
+    "C_SignMessage", "C_SignMessageBegin", "C_SignMessageNext", "C_MessageSignFinal", "C_MessageVerifyInit",
+    "C_VerifyMessage", "C_VerifyMessageBegin", "C_VerifyMessageNext", "C_MessageVerifyFinal"};
+const Listed kStub = {"(stub)", {G, CKR_FUNCTION_NOT_SUPPORTED}};
+#undef G
+#undef S
+#undef T
+#undef KEY_INIT
+#undef PART
+#undef SINGLE_AFTER_UPDATE
+#undef NO_MULTI_PART
+
+// The one mapping of codes outside a function's list to the nearest code the list has (first match wins);
+// a code with no listed neighbour becomes CKR_FUNCTION_FAILED, which every list has.
+struct Nearest {
+  CK_RV from, to;
+};
+const Nearest kNearest[] = {
+    {CKR_TOKEN_NOT_PRESENT, CKR_DEVICE_REMOVED},      // 5.1.8: session functions never say "not present"
+    {CKR_SLOT_ID_INVALID, CKR_DEVICE_REMOVED},        // the reader went away under a session
+    {CKR_TOKEN_NOT_RECOGNIZED, CKR_DEVICE_ERROR},
+    {CKR_KEY_HANDLE_INVALID, CKR_OBJECT_HANDLE_INVALID},
+    {CKR_OBJECT_HANDLE_INVALID, CKR_KEY_HANDLE_INVALID},
+    {CKR_DATA_LEN_RANGE, CKR_ENCRYPTED_DATA_LEN_RANGE},  // the card's "wrong length" while decrypting
+    {CKR_DATA_INVALID, CKR_ENCRYPTED_DATA_INVALID},
+    {CKR_PIN_LEN_RANGE, CKR_PIN_INCORRECT},  // C_Login: a PIN the card's rules exclude is simply wrong
+    {CKR_PIN_INVALID, CKR_PIN_INCORRECT},
+    {CKR_CANT_LOCK, CKR_GENERAL_ERROR},  // the application's mutex failed: nothing can be relied upon
+};
+
 const Listed* table(const char* function) {
   for (auto& t : kTables)
     if (std::strcmp(t.function, function) == 0) return &t;
+  for (auto& t : kMoreTables)
+    if (std::strcmp(t.function, function) == 0) return &t;
+  for (const char* name : kStubs)
+    if (std::strcmp(name, function) == 0) return &kStub;
   return nullptr;
 }
 
-}  // namespace
-
-bool listed_for(const char* function, CK_RV rv) {
-  const Listed* t = table(function);
-  if (!t) return true;
-  for (CK_RV v : t->values)
+bool in(const Listed& t, CK_RV rv) {
+  for (CK_RV v : t.values)
     if (v == rv) return true;
   return false;
 }
 
-CK_RV conform(const char* function, CK_RV rv) {
-  if (listed_for(function, rv)) return rv;
-  log::error("%s: 0x%lx is not a return value of this function; reporting CKR_FUNCTION_FAILED", function,
-             static_cast<unsigned long>(rv));
+}  // namespace
+
+bool tabled(const char* function) { return table(function) != nullptr; }
+
+bool listed_for(const char* function, CK_RV rv) {
+  const Listed* t = table(function);
+  return !t || in(*t, rv);
+}
+
+CK_RV nearest_listed(const char* function, CK_RV rv) {
+  const Listed* t = table(function);
+  if (!t || in(*t, rv)) return rv;
+  for (const Nearest& n : kNearest)
+    if (n.from == rv && in(*t, n.to)) return n.to;
   return CKR_FUNCTION_FAILED;
+}
+
+CK_RV conform(const char* function, CK_RV rv) {
+  const CK_RV out = nearest_listed(function, rv);
+  if (out != rv)
+    log::error("%s: 0x%lx is not a return value of this function; reporting 0x%lx", function,
+               static_cast<unsigned long>(rv), static_cast<unsigned long>(out));
+  return out;
 }
 
 }  // namespace akis::p11
