@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "sign_dialog.hpp"
 
+#include <QCheckBox>
 #include <QDragEnterEvent>
 #include <QDropEvent>
 #include <QFile>
@@ -21,6 +22,7 @@
 #include "akis/sign/cades.hpp"
 #include "akis/sign/pades.hpp"
 #include "akis/sign/token.hpp"
+#include "akis/sign/xades.hpp"
 #include "cert_summary.hpp"
 #include "cli.hpp"
 #include "cmd_sign.hpp"
@@ -41,17 +43,49 @@ Bytes read_file(const QString& path) {
   return Bytes(b.begin(), b.end());
 }
 
-// Signs like `akis sign` with no options: PAdES for a PDF, otherwise CAdES with the document inside (.imz).
-std::string sign_file(const std::string& reader, const QString& path, const Secret& pin) {
+// The box of a visible PAdES signature: page 1, lower left corner, inside the margins of any common page size.
+sign::VisibleSignature default_box() {
+  sign::VisibleSignature v;
+  v.page = 1;
+  v.x = 36;
+  v.y = 36;
+  v.w = 220;
+  v.h = 50;
+  return v;
+}
+
+// Signs like `akis sign FILE` (the format and the output name by the same functions): PAdES for a PDF (with the
+// visible box when asked), XAdES-BES for XML (by extension or content), otherwise CAdES with the document inside.
+std::string sign_file(const std::string& reader, const QString& path, const Secret& pin, bool visible) {
   Bytes input = read_file(path);
-  const bool pdf = path.endsWith(".pdf", Qt::CaseInsensitive);
-  const QString out = pdf ? path.left(path.size() - 4) + ".signed.pdf" : path + ".imz";
+  const std::string file = path.toStdString();
+  const std::string format = cli::default_sign_format(file, input, false);
+  if (format == "xades") {
+    try {
+      sign::check_xml(input);
+    } catch (const std::runtime_error& e) {
+      return msg(M::ErrNotXml, file, e.what());
+    }
+  }
+  const QString out = q(cli::default_sign_output(file, format, false));
   try {
     auto token = sign::Token::open(sign::default_module_path(), reader);
     token->login(pin);  // the private keys are CKA_PRIVATE: the module lists them after the login
     sign::TokenCert cert = token->choose({});
     EVP_PKEY* key = token->private_key(cert);
-    Bytes signed_bytes = pdf ? sign::pades_sign(key, cert.der, input, {}) : sign::cades_sign(key, cert.der, input, {});
+    Bytes signed_bytes;
+    if (format == "pades") {
+      sign::PadesOptions po;
+      if (visible) {
+        po.visible = default_box();
+        po.visible->lines = cli::stamp_lines(cert);
+      }
+      signed_bytes = sign::pades_sign(key, cert.der, input, po);
+    } else if (format == "xades") {
+      signed_bytes = sign::xades_sign(key, cert.der, input);
+    } else {
+      signed_bytes = sign::cades_sign(key, cert.der, input, {});
+    }
     QFile f(out);
     if (!f.open(QIODevice::WriteOnly) ||
         f.write(reinterpret_cast<const char*>(signed_bytes.data()), static_cast<qint64>(signed_bytes.size())) !=
@@ -64,15 +98,27 @@ std::string sign_file(const std::string& reader, const QString& path, const Secr
     } catch (const cli::Failure& f) {
       return f.what();
     }
+  } catch (const std::invalid_argument& e) {
+    return msg(M::ErrVisible, e.what());
+  } catch (const std::runtime_error& e) {
+    return msg(M::ErrSigning, e.what());
   }
 }
 
+// Verifies like `akis verify FILE` (the same dispatch by content: PAdES, XAdES or CAdES).
 std::string verify_file(const QString& path) {
   Bytes data = read_file(path);
-  sign::Verification v = sign::cades_verify(data, std::nullopt, {});
+  cli::SignatureCheck c;
+  try {
+    c = cli::verify_signature(data, {}, {});
+  } catch (const std::exception& e) {
+    return msg(M::ErrNotASignature, e.what());
+  }
+  const sign::Verification& v = c.v;
   std::string out = (v.signature_valid ? QObject::tr("The signature is valid: the document is unchanged.")
                                        : QObject::tr("The signature is NOT valid: %1").arg(q(v.error)))
                         .toStdString();
+  out += "\n" + msg(M::LblFormat) + ": " + c.format;
   if (!v.signer_cert.empty()) {
     auto s = cli::summarise_certificate(v.signer_cert);
     out += "\n" + msg(M::LblHolder) + ": " + s.holder;
@@ -111,6 +157,11 @@ SignDialog::SignDialog(const QString& reader, QWidget* parent) : QDialog(parent)
   pin_label->setBuddy(pin_);
   form->addRow(pin_label, pin_);
   layout->addLayout(form);
+  visible_ = new QCheckBox(tr("V&isible signature"), this);
+  visible_->setObjectName("visible");
+  visible_->setAccessibleName(tr("Visible signature"));
+  visible_->setToolTip(tr("PDF only: a box with the signer and the date at the lower left of page 1"));
+  layout->addWidget(visible_);
   auto* buttons = new QHBoxLayout;
   sign_ = new QPushButton(tr("&Sign"), this);
   sign_->setObjectName("sign");
@@ -183,7 +234,9 @@ void SignDialog::sign() {
   pin_->clear();
   const std::string reader = reader_.toStdString();
   const QString path = file_->text();
-  run_on_card(this, result_, [reader, path, pin] { return sign_file(reader, path, pin); }, [this](bool on) { busy(on); });
+  const bool visible = visible_->isChecked();
+  run_on_card(this, result_, [reader, path, pin, visible] { return sign_file(reader, path, pin, visible); },
+              [this](bool on) { busy(on); });
 }
 
 void SignDialog::verify() {

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // Sign and verify a document with the signing library (include/akis/sign/, the one `akis sign` / `akis verify`
-// use): drop or choose a file; Sign makes CAdES (.imz, the document inside) or PAdES for a PDF with the card's
-// qualified certificate through the PKCS#11 module; Verify shows the verdict of a signature file. The work
-// runs on the card thread.
+// use): drop or choose a file; Sign follows `akis sign`'s rules (cli::default_sign_format: PAdES for a PDF,
+// optionally with a visible box on page 1; XAdES-BES for XML; otherwise CAdES with the document inside, .imz)
+// with the card's qualified certificate through the PKCS#11 module; Verify shows the verdict of a signature file
+// (cli::verify_signature, as `akis verify`). The work runs on the card thread.
 #pragma once
 
 #include <QDialog>
 
+class QCheckBox;
 class QLabel;
 class QLineEdit;
 class QPlainTextEdit;
@@ -39,6 +41,7 @@ class SignDialog : public QDialog {
   QLineEdit *file_ = nullptr, *pin_ = nullptr;
   QPlainTextEdit* result_ = nullptr;
   QProgressBar* bar_ = nullptr;
+  QCheckBox* visible_ = nullptr;
   QPushButton *sign_ = nullptr, *verify_ = nullptr;
 };
 

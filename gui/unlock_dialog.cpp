@@ -11,6 +11,7 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QRegularExpression>
+#include <QTimer>
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
 
@@ -40,10 +41,15 @@ struct Result {
 // The dialog's answers to the flow's questions: taken before the flow starts, so nothing waits for the window.
 class DialogPrompts : public cli::UnlockPrompts {
  public:
-  DialogPrompts(std::string code, Secret pin, std::string reader, std::function<void(const std::string&)> progress)
-      : code_(std::move(code)), pin_(std::move(pin)), reader_(std::move(reader)), progress_(std::move(progress)) {}
+  using Clock = std::chrono::steady_clock;
+  DialogPrompts(std::string code, Secret pin, std::string reader, std::function<void(const std::string&)> progress,
+                std::function<void(Clock::time_point)> deadline)
+      : code_(std::move(code)), pin_(std::move(pin)), reader_(std::move(reader)), progress_(std::move(progress)),
+        deadline_(std::move(deadline)) {}
   std::string code() override { return code_; }
   void progress(const std::string& line) override { progress_(line); }
+  // The countdown's end, taken here (not when the window gets to it) so the queue's delay does not lengthen it.
+  void time_left(long seconds) override { deadline_(Clock::now() + std::chrono::seconds(seconds)); }
   std::size_t choose(const std::vector<cli::UnlockCandidate>& cards) override {  // the card the dialog is for
     for (std::size_t i = 0; i < cards.size(); ++i)
       if (cards[i].reader == reader_) return i;
@@ -56,6 +62,7 @@ class DialogPrompts : public cli::UnlockPrompts {
   Secret pin_;
   std::string reader_;
   std::function<void(const std::string&)> progress_;
+  std::function<void(Clock::time_point)> deadline_;
 };
 }  // namespace
 
@@ -113,6 +120,20 @@ UnlockDialog::UnlockDialog(CardReport report, QWidget* parent) : QDialog(parent)
   progress_->setWordWrap(true);
   progress_->setAccessibleName(tr("Progress"));
   layout->addWidget(progress_);
+  validity_ = new QLabel(this);
+  validity_->setObjectName("codeValidity");
+  validity_->setAccessibleName(tr("Time left for the code"));
+  validity_->setVisible(false);
+  layout->addWidget(validity_);
+  tick_ = new QTimer(this);
+  tick_->setInterval(250);  // the seconds change on time
+  connect(tick_, &QTimer::timeout, this, &UnlockDialog::update_validity);
+  connect(code_, &QLineEdit::textChanged, this, [this](const QString& text) {  // another code: not this countdown
+    if (cli::normalise_code(text.toStdString()) != counted_code_) {
+      tick_->stop();
+      validity_->setVisible(false);
+    }
+  });
   message_ = new QLabel(this);
   message_->setObjectName("message");
   message_->setWordWrap(true);
@@ -142,6 +163,30 @@ UnlockDialog::UnlockDialog(CardReport report, QWidget* parent) : QDialog(parent)
 }
 
 QString UnlockDialog::message() const { return message_->text(); }
+QString UnlockDialog::validity() const { return validity_->isVisible() ? validity_->text() : QString(); }
+
+long UnlockDialog::seconds_left() const {
+  return std::max<long>(0, static_cast<long>(std::chrono::duration_cast<std::chrono::seconds>(
+                                                 deadline_ - std::chrono::steady_clock::now()).count()));
+}
+
+void UnlockDialog::start_countdown(const std::string& code, std::chrono::steady_clock::time_point deadline) {
+  counted_code_ = code;
+  deadline_ = deadline;
+  validity_->setVisible(cli::normalise_code(code_->text().toStdString()) == code);
+  update_validity();
+  tick_->start();
+}
+
+void UnlockDialog::update_validity() {
+  const long left = seconds_left();
+  validity_->setText(q(left > 0 ? msg(M::CodeTimeLeft, left) : msg(M::ErrCodeExpired)));
+  validity_->setStyleSheet(left > 0 ? "" : "color: #b00020;");
+  if (left == 0) {
+    tick_->stop();
+    expired_code_ = counted_code_;
+  }
+}
 QString UnlockDialog::progress() const { return progress_->text(); }
 bool UnlockDialog::working() const { return busy_->isVisible(); }
 
@@ -176,6 +221,13 @@ void UnlockDialog::submit() {
   } catch (const cli::Failure& f) {
     return show_message(q(f.what()), true);
   }
+  if (code == counted_code_ && seconds_left() == 0) expired_code_ = code;  // even between two ticks
+  if (code == expired_code_) {  // not sent again: a new code is needed
+    new_pin_->clear();
+    again_->clear();
+    code_->setFocus();
+    return show_message(q(msg(M::ErrCodeExpired)), true);
+  }
   if (std::string problem = check_new_pin(report_.pin, pin, again); !problem.empty()) {
     new_pin_->clear();
     again_->clear();
@@ -197,8 +249,11 @@ void UnlockDialog::submit() {
   auto post = [this](const std::string& line) {
     QMetaObject::invokeMethod(this, [this, l = q(line)] { add_progress(l); }, Qt::QueuedConnection);
   };
-  watcher->setFuture(QtConcurrent::run(card_pool(), [request, code, pin, post, reader = report_.reader] {
-    DialogPrompts prompts(code, pin, reader, post);
+  auto countdown = [this, code](std::chrono::steady_clock::time_point end) {
+    QMetaObject::invokeMethod(this, [this, code, end] { start_countdown(code, end); }, Qt::QueuedConnection);
+  };
+  watcher->setFuture(QtConcurrent::run(card_pool(), [request, code, pin, post, countdown, reader = report_.reader] {
+    DialogPrompts prompts(code, pin, reader, post, countdown);
     try {
       cli::unlock_online(request, prompts);
       return Result{true, msg(M::UnlockDone)};
@@ -217,6 +272,7 @@ void UnlockDialog::finish(bool done, const QString& text) {
   again_->clear();
   show_message(text, !done);
   if (done) {
+    tick_->stop();
     code_->clear();
     emit completed(text);
     accept();

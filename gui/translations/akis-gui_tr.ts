@@ -2,42 +2,39 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="tr_TR" sourcelanguage="en">
 <context>
-    <name>akis::gui::PinDialog</name>
+    <name>QObject</name>
     <message>
-        <source>Change PIN</source>
-        <translation>PIN değiştir</translation>
+        <source>cannot read %1</source>
+        <translation>okunamıyor: %1</translation>
     </message>
     <message>
-        <source>Unblock PIN with PUK</source>
-        <translation>PUK ile PIN blokesini kaldır</translation>
+        <source>Signed with %1
+Written: %2</source>
+        <translation>İmzalayan sertifika: %1
+Yazıldı: %2</translation>
     </message>
     <message>
-        <source>Current PIN</source>
-        <translation>Mevcut PIN</translation>
+        <source>The signature is valid: the document is unchanged.</source>
+        <translation>İmza geçerli: belge değiştirilmemiş.</translation>
     </message>
     <message>
-        <source>PUK</source>
-        <translation>PUK</translation>
+        <source>The signature is NOT valid: %1</source>
+        <translation>İmza GEÇERSİZ: %1</translation>
     </message>
     <message>
-        <source>Message</source>
-        <translation>İleti</translation>
+        <source>Signing time: %1</source>
+        <translation>İmza zamanı: %1</translation>
+    </message>
+</context>
+<context>
+    <name>akis::gui::Keypad</name>
+    <message>
+        <source>On-screen keypad</source>
+        <translation>Ekran tuş takımı</translation>
     </message>
     <message>
-        <source>Working with the card</source>
-        <translation>Kartla çalışılıyor</translation>
-    </message>
-    <message>
-        <source>&amp;Change PIN</source>
-        <translation>PIN'i &amp;değiştir</translation>
-    </message>
-    <message>
-        <source>&amp;Unblock</source>
-        <translation>Blokeyi &amp;kaldır</translation>
-    </message>
-    <message>
-        <source>Cancel</source>
-        <translation>Vazgeç</translation>
+        <source>Delete</source>
+        <translation>Sil</translation>
     </message>
 </context>
 <context>
@@ -132,6 +129,45 @@
     </message>
 </context>
 <context>
+    <name>akis::gui::PinDialog</name>
+    <message>
+        <source>Change PIN</source>
+        <translation>PIN değiştir</translation>
+    </message>
+    <message>
+        <source>Unblock PIN with PUK</source>
+        <translation>PUK ile PIN blokesini kaldır</translation>
+    </message>
+    <message>
+        <source>Current PIN</source>
+        <translation>Mevcut PIN</translation>
+    </message>
+    <message>
+        <source>PUK</source>
+        <translation>PUK</translation>
+    </message>
+    <message>
+        <source>Message</source>
+        <translation>İleti</translation>
+    </message>
+    <message>
+        <source>Working with the card</source>
+        <translation>Kartla çalışılıyor</translation>
+    </message>
+    <message>
+        <source>&amp;Change PIN</source>
+        <translation>PIN&apos;i &amp;değiştir</translation>
+    </message>
+    <message>
+        <source>&amp;Unblock</source>
+        <translation>Blokeyi &amp;kaldır</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Vazgeç</translation>
+    </message>
+</context>
+<context>
     <name>akis::gui::SignDialog</name>
     <message>
         <source>Sign or verify a document</source>
@@ -189,41 +225,40 @@
         <source>Result</source>
         <translation>Sonuç</translation>
     </message>
-</context>
-<context>
-    <name>QObject</name>
     <message>
-        <source>cannot read %1</source>
-        <translation>okunamıyor: %1</translation>
+        <source>V&amp;isible signature</source>
+        <translation>&amp;Görünür imza</translation>
     </message>
     <message>
-        <source>Signed with %1
-Written: %2</source>
-        <translation>İmzalayan sertifika: %1
-Yazıldı: %2</translation>
+        <source>Visible signature</source>
+        <translation>Görünür imza</translation>
     </message>
     <message>
-        <source>The signature is valid: the document is unchanged.</source>
-        <translation>İmza geçerli: belge değiştirilmemiş.</translation>
-    </message>
-    <message>
-        <source>The signature is NOT valid: %1</source>
-        <translation>İmza GEÇERSİZ: %1</translation>
-    </message>
-    <message>
-        <source>Signing time: %1</source>
-        <translation>İmza zamanı: %1</translation>
+        <source>PDF only: a box with the signer and the date at the lower left of page 1</source>
+        <translation>Yalnız PDF: 1. sayfanın sol altında imzalayan ve tarihi gösteren bir kutu</translation>
     </message>
 </context>
 <context>
-    <name>akis::gui::Keypad</name>
+    <name>akis::gui::Tray</name>
     <message>
-        <source>On-screen keypad</source>
-        <translation>Ekran tuş takımı</translation>
+        <source>AKİS card manager</source>
+        <translation>AKİS kart yöneticisi</translation>
     </message>
     <message>
-        <source>Delete</source>
-        <translation>Sil</translation>
+        <source>No card needs attention.</source>
+        <translation>İlgilenilmesi gereken kart yok.</translation>
+    </message>
+    <message>
+        <source>Card manager menu</source>
+        <translation>Kart yöneticisi menüsü</translation>
+    </message>
+    <message>
+        <source>&amp;Show the card manager</source>
+        <translation>Kart yöneticisini &amp;göster</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>Çı&amp;kış</translation>
     </message>
 </context>
 <context>
@@ -233,8 +268,8 @@ Yazıldı: %2</translation>
         <translation>Çevrimiçi kilit açma</translation>
     </message>
     <message>
-        <source>Get a verification code on the certificate authority's portal (NES İşlemleri > PIN Oluşturma/Kilit Çözme) and enter it here with a new PIN. The PIN goes only to the card.</source>
-        <translation>Sertifika sağlayıcısının portalından (NES İşlemleri > PIN Oluşturma/Kilit Çözme) bir doğrulama kodu alın ve burada yeni PIN ile birlikte girin. PIN yalnızca karta gider.</translation>
+        <source>Get a verification code on the certificate authority&apos;s portal (NES İşlemleri &gt; PIN Oluşturma/Kilit Çözme) and enter it here with a new PIN. The PIN goes only to the card.</source>
+        <translation>Sertifika sağlayıcısının portalından (NES İşlemleri &gt; PIN Oluşturma/Kilit Çözme) bir doğrulama kodu alın ve burada yeni PIN ile birlikte girin. PIN yalnızca karta gider.</translation>
     </message>
     <message>
         <source>Unlock &amp;service</source>
@@ -284,28 +319,9 @@ Yazıldı: %2</translation>
         <source>PEM (*.pem *.crt);;All files (*)</source>
         <translation>PEM (*.pem *.crt);;Tüm dosyalar (*)</translation>
     </message>
-</context>
-<context>
-    <name>akis::gui::Tray</name>
     <message>
-        <source>AKİS card manager</source>
-        <translation>AKİS kart yöneticisi</translation>
-    </message>
-    <message>
-        <source>No card needs attention.</source>
-        <translation>İlgilenilmesi gereken kart yok.</translation>
-    </message>
-    <message>
-        <source>Card manager menu</source>
-        <translation>Kart yöneticisi menüsü</translation>
-    </message>
-    <message>
-        <source>&amp;Show the card manager</source>
-        <translation>Kart yöneticisini &amp;göster</translation>
-    </message>
-    <message>
-        <source>&amp;Quit</source>
-        <translation>Çı&amp;kış</translation>
+        <source>Time left for the code</source>
+        <translation>Kodun kalan süresi</translation>
     </message>
 </context>
 </TS>

@@ -196,6 +196,54 @@ class GuiTest : public QObject {
     d->close();
   }
 
+  // An e-Fatura signed in the dialog gets XAdES-BES as with `akis sign` (FILE.signed.xml), which the independent
+  // xmlsec1 accepts with the card's CA as the only anchor; the dialog's verify says valid, and not after a change.
+  void signXmlInvoice() {
+    const std::string doc = test::temp_dir() + "/fatura.xml";
+    {
+      std::ofstream(doc) << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                            "<Invoice xmlns=\"urn:oasis:names:specification:ubl:schema:xsd:Invoice-2\" "
+                            "xmlns:cbc=\"urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2\" "
+                            "xmlns:ext=\"urn:oasis:names:specification:ubl:schema:xsd:CommonExtensionComponents-2\">"
+                            "<ext:UBLExtensions><ext:UBLExtension><ext:ExtensionContent/></ext:UBLExtension>"
+                            "</ext:UBLExtensions><cbc:ID>ABC2026000000001</cbc:ID>"
+                            "<cbc:PayableAmount currencyID=\"TRY\">1180.00</cbc:PayableAmount></Invoice>\n";
+    }
+    const QString out = q(test::temp_dir() + "/fatura.signed.xml");
+    auto* d = window_->open_sign_dialog();
+    QVERIFY(QTest::qWaitForWindowExposed(d));
+    d->set_file(q(doc));
+    QTest::keyClicks(d->findChild<QLineEdit*>("pin"), q(text(pin_of(state_, 0x81))));
+    d->findChild<QPushButton*>("sign")->click();
+    QTRY_VERIFY_WITH_TIMEOUT(d->verdict().contains(out), 30000);
+    const auto xmlsec = [&] {
+      std::string o;
+      return test::run_command("xmlsec1 --verify --trusted-pem '" + test::ca_cert_path() +
+                                   "' --id-attr:Id 'http://uri.etsi.org/01903/v1.3.2#:SignedProperties' '" +
+                                   out.toStdString() + "' 2>&1", o);
+    };
+    QCOMPARE(xmlsec(), 0);
+    d->set_file(out);
+    d->findChild<QPushButton*>("verify")->click();
+    QTRY_VERIFY(d->verdict().startsWith(QObject::tr("The signature is valid: the document is unchanged.")));
+    QVERIFY(d->verdict().contains("XAdES"));
+    QVERIFY(d->verdict().contains(q(window_->reports().at(reader_).holder)));
+    shot(d, "sign-xml");
+    QFile f(out);  // the amount changed by one byte
+    QVERIFY(f.open(QIODevice::ReadWrite));
+    QByteArray b = f.readAll();
+    const qsizetype at = b.indexOf("1180.00");
+    QVERIFY(at > 0);
+    b[at] = '9';
+    f.seek(0);
+    f.write(b);
+    f.close();
+    QVERIFY(xmlsec() != 0);
+    d->findChild<QPushButton*>("verify")->click();
+    QTRY_VERIFY(d->verdict().startsWith(QObject::tr("The signature is NOT valid: %1").section('%', 0, 0)));
+    d->close();
+  }
+
   void policyCheckedBeforeTheCard() {
     auto* d = dialog(PinDialog::Change);
     QVERIFY(d);

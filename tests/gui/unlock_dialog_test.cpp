@@ -127,20 +127,40 @@ TEST_F(GuiUnlock, RefusalsSpendNothingThenTheDialogUnlocksAndTheNewPinSigns) {
   EXPECT_TRUE(d->message().startsWith(head(M::ErrServiceUnreachable))) << d->message().toStdString();
   EXPECT_EQ(counters(), before);
 
-  start_service();
+  start_service({"--code-ttl", "4"});  // short-lived codes: the countdown below runs out
   // A code the service never issued: refused at the check, the card hears nothing.
   submit(d, "000000000000000", "24681357", "24681357");
   EXPECT_EQ(d->message(), q(msg(M::ErrCodeInvalid)));
   EXPECT_EQ(counters(), before);
   // Mehmet's live code for Ayşe's card: the service refuses to authorise; no PIN or issuer-key try is spent.
-  submit(d, code_for("mehmet", "parola-mehmet"), "24681357", "24681357");
+  const std::string mehmets = code_for("mehmet", "parola-mehmet");
+  submit(d, mehmets, "24681357", "24681357");
   EXPECT_EQ(d->message(), q(msg(M::ErrWrongCard)));
   EXPECT_TRUE(d->progress().contains(q(msg(M::UnlockContacting)))) << d->progress().toStdString();
   EXPECT_TRUE(d->progress().contains(q(msg(M::IssuerTriesLeft, before.second)))) << d->progress().toStdString();
   EXPECT_FALSE(d->progress().contains("24681357") || d->message().contains("24681357"));
   EXPECT_EQ(counters(), before);
   EXPECT_EQ(vcard::load(state).pin(0x81)->value, to_bytes("123456"));
+  // The checked code's time left counts down live (not a static progress line); at zero the dialog says the code
+  // expired and does not send it again: no flow starts, the card hears nothing.
+  const QString time_left = q(msg(M::CodeTimeLeft, 0)).section('0', 0, 0);  // the words before the number
+  EXPECT_FALSE(d->progress().contains(time_left)) << d->progress().toStdString();
+  const QString counted = d->validity();
+  EXPECT_TRUE(counted.startsWith(time_left)) << counted.toStdString();
   shot(d, "online-unlock");
+  EXPECT_TRUE(QTest::qWaitFor([&] { return d->validity() != counted; }, 2500)) << counted.toStdString();
+  EXPECT_TRUE(d->validity().startsWith(time_left) || d->validity() == q(msg(M::ErrCodeExpired)));
+  EXPECT_TRUE(QTest::qWaitFor([&] { return d->validity() == q(msg(M::ErrCodeExpired)); }, 6000))
+      << d->validity().toStdString();
+  const QString progress_before = d->progress();
+  submit(d, mehmets, "24681357", "24681357");
+  EXPECT_EQ(d->message(), q(msg(M::ErrCodeExpired)));
+  EXPECT_EQ(d->progress(), progress_before);  // the flow did not run: the service was not contacted
+  EXPECT_EQ(counters(), before);
+  EXPECT_EQ(d->findChild<QLineEdit*>("newPin")->text(), QString());
+  shot(d, "online-unlock-expired");
+  d->findChild<QLineEdit*>("code")->clear();  // another code: the countdown goes
+  EXPECT_EQ(d->validity(), QString());
 
   // Ayşe's code: the card takes the new PIN; the dialog closes and the window reads the card again.
   d->findChild<QLineEdit*>("code")->setText(q(code_for("ayse", "parola-ayse")));

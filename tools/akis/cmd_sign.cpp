@@ -78,14 +78,31 @@ std::string local_time_now() {
   throw Failure(kCardError, msg(M::ErrCard, e.what()));
 }
 
+// By the extension; a document without .xml that is XML (an e-Fatura saved as .txt) gets XAdES too, unless
+// --detached asks for CAdES.
+std::string default_sign_format(const std::string& file, ByteView input, bool detached) {
+  const std::string ext = lower_ext(file);
+  return ext == ".pdf" ? "pades" : ext == ".xml" || (!detached && sign::is_xml(input)) ? "xades" : "cades";
+}
+
+std::string default_sign_output(const std::string& file, const std::string& format, bool detached) {
+  if (format == "cades") return file + (detached ? ".p7s" : ".imz");
+  return (fs::path(file).parent_path() / fs::path(file).stem()).string() + (format == "pades" ? ".signed.pdf" : ".signed.xml");
+}
+
+std::vector<std::string> stamp_lines(const sign::TokenCert& cert) {
+  std::string who = cert.label;
+  try {
+    auto c = summarise_certificate(cert.der);
+    if (!c.holder.empty()) who = c.holder;
+  } catch (const std::exception&) {
+  }
+  return {msg(M::StampSignedBy, who), msg(M::StampDate, local_time_now())};
+}
+
 int cmd_sign(const Options& o, const SignArgs& a) {
-  const std::string ext = lower_ext(a.file);
   Bytes input = read_input(a.file);
-  std::string format = a.format;
-  // By the extension; a document without .xml that is XML (an e-Fatura saved as .txt) gets XAdES too, unless
-  // --detached asks for CAdES.
-  if (format.empty())
-    format = ext == ".pdf" ? "pades" : ext == ".xml" || (!a.detached && sign::is_xml(input)) ? "xades" : "cades";
+  std::string format = a.format.empty() ? default_sign_format(a.file, input, a.detached) : a.format;
   if (a.detached && format != "cades") throw Failure(kUsage, msg(M::ErrDetachedCadesOnly));
   if (!a.visible.empty() && format != "pades") throw Failure(kUsage, msg(M::ErrVisibleNotPdf));
   std::optional<sign::VisibleSignature> visible;
@@ -97,11 +114,7 @@ int cmd_sign(const Options& o, const SignArgs& a) {
       throw Failure(kBadInput, msg(M::ErrNotXml, a.file, e.what()));
     }
   }
-  std::string out = a.out;
-  if (out.empty()) {
-    if (format == "cades") out = a.file + (a.detached ? ".p7s" : ".imz");
-    else out = (fs::path(a.file).parent_path() / fs::path(a.file).stem()).string() + (format == "pades" ? ".signed.pdf" : ".signed.xml");
-  }
+  const std::string out = a.out.empty() ? default_sign_output(a.file, format, a.detached) : a.out;
   try {
     auto token = sign::Token::open(sign::default_module_path(), o.reader);
     SecretInput in(o.pin_fd);
@@ -118,15 +131,7 @@ int cmd_sign(const Options& o, const SignArgs& a) {
       signed_bytes = sign::cades_sign(key, cert.der, input, co);
     } else if (format == "pades") {
       sign::PadesOptions po{a.tsa, visible};
-      if (po.visible) {
-        std::string who = cert.label;
-        try {
-          auto c = summarise_certificate(cert.der);
-          if (!c.holder.empty()) who = c.holder;
-        } catch (const std::exception&) {
-        }
-        po.visible->lines = {msg(M::StampSignedBy, who), msg(M::StampDate, local_time_now())};
-      }
+      if (po.visible) po.visible->lines = stamp_lines(cert);
       signed_bytes = sign::pades_sign(key, cert.der, input, po);
     } else {
       signed_bytes = sign::xades_sign(key, cert.der, input);

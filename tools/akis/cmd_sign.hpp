@@ -7,10 +7,12 @@
 #include <optional>
 #include <string>
 
+#include "akis/sign/cades.hpp"
 #include "cli.hpp"
 
 namespace akis::sign {
 struct TokenError;
+struct TokenCert;
 }
 
 namespace akis::cli {
@@ -41,6 +43,23 @@ void add_sign_commands(CLI::App& app, Options& o, SignCommands& c);
 std::optional<int> run_sign_commands(const Options& o, const SignCommands& c);
 
 int cmd_sign(const Options& o, const SignArgs& a);
+
+// `akis sign`'s rules, in one place for akis and akis-gui. The format without --format: "pades" for a .pdf,
+// "xades" for a .xml or XML content (unless detached), "cades" otherwise.
+std::string default_sign_format(const std::string& file, ByteView input, bool detached);
+// The output without -o: FILE.imz / FILE.p7s (CAdES), FILE without its extension + .signed.pdf / .signed.xml.
+std::string default_sign_output(const std::string& file, const std::string& format, bool detached);
+// The text of a visible PAdES box: the signer and the local date and time.
+std::vector<std::string> stamp_lines(const sign::TokenCert& cert);
+
+// `akis verify`'s reading of a signature file by its content: a PDF is PAdES (invalid when the signature does not
+// cover the whole file), XML is XAdES, anything else CAdES (`data_path`: the document of a detached signature).
+// Throws cli::Failure when data_path cannot be read, std::exception when `file` is not a signature.
+struct SignatureCheck {
+  std::string format;  // PAdES, XAdES, CAdES
+  sign::Verification v;
+};
+SignatureCheck verify_signature(ByteView file, const std::string& data_path, const std::vector<std::string>& anchors);
 int cmd_verify(const Options& o, const VerifyArgs& a);
 
 // The signing library's token errors in akis's words and exit codes (throws cli::Failure); also used by

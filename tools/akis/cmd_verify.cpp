@@ -81,27 +81,31 @@ std::string verdict_text(int code) {
 
 }  // namespace
 
+SignatureCheck verify_signature(ByteView file, const std::string& data_path, const std::vector<std::string>& anchors) {
+  std::size_t first = 0;
+  if (file.size() >= 3 && file[0] == 0xEF && file[1] == 0xBB && file[2] == 0xBF) first = 3;  // UTF-8 BOM
+  while (first < file.size() && std::isspace(file[first])) ++first;
+  if (file.size() >= 5 && std::equal(file.begin(), file.begin() + 5, "%PDF-")) {
+    auto sig = sign::pades_extract(file);
+    SignatureCheck c{"PAdES", sign::cades_verify(sig.cms, sig.signed_bytes, anchors)};
+    if (!sig.covers_whole_file && c.v.signature_valid) {
+      c.v.signature_valid = false;
+      c.v.error = msg(M::PdfNotWholeFile);
+    }
+    return c;
+  }
+  if (first < file.size() && file[first] == '<') return {"XAdES", sign::xades_verify(file, anchors)};
+  std::optional<Bytes> data;
+  if (!data_path.empty()) data = read_all(data_path);
+  return {"CAdES", sign::cades_verify(file, data, anchors)};
+}
+
 int cmd_verify(const Options& o, const VerifyArgs& a) {
   Bytes file = read_all(a.file);
   Report r;
   try {
-    std::size_t first = 0;
-    if (file.size() >= 3 && file[0] == 0xEF && file[1] == 0xBB && file[2] == 0xBF) first = 3;  // UTF-8 BOM
-    while (first < file.size() && std::isspace(file[first])) ++first;
-    if (file.size() >= 5 && std::equal(file.begin(), file.begin() + 5, "%PDF-")) {
-      auto sig = sign::pades_extract(file);
-      r = from_cades(sign::cades_verify(sig.cms, sig.signed_bytes, a.ca), "PAdES");
-      if (!sig.covers_whole_file && r.valid) {
-        r.valid = false;
-        r.error = msg(M::PdfNotWholeFile);
-      }
-    } else if (first < file.size() && file[first] == '<') {
-      r = from_cades(sign::xades_verify(file, a.ca), "XAdES");
-    } else {
-      std::optional<Bytes> data;
-      if (!a.data.empty()) data = read_all(a.data);
-      r = from_cades(sign::cades_verify(file, data, a.ca), "CAdES");
-    }
+    SignatureCheck check = verify_signature(file, a.data, a.ca);
+    r = from_cades(check.v, check.format);
   } catch (const Failure&) {
     throw;
   } catch (const std::exception& e) {

@@ -116,7 +116,7 @@ void run(const UnlockRequest& request, UnlockPrompts& prompts, UnlockService& se
     if (tries == 0) throw Failure(kServiceError, msg(M::ErrIssuerKeyBlocked));
     if (tries <= kIssuerTriesKept) throw Failure(kServiceError, msg(M::ErrIssuerTriesLow, tries));
   }
-  prompts.progress(msg(M::CodeTimeLeft, seconds_left(deadline)));
+  prompts.time_left(seconds_left(deadline));
   Secret new_pin = prompts.new_pin(pin);
   if (pin_format(pin, new_pin) != PinFormat::Ok)  // whatever the caller asked: the policy before the card
     throw Failure(kBadInput, msg(M::ErrPinPolicy, pin.min_length, pin.max_length));
@@ -124,6 +124,7 @@ void run(const UnlockRequest& request, UnlockPrompts& prompts, UnlockService& se
   bool authorisation_sent = false;  // each EXTERNAL AUTHENTICATE the card refuses costs one of its issuer-key tries
   try {
     card.unblock_online(pin, kIssuerKeyRef, [&](const Bytes& challenge) {
+      if (seconds_left(deadline) == 0) throw Failure(kCodeExpired, msg(M::ErrCodeExpired));  // not sent
       json r = service.post("/api/v1/unlock/authorize",
                             {{"code", code}, {"serial", to_hex(p.card_serial)}, {"challenge", to_hex(challenge)}});
       // Only a well-formed answer reaches the card: HMAC-SHA256, 32 bytes (docs/unlock-protocol.md).
@@ -150,6 +151,8 @@ void run(const UnlockRequest& request, UnlockPrompts& prompts, UnlockService& se
 
 }  // namespace
 
+void UnlockPrompts::time_left(long seconds) { progress(msg(M::CodeTimeLeft, seconds)); }
+
 std::string normalise_code(std::string_view typed) {
   std::string code;
   for (char c : typed)
@@ -174,7 +177,7 @@ void unlock_online(const UnlockRequest& request, UnlockPrompts& prompts) {
   prompts.progress(msg(M::UnlockContacting));
   json check = service.post("/api/v1/unlock/check", {{"code", code}});
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(check.value("expires_in", 0));
-  prompts.progress(msg(M::CodeTimeLeft, seconds_left(deadline)));
+  prompts.time_left(seconds_left(deadline));
   try {
     run(request, prompts, service, code, deadline);
   } catch (const CardError& e) {

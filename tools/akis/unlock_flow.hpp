@@ -36,6 +36,9 @@ class UnlockPrompts {
   // A line of progress in the user's language: contacting the service, the code's time left, the issuer key's
   // tries.
   virtual void progress(const std::string& line) = 0;
+  // The code's validity in seconds from now, as the service reported it at the check (and again before the new
+  // PIN is asked). By default a progress line (`akis unlock`'s output); akis-gui runs a countdown with it.
+  virtual void time_left(long seconds);
   // Several e-signature cards are present (two or more): the index of the one to unlock. Throw Failure to stop.
   virtual std::size_t choose(const std::vector<UnlockCandidate>& cards) = 0;
   // The new PIN (asked once the code is known to be live and the card chosen). The flow checks it against the
@@ -52,7 +55,8 @@ void check_service_url(const std::string& url);
 
 // Runs the whole unlock. Returns when the card holds the new PIN with its tries reset; every refusal (service,
 // card, input) is a Failure with the user's message and `akis unlock`'s exit code. A refused code or a refusal
-// of the service before the authorisation sends the card nothing that spends a try.
+// of the service before the authorisation sends the card nothing that spends a try. A code whose time ran out
+// after the check is not sent for the authorisation (Failure kCodeExpired, ErrCodeExpired).
 void unlock_online(const UnlockRequest& request, UnlockPrompts& prompts);
 
 }  // namespace akis::cli
