@@ -4,6 +4,7 @@
 // and the card's state file proves each effect; the blocked-PIN notice arrives at a notification server on a
 // private session bus. Saves screenshots of each screen in the run's language to docs/screenshots/.
 #include <QApplication>
+#include <QCheckBox>
 #include <QDBusConnection>
 #include <QLabel>
 #include <QLineEdit>
@@ -25,6 +26,7 @@
 #include "messages.hpp"
 #include "notice.hpp"
 #include "notify_server.hpp"
+#include "pdf_checks.hpp"
 #include "processes.hpp"
 #include "sign_dialog.hpp"
 #include "tray.hpp"
@@ -241,6 +243,39 @@ class GuiTest : public QObject {
     QVERIFY(xmlsec() != 0);
     d->findChild<QPushButton*>("verify")->click();
     QTRY_VERIFY(d->verdict().startsWith(QObject::tr("The signature is NOT valid: %1").section('%', 0, 0)));
+    d->close();
+  }
+
+  // A PDF with "Visible signature": PAdES (FILE.signed.pdf) that pdfsig accepts, its box drawn at the lower left of
+  // page 1 and nowhere else (pdftoppm), and the dialog's verify says valid (PAdES).
+  void signVisiblePdf() {
+    const std::string pdf = test::temp_dir() + "/dilekce.pdf", out = test::temp_dir() + "/dilekce.signed.pdf";
+    test::write_a4_pdf(q(pdf), "Dilekçe 2026");
+    auto* d = window_->open_sign_dialog();
+    QVERIFY(QTest::qWaitForWindowExposed(d));
+    d->set_file(q(pdf));
+    d->findChild<QCheckBox*>("visible")->setChecked(true);
+    QTest::keyClicks(d->findChild<QLineEdit*>("pin"), q(text(pin_of(state_, 0x81))));
+    d->findChild<QPushButton*>("sign")->click();
+    QTRY_VERIFY_WITH_TIMEOUT(d->verdict().contains(q(out)), 30000);
+    std::string o;
+    test::run_command("pdfsig '" + out + "' 2>&1", o);
+    QVERIFY2(o.find("Signature Validation: Signature is Valid.") != std::string::npos, o.c_str());
+    auto before = test::render_first_page(pdf, test::temp_dir() + "/before"),
+         after = test::render_first_page(out, test::temp_dir() + "/after");
+    QVERIFY(before.w > 0 && before.w == after.w && before.h == after.h);
+    // The 220 x 50 pt box at 36,36 pt in pixels (y from the top), one pixel of slack for anti-aliasing.
+    const int x0 = 18 - 1, x1 = 128 + 1, y0 = before.h - 43 - 1, y1 = before.h - 18 + 1;
+    long inside = 0, outside = 0;
+    for (int y = 0; y < before.h; ++y)
+      for (int x = 0; x < before.w; ++x)
+        if (before.differs(after, x, y)) ++(x >= x0 && x <= x1 && y >= y0 && y <= y1 ? inside : outside);
+    QCOMPARE(outside, 0L);
+    QVERIFY2(inside > (x1 - x0) * (y1 - y0) / 20, std::to_string(inside).c_str());
+    d->set_file(q(out));
+    d->findChild<QPushButton*>("verify")->click();
+    QTRY_VERIFY(d->verdict().startsWith(QObject::tr("The signature is valid: the document is unchanged.")));
+    QVERIFY(d->verdict().contains("PAdES"));
     d->close();
   }
 
