@@ -48,21 +48,21 @@ EXPORT CK_RV C_GetSlotInfo(CK_SLOT_ID slotID, CK_SLOT_INFO_PTR pInfo) {
 
 EXPORT CK_RV C_GetTokenInfo(CK_SLOT_ID slotID, CK_TOKEN_INFO_PTR pInfo) {
   return with_module("C_GetTokenInfo", [&](Module& m) {
-    if (!pInfo) fail(CKR_ARGUMENTS_BAD);
+    if (!pInfo) token_arguments_bad(m, slotID);
     *pInfo = m.token_info(slotID);
   });
 }
 
 EXPORT CK_RV C_GetMechanismList(CK_SLOT_ID slotID, CK_MECHANISM_TYPE_PTR pList, CK_ULONG_PTR pulCount) {
   return with_module("C_GetMechanismList", [&](Module& m) {
-    if (!pulCount) fail(CKR_ARGUMENTS_BAD);
+    if (!pulCount) token_arguments_bad(m, slotID);
     copy_list(m.mechanism_list(slotID), pList, pulCount);
   });
 }
 
 EXPORT CK_RV C_GetMechanismInfo(CK_SLOT_ID slotID, CK_MECHANISM_TYPE type, CK_MECHANISM_INFO_PTR pInfo) {
   return with_module("C_GetMechanismInfo", [&](Module& m) {
-    if (!pInfo) fail(CKR_ARGUMENTS_BAD);
+    if (!pInfo) token_arguments_bad(m, slotID);
     *pInfo = m.mechanism_info(slotID, type);
   });
 }
@@ -90,7 +90,7 @@ EXPORT CK_RV C_WaitForSlotEvent(CK_FLAGS flags, CK_SLOT_ID_PTR pSlot, CK_VOID_PT
 
 EXPORT CK_RV C_OpenSession(CK_SLOT_ID slotID, CK_FLAGS flags, CK_VOID_PTR, CK_NOTIFY, CK_SESSION_HANDLE_PTR phSession) {
   return with_module("C_OpenSession", [&](Module& m) {
-    if (!phSession) fail(CKR_ARGUMENTS_BAD);
+    if (!phSession) token_arguments_bad(m, slotID);
     *phSession = m.open_session(slotID, flags);
   });
 }

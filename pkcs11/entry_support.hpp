@@ -39,6 +39,13 @@ CK_RV with_session(const char* name, CK_SESSION_HANDLE h, F&& fn) {
   });
 }
 
+// A bad pointer of a function on a slot's token: token errors (CKR_TOKEN_NOT_PRESENT, 5.1.3) rank above
+// CKR_ARGUMENTS_BAD (5.1.6), so the token is checked first (only on this error path: no cost otherwise).
+[[noreturn]] inline void token_arguments_bad(Module& m, CK_SLOT_ID slot) {
+  m.check_token(slot);
+  fail(CKR_ARGUMENTS_BAD);
+}
+
 // The two-call convention (PKCS#11 3.0 5.2), the one place it is written for the C side: no buffer asks the
 // size; a buffer too small gets the size and CKR_BUFFER_TOO_SMALL; otherwise the data is copied.
 template <class T>

@@ -161,6 +161,7 @@ class Module {
   void cancel_operations(CK_SESSION_HANDLE h, CK_FLAGS flags);
   // For functions whose own checks come after the session handle's (C_SeedRandom, ...).
   void check_session(CK_SESSION_HANDLE h);
+  void check_token(CK_SLOT_ID id) { token_for(id); }  // the slot's token is there and recognised (or throws)
 
  private:
   std::shared_ptr<Session> session(CK_SESSION_HANDLE h);

@@ -163,6 +163,31 @@ TEST_F(Calls, InvalidSessionHandleRanksAboveNullPointers) {
   check_all_listed();
 }
 
+// ---- Token errors rank above the arguments (5.1.3 above 5.1.6) ----
+
+TEST_F(Calls, TokenNotPresentRanksAboveNullPointers) {
+  insert(Variant::Pre2011);
+  init();
+  const CK_SLOT_ID empty = slot_of(kReaderB);
+  CK_TOKEN_INFO ti;
+  CK_ULONG n = 0;
+  EXPECT_EQ(note("C_GetTokenInfo", f->C_GetTokenInfo(empty, nullptr)), CKR_TOKEN_NOT_PRESENT);
+  EXPECT_EQ(note("C_GetMechanismList", f->C_GetMechanismList(empty, nullptr, nullptr)), CKR_TOKEN_NOT_PRESENT);
+  EXPECT_EQ(note("C_GetMechanismInfo", f->C_GetMechanismInfo(empty, CKM_SHA256, nullptr)), CKR_TOKEN_NOT_PRESENT);
+  EXPECT_EQ(note("C_OpenSession", f->C_OpenSession(empty, CKF_SERIAL_SESSION, nullptr, nullptr, nullptr)),
+            CKR_TOKEN_NOT_PRESENT);
+  // With the token there, the same calls answer their own error.
+  const CK_SLOT_ID a = slot_of(kReaderA);
+  EXPECT_EQ(note("C_GetTokenInfo", f->C_GetTokenInfo(a, nullptr)), CKR_ARGUMENTS_BAD);
+  EXPECT_EQ(note("C_GetMechanismList", f->C_GetMechanismList(a, nullptr, nullptr)), CKR_ARGUMENTS_BAD);
+  EXPECT_EQ(note("C_GetMechanismInfo", f->C_GetMechanismInfo(a, CKM_SHA256, nullptr)), CKR_ARGUMENTS_BAD);
+  EXPECT_EQ(note("C_OpenSession", f->C_OpenSession(a, CKF_SERIAL_SESSION, nullptr, nullptr, nullptr)),
+            CKR_ARGUMENTS_BAD);
+  ASSERT_EQ(f->C_GetTokenInfo(a, &ti), CKR_OK);
+  EXPECT_EQ(note("C_GetMechanismList", f->C_GetMechanismList(empty, nullptr, &n)), CKR_TOKEN_NOT_PRESENT);
+  check_all_listed();
+}
+
 // ---- The token gone: every session function answers a 5.1.2 code, whatever else is wrong ----
 
 TEST_F(Calls, RemovedTokenRanksAboveArgumentsAndState) {
