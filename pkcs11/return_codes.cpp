@@ -20,7 +20,7 @@ struct Listed {
 // 3.0's CKR_ACTION_PROHIBITED where 3.0 has it. Two answers outside the 2.40 lists
 // are kept on purpose and listed here as such (docs/pkcs11-conformance.md): CKR_OPERATION_ACTIVE for C_Digest
 // after C_DigestUpdate (3.0 5.2), CKR_USER_NOT_LOGGED_IN for C_DestroyObject of a certificate on the card (the
-// card wants the user PIN for the write; CKR_ACTION_PROHIBITED is 3.0's). Functions left out pass through.
+// card wants the user PIN for the write; CKR_ACTION_PROHIBITED is 3.0's).
 const Listed kTables[] = {
     {"C_GetInfo", {CKR_CRYPTOKI_NOT_INITIALIZED, CKR_FUNCTION_FAILED, CKR_GENERAL_ERROR, CKR_HOST_MEMORY, CKR_OK,
                    CKR_ARGUMENTS_BAD}},
@@ -224,7 +224,8 @@ const Listed kStub = {"(stub)", {G, CKR_FUNCTION_NOT_SUPPORTED}};
 #undef NO_MULTI_PART
 
 // The one mapping of codes outside a function's list to the nearest code the list has (first match wins);
-// a code with no listed neighbour becomes CKR_FUNCTION_FAILED, which every list has.
+// a code with no listed neighbour becomes CKR_FUNCTION_FAILED, which every list has. docs/pkcs11-conformance.md
+// ("Return values") describes it.
 struct Nearest {
   CK_RV from, to;
 };
