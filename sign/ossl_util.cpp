@@ -62,6 +62,15 @@ Bytes cms_der(CMS_ContentInfo* cms) {
   return bio_bytes(out.get());
 }
 
+std::string serial_decimal(X509* cert) {
+  BIGNUM* bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), nullptr);
+  char* dec = bn ? BN_bn2dec(bn) : nullptr;
+  std::string s = dec ? dec : "";
+  OPENSSL_free(dec);
+  BN_free(bn);
+  return s;
+}
+
 std::optional<std::time_t> asn1_time(const ASN1_TIME* t) {
   std::tm tm{};
   if (!t || !ASN1_TIME_to_tm(t, &tm)) return std::nullopt;

@@ -38,6 +38,8 @@ X509Ptr parse_cert(ByteView der);
 CmsPtr parse_cms(ByteView der);
 Bytes cms_der(CMS_ContentInfo* cms);
 std::optional<std::time_t> asn1_time(const ASN1_TIME* t);
+// The certificate's serial number in decimal ("" when OpenSSL cannot convert it).
+std::string serial_decimal(X509* cert);
 // A store with every certificate of `anchors` (files or directories) as trusted.
 StorePtr anchor_store(const std::vector<std::string>& anchors);
 // The chain of `leaf` (with `extra` as untrusted intermediates) against `anchors`, any purpose; NotChecked when

@@ -59,15 +59,6 @@ std::string issuer_name(X509* cert) {
   return std::string(s.begin(), s.end());
 }
 
-std::string serial_decimal(X509* cert) {
-  BIGNUM* bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), nullptr);
-  char* dec = bn ? BN_bn2dec(bn) : nullptr;
-  std::string s = dec ? dec : "0";
-  OPENSSL_free(dec);
-  BN_free(bn);
-  return s;
-}
-
 // Where the signature goes: the first (empty) ext:ExtensionContent of a UBL document, else the root element.
 xmlNode* signature_parent(xmlDoc* doc) {
   xmlNode* root = xmlDocGetRootElement(doc);
@@ -105,7 +96,9 @@ void add_qualifying_properties(xmlDoc* doc, xmlNode* sig, X509* cert, ByteView c
   add(cd, ds, "DigestValue", xml::base64(xml::digest(reinterpret_cast<const char*>(xmlSecHrefSha256), cert_der)));
   xmlNode* is = add(c, xa, "IssuerSerial");
   add(is, ds, "X509IssuerName", issuer_name(cert));
-  add(is, ds, "X509SerialNumber", serial_decimal(cert));
+  const std::string serial = serial_decimal(cert);
+  if (serial.empty()) ossl_fail("the certificate's serial number");
+  add(is, ds, "X509SerialNumber", serial);
   xmlNode* dof = add(add(sp, xa, "SignedDataObjectProperties"), xa, "DataObjectFormat");
   xmlSetProp(dof, x("ObjectReference"), x(("#Reference-" + suffix).c_str()));
   add(dof, xa, "MimeType", "text/xml");

@@ -50,15 +50,6 @@ std::optional<std::time_t> parse_datetime(const std::string& s) {
   return timegm(&tm) - offset;
 }
 
-std::string decimal_serial(X509* cert) {
-  BIGNUM* bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), nullptr);
-  char* dec = bn ? BN_bn2dec(bn) : nullptr;
-  std::string s = dec ? dec : "";
-  OPENSSL_free(dec);
-  BN_free(bn);
-  return s;
-}
-
 // This signature's xades:SignedProperties (ds:Object/xades:QualifyingProperties/xades:SignedProperties).
 xmlNode* signed_properties(xmlNode* sig) {
   for (xmlNode* object : xml::children(sig, kDsNs, "Object"))
@@ -84,7 +75,7 @@ std::string check_signing_certificate(xmlNode* ssp, X509* cert, ByteView der) {
     }
     if (want.empty() || want != have) continue;
     xmlNode* serial = xml::child(xml::child(c, kXadesNs, "IssuerSerial"), kDsNs, "X509SerialNumber");
-    if (serial && xml::text(serial) != decimal_serial(cert)) return "SigningCertificate names another serial number";
+    if (serial && xml::text(serial) != serial_decimal(cert)) return "SigningCertificate names another serial number";
     return {};
   }
   return "SigningCertificate does not name the certificate in KeyInfo";
