@@ -96,9 +96,19 @@ inline CK_RV output_op(const char* name, Module::Op op, CK_SESSION_HANDLE h, con
   return with_module(name, [&](Module& m) { hand_over(m.op_output(op, h, call_of(single, p, n, out, out_len)), out, out_len); });
 }
 
+// C_*Init. A NULL mechanism ends an active operation of that kind (3.0 5.8-5.13: "can be called with
+// pMechanism set to NULL_PTR to terminate an active ... operation"); with none to end it is CKR_ARGUMENTS_BAD.
 inline CK_RV init_op(const char* name, Module::Op op, CK_SESSION_HANDLE h, const CK_MECHANISM* mech, CK_OBJECT_HANDLE key) {
   return with_session(name, h, [&](Module& m) {
-    if (!mech) fail(CKR_ARGUMENTS_BAD);
+    if (!mech) {
+      const CK_FLAGS kind = op == Module::Op::Sign      ? CKF_SIGN
+                            : op == Module::Op::Verify  ? CKF_VERIFY
+                            : op == Module::Op::Encrypt ? CKF_ENCRYPT
+                            : op == Module::Op::Decrypt ? CKF_DECRYPT
+                                                        : CKF_DIGEST;
+      if (m.cancel_operations(h, kind)) return;
+      fail(CKR_ARGUMENTS_BAD);
+    }
     m.op_init(op, h, mech, key);
   });
 }

@@ -157,8 +157,8 @@ class Module {
   void verify_finish(CK_SESSION_HANDLE h, const Call& c, std::optional<ByteView> signature);
   void digest_key(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE key);
   Bytes generate_random(CK_SESSION_HANDLE h, CK_ULONG len);
-  // C_SessionCancel: ends the operations named by `flags` (CKF_SIGN, CKF_FIND_OBJECTS, ...).
-  void cancel_operations(CK_SESSION_HANDLE h, CK_FLAGS flags);
+  // C_SessionCancel: ends the operations named by `flags` (CKF_SIGN, CKF_FIND_OBJECTS, ...); true when one ended.
+  bool cancel_operations(CK_SESSION_HANDLE h, CK_FLAGS flags);
   // For functions whose own checks come after the session handle's (C_SeedRandom, ...).
   void check_session(CK_SESSION_HANDLE h);
   void check_token(CK_SLOT_ID id) { token_for(id); }  // the slot's token is there and recognised (or throws)

@@ -202,7 +202,7 @@ Bytes Module::generate_random(CK_SESSION_HANDLE h, CK_ULONG len) {
   return r;
 }
 
-void Module::cancel_operations(CK_SESSION_HANDLE h, CK_FLAGS flags) {
+bool Module::cancel_operations(CK_SESSION_HANDLE h, CK_FLAGS flags) {
   auto s = session(h);
   std::lock_guard sl(s->mutex);
   // Nothing runs in parallel with a call on this session (its lock is held), so the operation ends at once
@@ -219,6 +219,8 @@ void Module::cancel_operations(CK_SESSION_HANDLE h, CK_FLAGS flags) {
         else return 0;
       },
       s->op);
-  if (flags & kind) s->end();
+  if (!(flags & kind)) return false;
+  s->end();
+  return true;
 }
 }  // namespace akis::p11

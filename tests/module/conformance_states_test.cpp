@@ -3,6 +3,7 @@
 // operation state, NULL pointers while an operation is active (the failure ends it, 5.2), bad mechanisms and
 // keys, the user and session state (not logged in, read-only), and the stubs. Each answer is exactly the one
 // error that applies; where two apply and 5.1 leaves their order open, either is accepted.
+#include <functional>
 #include <set>
 
 #include "conformance_calls.hpp"
@@ -108,6 +109,41 @@ TEST_F(States, InitErrors) {
   bad_param.pParameter = param;
   note("C_DigestInit", f->C_DigestInit(h_, &bad_param));  // a parameter SHA-256 does not take: listed either way
   f3_->C_SessionCancel(h_, CKF_DIGEST);
+}
+
+// 3.0: C_*Init with a NULL mechanism ends an active operation of its kind, and only of its kind.
+TEST_F(States, InitWithNullMechanismEndsTheActiveOperation) {
+  keys();
+  CK_MECHANISM sig{CKM_SHA256_RSA_PKCS, nullptr, 0}, rsa{CKM_RSA_PKCS, nullptr, 0}, sha{CKM_SHA256, nullptr, 0};
+  CK_BYTE out[512];
+  CK_ULONG n = sizeof out;
+  struct Kind {
+    const char* name;
+    std::function<CK_RV(CK_MECHANISM*)> init;
+    std::function<CK_RV()> step;
+  };
+  const Kind kinds[] = {
+      {"C_SignInit", [&](CK_MECHANISM* m) { return f->C_SignInit(h_, m, sign_); },
+       [&] { return f->C_SignFinal(h_, out, &n); }},
+      {"C_VerifyInit", [&](CK_MECHANISM* m) { return f->C_VerifyInit(h_, m, verify_); },
+       [&] { return f->C_VerifyFinal(h_, out, 256); }},
+      {"C_EncryptInit", [&](CK_MECHANISM* m) { return f->C_EncryptInit(h_, m ? &rsa : m, encrypt_); },
+       [&] { return f->C_EncryptFinal(h_, out, &n); }},
+      {"C_DecryptInit", [&](CK_MECHANISM* m) { return f->C_DecryptInit(h_, m ? &rsa : m, decrypt_); },
+       [&] { return f->C_DecryptFinal(h_, out, &n); }},
+      {"C_DigestInit", [&](CK_MECHANISM* m) { return f->C_DigestInit(h_, m ? &sha : m); },
+       [&] { return f->C_DigestFinal(h_, out, &n); }},
+  };
+  for (auto& k : kinds) {
+    ASSERT_EQ(note(k.name, k.init(&sig)), CKR_OK) << k.name;
+    EXPECT_EQ(note(k.name, k.init(nullptr)), CKR_OK) << k.name;
+    n = sizeof out;
+    EXPECT_EQ(k.step(), CKR_OPERATION_NOT_INITIALIZED) << k.name;
+  }
+  // Another kind's NULL mechanism leaves the active operation alone.
+  ASSERT_EQ(f->C_DigestInit(h_, &sha), CKR_OK);
+  EXPECT_EQ(note("C_SignInit", f->C_SignInit(h_, nullptr, sign_)), CKR_ARGUMENTS_BAD);
+  EXPECT_EQ(note("C_DigestInit", f->C_DigestInit(h_, &sha)), CKR_OPERATION_ACTIVE);
 }
 
 // NULL pointers while the operation is active: exactly CKR_ARGUMENTS_BAD, and the failure ends the operation.
