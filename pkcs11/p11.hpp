@@ -131,6 +131,9 @@ typedef CK_FUNCTION_LIST_3_0* CK_FUNCTION_LIST_3_0_PTR;
 }
 
 // Mechanisms and return values of PKCS#11 3.0 used here and absent from the 2.40 header.
+#ifndef CKR_TOKEN_RESOURCE_EXCEEDED
+#define CKR_TOKEN_RESOURCE_EXCEEDED 0x00000201UL
+#endif
 #ifndef CKR_OPERATION_CANCEL_FAILED
 #define CKR_OPERATION_CANCEL_FAILED 0x00000202UL
 #endif

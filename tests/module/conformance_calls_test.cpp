@@ -73,6 +73,10 @@ TEST_F(Calls, EveryExportedFunctionHasTheStandardsTable) {
   EXPECT_FALSE(p11::listed_for("C_Finalize", CKR_DEVICE_ERROR));
   EXPECT_FALSE(p11::listed_for("C_WaitForSlotEvent", CKR_SESSION_HANDLE_INVALID));
   EXPECT_FALSE(p11::listed_for("C_GenerateKey", CKR_OBJECT_HANDLE_INVALID));
+  EXPECT_FALSE(p11::listed_for("C_CancelFunction", CKR_OK));  // 5.1.1
+  EXPECT_FALSE(p11::listed_for("C_GetFunctionStatus", CKR_OK));
+  EXPECT_TRUE(p11::listed_for("C_Sign", CKR_TOKEN_RESOURCE_EXCEEDED));  // 3.0
+  EXPECT_TRUE(p11::listed_for("C_DigestInit", CKR_OPERATION_CANCEL_FAILED));
   EXPECT_TRUE(p11::listed_for("C_Initialize", CKR_CANT_LOCK));
   EXPECT_TRUE(p11::listed_for("C_Decrypt", CKR_ENCRYPTED_DATA_LEN_RANGE));
   EXPECT_TRUE(p11::listed_for("C_VerifyFinal", CKR_SIGNATURE_LEN_RANGE));
