@@ -78,6 +78,28 @@ TEST_F(Unlock, ExpiredReusedAndForeignCodesAreRefused) {
   EXPECT_EQ(vcard::load(state).pin(0x81)->tries_left, 0);
 }
 
+// The code ran out while the holder was typing the new PIN: `akis unlock` does not send it for the authorisation
+// (the service never sees a refused code from this card) and the card spends nothing.
+TEST_F(Unlock, ACodeThatRunsOutWhileThePinIsTypedIsNotSent) {
+  std::string state = blocked_card();
+  const int issuer_tries = vcard::load(state).auth_key(1)->tries_left;
+  start_service({"--code-ttl", "3"});
+  std::string code = code_for("ayse", "parola-ayse"), out;
+  int rc = run_command("( printf '" + code + "\\n'; sleep 3.5; printf '24681357\\n24681357\\n' ) | LANG=C.UTF-8 " +
+                           kAkis + " --pin-fd 0 unlock --service https://127.0.0.1:" + std::to_string(kPort) +
+                           " --ca-file '" + data_ + "/tls-cert.pem'",
+                       out);
+  EXPECT_EQ(rc, 20) << out;
+  EXPECT_NE(out.find("expired"), std::string::npos) << out;
+  auto card = vcard::load(state);
+  EXPECT_EQ(card.pin(0x81)->tries_left, 0);
+  EXPECT_EQ(card.pin(0x81)->value, to_bytes("123456"));
+  EXPECT_EQ(card.auth_key(1)->tries_left, issuer_tries);
+  ASSERT_EQ(run_command("sqlite3 '" + data_ + "/unlock.db' \"SELECT count(*) FROM audit WHERE event = 'code_refused'\"", out), 0)
+      << out;
+  EXPECT_EQ(out, "0\n");  // sent, the expired code would have been refused (and audited) by the service
+}
+
 TEST_F(Unlock, NotEnrolledAndRevokedCardsAreRefused) {
   std::string state = blocked_card("ayse", false);
   start_service();
