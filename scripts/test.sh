@@ -58,7 +58,7 @@ threads() {  # lock-order inversions and races in the module, in-process and thr
   build build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAKIS_TSAN=ON -- module_tests fault_tests akis-pkcs11 akis-vcard
   cd "$root/build-tsan"
   TSAN_OPTIONS="suppressions=$root/tests/tsan.supp halt_on_error=1 second_deadlock_stack=1" \
-    ctest --output-on-failure -j "$jobs" --timeout 600 -L 'module|faults' -E 'LoadedModule|ResetDropsTheLoginForEveryProcess|PublicCachePcscd'
+    ctest --output-on-failure -j "$jobs" --timeout 600 -L 'module|faults' -E 'LoadedModule|ResetDropsTheLoginForEveryProcess|PublicCachePcscd|TokenDataPcscd'
 }
 fuzz() {
   build build-fuzz -DCMAKE_CXX_COMPILER=clang++ -DAKIS_FUZZ=ON -DAKIS_BUILD_TESTS=OFF -DAKIS_FUZZ_SECONDS=5 -- fuzzers
