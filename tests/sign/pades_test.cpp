@@ -4,6 +4,7 @@
 // pdftoppm: the pixels change inside its box and nowhere else.
 #include <podofo/podofo.h>
 
+#include "pdf_raster.hpp"
 #include "sign_fixture.hpp"
 
 using namespace akis::test;
@@ -45,30 +46,6 @@ TEST_F(SignTest, PadesVerifiesWithPdfsigAndAChangedByteFails) {
   EXPECT_EQ(akis("verify --ca '" + ca_cert_path() + "' '" + signed_pdf + "'").rc, 30);
 }
 
-// The first page rendered by poppler's pdftoppm (36 dpi: half a pixel per point) as RGB rows.
-struct Raster {
-  int w = 0, h = 0;
-  std::string rgb;
-  bool differs(const Raster& o, int x, int y) const {
-    std::size_t i = (static_cast<std::size_t>(y) * static_cast<std::size_t>(w) + static_cast<std::size_t>(x)) * 3;
-    return rgb.compare(i, 3, o.rgb, i, 3) != 0;
-  }
-};
-Raster render(const std::string& pdf, const std::string& prefix) {
-  std::string out;
-  run_command("pdftoppm -r 36 -f 1 -l 1 -singlefile '" + pdf + "' '" + prefix + "' 2>&1", out);
-  std::ifstream in(prefix + ".ppm", std::ios::binary);
-  std::string magic;
-  int maxval = 0;
-  Raster r;
-  in >> magic >> r.w >> r.h >> maxval;
-  in.get();
-  if (magic != "P6" || r.w <= 0 || r.h <= 0 || maxval != 255) return {};
-  r.rgb.resize(static_cast<std::size_t>(r.w) * static_cast<std::size_t>(r.h) * 3);
-  in.read(r.rgb.data(), static_cast<std::streamsize>(r.rgb.size()));
-  return r;
-}
-
 TEST_F(SignTest, PadesVisibleSignatureIsDrawnInItsBoxAndVerifies) {
   std::string pdf = make_pdf(dir() + "/basvuru.pdf");
   // A 250 x 60 point box whose lower left corner is at (50, 700) on the A4 page (595 x 842 points).
@@ -80,7 +57,7 @@ TEST_F(SignTest, PadesVisibleSignatureIsDrawnInItsBoxAndVerifies) {
   EXPECT_EQ(akis("verify --ca '" + ca_cert_path() + "' '" + signed_pdf + "'").rc, 0);
   EXPECT_TRUE(has(read(signed_pdf), "DejaVuSans")) << "the Turkish-capable font subset is embedded";
 
-  Raster before = render(pdf, dir() + "/before"), after = render(signed_pdf, dir() + "/after");
+  Raster before = render_first_page(pdf, dir() + "/before"), after = render_first_page(signed_pdf, dir() + "/after");
   ASSERT_GT(before.w, 0);
   ASSERT_EQ(before.w, after.w);
   ASSERT_EQ(before.h, after.h);
