@@ -13,6 +13,7 @@
 #include <QRegularExpression>
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
+#include <tuple>
 
 #include "messages.hpp"
 #include "secret_field.hpp"
@@ -50,16 +51,7 @@ PinDialog::PinDialog(Mode mode, CardReport report, QWidget* parent)
   third_ = field("newPinAgain", q(msg(M::PromptNewPinAgain)).remove(QRegularExpression(":\\s*$")), form);
   layout->addLayout(form);
   layout->addWidget(keypad(this, first_));
-  message_ = new QLabel(this);
-  message_->setObjectName("message");
-  message_->setWordWrap(true);
-  message_->setAccessibleName(tr("Message"));
-  layout->addWidget(message_);
-  busy_ = new QProgressBar(this);
-  busy_->setRange(0, 0);  // indeterminate: the card is working
-  busy_->setAccessibleName(tr("Working with the card"));
-  busy_->setVisible(false);
-  layout->addWidget(busy_);
+  std::tie(message_, busy_) = status_widgets(this, layout, tr("Message"), tr("Working with the card"));
   buttons_ = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
   buttons_->button(QDialogButtonBox::Ok)->setObjectName("ok");
   buttons_->button(QDialogButtonBox::Ok)->setText(mode == Change ? tr("&Change PIN") : tr("&Unblock"));

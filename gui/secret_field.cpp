@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "secret_field.hpp"
 
+#include <QBoxLayout>
 #include <QFormLayout>
 #include <QGridLayout>
 #include <QLabel>
 #include <QLineEdit>
+#include <QProgressBar>
 #include <QPushButton>
 #include <QCoreApplication>
 
@@ -53,6 +55,20 @@ QWidget* keypad(QWidget* dialog, QLineEdit* fallback) {
   }
   key(QString::fromUtf8("⌫"), QCoreApplication::translate("akis::gui::Keypad", "Delete"), 3, 2, [target] { target()->backspace(); });
   return w;
+}
+
+std::pair<QLabel*, QProgressBar*> status_widgets(QWidget* dialog, QBoxLayout* layout, const QString& message_name, const QString& busy_name) {
+  auto* message = new QLabel(dialog);
+  message->setObjectName("message");
+  message->setWordWrap(true);
+  message->setAccessibleName(message_name);
+  layout->addWidget(message);
+  auto* busy = new QProgressBar(dialog);
+  busy->setRange(0, 0);  // indeterminate: the card (and the service) are working
+  busy->setAccessibleName(busy_name);
+  busy->setVisible(false);
+  layout->addWidget(busy);
+  return {message, busy};
 }
 
 }  // namespace akis::gui

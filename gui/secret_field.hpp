@@ -5,11 +5,15 @@
 #pragma once
 
 #include <QString>
+#include <utility>
 
 #include "akis/bytes.hpp"
 
+class QBoxLayout;
 class QFormLayout;
+class QLabel;
 class QLineEdit;
+class QProgressBar;
 class QWidget;
 
 namespace akis::gui {
@@ -21,5 +25,9 @@ Secret take(QLineEdit* e);
 // Digits and delete; the buttons never take the focus and type into the focused line edit of `dialog`
 // (`fallback` when none has it).
 QWidget* keypad(QWidget* dialog, QLineEdit* fallback);
+
+// The bottom of a card dialog, added to `layout`: the message line (object name "message") and the hidden,
+// indeterminate busy bar shown while the card works; the accessible names come translated from the dialog.
+std::pair<QLabel*, QProgressBar*> status_widgets(QWidget* dialog, QBoxLayout* layout, const QString& message_name, const QString& busy_name);
 
 }  // namespace akis::gui

@@ -14,6 +14,7 @@
 #include <QTimer>
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
+#include <tuple>
 
 #include "akis/error.hpp"
 #include "cli.hpp"
@@ -134,16 +135,7 @@ UnlockDialog::UnlockDialog(CardReport report, QWidget* parent) : QDialog(parent)
       validity_->setVisible(false);
     }
   });
-  message_ = new QLabel(this);
-  message_->setObjectName("message");
-  message_->setWordWrap(true);
-  message_->setAccessibleName(tr("Message"));
-  layout->addWidget(message_);
-  busy_ = new QProgressBar(this);
-  busy_->setRange(0, 0);  // indeterminate: the service and the card are working
-  busy_->setAccessibleName(tr("Working with the card"));
-  busy_->setVisible(false);
-  layout->addWidget(busy_);
+  std::tie(message_, busy_) = status_widgets(this, layout, tr("Message"), tr("Working with the card"));
   buttons_ = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
   buttons_->button(QDialogButtonBox::Ok)->setObjectName("ok");
   buttons_->button(QDialogButtonBox::Ok)->setText(tr("&Unlock"));
