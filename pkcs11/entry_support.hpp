@@ -17,6 +17,9 @@
 namespace akis::p11::entry {
 
 inline CK_RV boundary(const char* name, CK_RV rv) {
+  // Success needs no table look-up (a name search per call on the software path): CKR_OK is listed for every
+  // function that can succeed, and the two that cannot (C_GetFunctionStatus, C_CancelFunction) never produce it.
+  if (rv == CKR_OK) return rv;
   rv = conform(name, rv);
   if (rv != CKR_OK) log::debug("%s: 0x%08lx", name, static_cast<unsigned long>(rv));
   return rv;
