@@ -155,10 +155,16 @@ void VirtualCardProcess::insert() { proc_.signal(SIGUSR2); }
 
 void wait_for_card(const std::string& reader, bool present, std::chrono::milliseconds timeout) {
   auto until = std::chrono::steady_clock::now() + timeout;
+  std::string seen = "no answer from pcscd";  // the last states, for the failure message
   while (std::chrono::steady_clock::now() < until) {
     try {
       pcsc::Context ctx;
-      for (auto& st : ctx.states())
+      auto states = ctx.states();
+      seen.clear();
+      for (auto& st : states)
+        seen += "[" + st.name + (st.present ? " present" : " empty") + (st.mute ? " mute" : "") +
+                (st.exclusive ? " exclusive" : "") + " events " + std::to_string(st.event_count) + "]";
+      for (auto& st : states)
         if (st.name == reader && st.present == present) {
           // pcscd told every waiting client at once; the module's reader monitor (another thread of
           // this or another process) publishes what it heard a moment later.
@@ -169,7 +175,8 @@ void wait_for_card(const std::string& reader, bool present, std::chrono::millise
     }
     std::this_thread::sleep_for(50ms);
   }
-  throw std::runtime_error("reader " + reader + (present ? " got no card" : " still has a card"));
+  throw std::runtime_error("reader " + reader + (present ? " got no card" : " still has a card") + " within " +
+                           std::to_string(timeout.count()) + " ms; pcscd last said: " + seen);
 }
 
 int run_command(const std::string& cmd, std::string& out) {

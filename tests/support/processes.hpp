@@ -62,7 +62,7 @@ class VirtualCardProcess {
 
 // Blocks until the reader has (or has no) card, or throws after `timeout`.
 void wait_for_card(const std::string& reader, bool present,
-                   std::chrono::milliseconds timeout = std::chrono::milliseconds(10000));
+                   std::chrono::milliseconds timeout = std::chrono::milliseconds(20000));
 
 // Runs a shell command; returns its exit status and fills `out` with stdout+stderr.
 int run_command(const std::string& cmd, std::string& out);
