@@ -31,6 +31,8 @@ packages=(
   debhelper lintian fakeroot firefox-esr thunderbird
   # the desktop card manager (Qt 6 Widgets, translations, offscreen tests, a D-Bus session bus)
   qt6-base-dev qt6-tools-dev qt6-l10n-tools qt6-tools-dev-tools libgl-dev dbus-daemon fonts-dejavu-core
+  # its menu entry checked as the desktop reads it (desktop-file-validate)
+  desktop-file-utils
   # the tray icon's test: an X server without a screen (akis-gui under xcb with a StatusNotifierItem host)
   xvfb
 )
