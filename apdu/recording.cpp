@@ -11,12 +11,6 @@ namespace akis {
 namespace {
 constexpr std::uint8_t kSelect = 0xA4, kGetResponse = 0xC0;
 
-bool accepted(ByteView answer) {
-  if (answer.size() < 2) return false;
-  std::uint8_t sw1 = answer[answer.size() - 2];
-  return sw1 == 0x90 || sw1 == 0x61;
-}
-
 // Commands whose answer does not depend on the current file: SELECT by DF name, by path from the MF, of the MF
 // itself, and GET DATA.
 bool absolute(ByteView apdu) {
@@ -40,13 +34,19 @@ struct Context {
     return absolute(apdu) ? Bytes{} : selection;
   }
   void after(ByteView apdu, ByteView answer) {
-    if (apdu.size() > 1 && apdu[1] == kSelect && accepted(answer)) selection.assign(apdu.begin(), apdu.end());
+    if (apdu.size() > 1 && apdu[1] == kSelect && answer_accepted(answer)) selection.assign(apdu.begin(), apdu.end());
     previous.assign(apdu.begin(), apdu.end());
   }
 };
 
 std::string describe(ByteView apdu) { return apdu.empty() ? "(empty)" : to_hex(apdu, ' '); }
 }  // namespace
+
+bool answer_accepted(ByteView answer) {
+  if (answer.size() < 2) return false;
+  std::uint8_t sw1 = answer[answer.size() - 2];
+  return sw1 == 0x90 || sw1 == 0x61;
+}
 
 bool secret_command(ByteView apdu) {
   if (apdu.size() <= 5) return false;  // no data: VERIFY without data reads the counter

@@ -257,7 +257,6 @@ Bytes reissue_uncached(ByteView der, const Table& t) {
 }
 
 // ---- where each answer's data lies in a file ----
-bool accepted(ByteView a) { return a.size() >= 2 && (a[a.size() - 2] == 0x90 || a[a.size() - 2] == 0x61); }
 struct Piece {
   std::size_t exchange;
   Bytes file;  // the SELECT that chose the file
@@ -294,7 +293,7 @@ Recording sanitise(const Recording& raw, SanitiseSummary* summary) {
       if (sw1 == 0x61) next = {{pending->first, pending->second + n}};
     }
     if (!pieces.empty() && pieces.back().exchange == i) in_file[i] = true;
-    if (c[1] == 0xA4 && accepted(a)) selection.assign(c.begin(), c.end());
+    if (c[1] == 0xA4 && answer_accepted(a)) selection.assign(c.begin(), c.end());
     pending = next;
   }
   std::map<Bytes, Content> files;

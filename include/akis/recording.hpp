@@ -46,6 +46,9 @@ Recording recording_from_trace(std::istream& in);
 // A recording file, or a trace file (recognised by its lines).
 Recording read_recording(const std::string& path);
 
+// An answer the card accepted (90 00, or 61 xx: more data waiting): a SELECT answered so changes the current file.
+bool answer_accepted(ByteView answer);
+
 // Commands whose data is a secret (VERIFY, CHANGE REFERENCE DATA, RESET RETRY COUNTER, EXTERNAL AUTHENTICATE):
 // recorded by their header only.
 bool secret_command(ByteView apdu);
