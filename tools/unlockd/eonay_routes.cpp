@@ -101,7 +101,8 @@ void Service::eonay_routes(const CodeCheck& check_code, const Tx& in_tx, const S
         store_->audit(t, rec.account_id, "", req.remote_addr, "code_refused", "code_used");
         throw ApiError{409, "code_used", "the verification code was already used"};
       }
-      store_->add_approval({0, rec.account_id, eonay_text().version, t, c.cert_serial, c.cert_fingerprint, std::nullopt});
+      store_->add_approval({0, rec.account_id, eonay_text().version, t, c.cert_serial, c.cert_fingerprint, std::nullopt,
+                           to_hex(cms)});
       store_->audit(t, rec.account_id, "", req.remote_addr, "eonay_approved", c.cert_fingerprint);
       return json{{"approved", true}, {"at", t}, {"version", eonay_text().version}, {"cert_serial", c.cert_serial}};
     });

@@ -45,6 +45,7 @@ struct Approval {
   std::string cert_serial;            // the signer certificate's serial number, hex
   std::string cert_fingerprint;       // SHA-256 of the certificate's DER, hex
   std::optional<std::int64_t> withdrawn_at;
+  std::string signature_hex;          // the CMS the holder's card made (kept as evidence), hex; not read back
 };
 
 struct HistoryEntry {

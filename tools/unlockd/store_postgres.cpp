@@ -38,6 +38,7 @@ CREATE TABLE IF NOT EXISTS approvals (
   id BIGSERIAL PRIMARY KEY, account_id BIGINT NOT NULL REFERENCES accounts(id), text_version TEXT NOT NULL,
   at BIGINT NOT NULL, cert_serial TEXT NOT NULL, cert_fingerprint TEXT NOT NULL, withdrawn_at BIGINT);
 CREATE INDEX IF NOT EXISTS approvals_account ON approvals(account_id, withdrawn_at);
+ALTER TABLE approvals ADD COLUMN IF NOT EXISTS signature TEXT;
 CREATE INDEX IF NOT EXISTS codes_account ON codes(account_id) WHERE used_at IS NULL AND superseded = 0;
 )";
 
@@ -155,8 +156,9 @@ class PostgresStore final : public Store {
     return r.empty() ? std::string() : std::string(r[0][0].c_str());
   }
   void add_approval(const Approval& a) override {
-    q("INSERT INTO approvals(account_id, text_version, at, cert_serial, cert_fingerprint) VALUES ($1, $2, $3, $4, $5)",
-      a.account_id, a.text_version, a.at, a.cert_serial, a.cert_fingerprint);
+    q("INSERT INTO approvals(account_id, text_version, at, cert_serial, cert_fingerprint, signature) "
+      "VALUES ($1, $2, $3, $4, $5, $6)",
+      a.account_id, a.text_version, a.at, a.cert_serial, a.cert_fingerprint, a.signature_hex);
   }
   std::optional<Approval> active_approval(std::int64_t account_id) override {
     auto r = q("SELECT id, account_id, text_version, at, cert_serial, cert_fingerprint FROM approvals "
@@ -164,7 +166,7 @@ class PostgresStore final : public Store {
                account_id);
     if (r.empty()) return std::nullopt;
     return Approval{r[0][0].as<std::int64_t>(), r[0][1].as<std::int64_t>(), r[0][2].c_str(), r[0][3].as<std::int64_t>(),
-                    r[0][4].c_str(), r[0][5].c_str(), std::nullopt};
+                    r[0][4].c_str(), r[0][5].c_str(), std::nullopt, {}};
   }
   bool withdraw_approval(std::int64_t account_id, std::int64_t now) override {
     return q("UPDATE approvals SET withdrawn_at = $1 WHERE account_id = $2 AND withdrawn_at IS NULL", now, account_id)

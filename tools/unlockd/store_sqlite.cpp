@@ -69,7 +69,8 @@ CREATE TABLE IF NOT EXISTS audit (
   event TEXT NOT NULL, detail TEXT, prefix TEXT);
 CREATE TABLE IF NOT EXISTS approvals (
   id INTEGER PRIMARY KEY, account_id INTEGER NOT NULL REFERENCES accounts(id), text_version TEXT NOT NULL,
-  at INTEGER NOT NULL, cert_serial TEXT NOT NULL, cert_fingerprint TEXT NOT NULL, withdrawn_at INTEGER);
+  at INTEGER NOT NULL, cert_serial TEXT NOT NULL, cert_fingerprint TEXT NOT NULL, withdrawn_at INTEGER,
+  signature TEXT);
 CREATE INDEX IF NOT EXISTS approvals_account ON approvals(account_id, withdrawn_at);
 CREATE INDEX IF NOT EXISTS audit_address ON audit(address, event, at);
 CREATE INDEX IF NOT EXISTS audit_account ON audit(account_id, event, at);
@@ -141,6 +142,7 @@ SqliteStore::SqliteStore(const std::string& path) {
   if (!has_column("audit", "prefix")) exec("ALTER TABLE audit ADD COLUMN prefix TEXT");
   if (!has_column("codes", "serial")) exec("ALTER TABLE codes ADD COLUMN serial TEXT");
   if (!has_column("accounts", "national_id")) exec("ALTER TABLE accounts ADD COLUMN national_id TEXT");
+  if (!has_column("approvals", "signature")) exec("ALTER TABLE approvals ADD COLUMN signature TEXT");
   exec("CREATE INDEX IF NOT EXISTS audit_prefix ON audit(prefix, event, at)");
   exec("CREATE INDEX IF NOT EXISTS audit_event ON audit(event, at)");
   exec("CREATE INDEX IF NOT EXISTS audit_serial ON audit(serial, event)");
@@ -310,8 +312,10 @@ std::string SqliteStore::national_id(std::int64_t account_id) {
 }
 
 void SqliteStore::add_approval(const Approval& a) {
-  Stmt s(db_, "INSERT INTO approvals(account_id, text_version, at, cert_serial, cert_fingerprint) VALUES (?,?,?,?,?)");
-  s.bind(1, a.account_id).bind(2, a.text_version).bind(3, a.at).bind(4, a.cert_serial).bind(5, a.cert_fingerprint).step();
+  Stmt s(db_, "INSERT INTO approvals(account_id, text_version, at, cert_serial, cert_fingerprint, signature) "
+              "VALUES (?,?,?,?,?,?)");
+  s.bind(1, a.account_id).bind(2, a.text_version).bind(3, a.at).bind(4, a.cert_serial).bind(5, a.cert_fingerprint);
+  s.bind(6, a.signature_hex).step();
 }
 
 std::optional<Approval> SqliteStore::active_approval(std::int64_t account_id) {
@@ -319,7 +323,7 @@ std::optional<Approval> SqliteStore::active_approval(std::int64_t account_id) {
               "WHERE account_id = ? AND withdrawn_at IS NULL ORDER BY id DESC LIMIT 1");
   s.bind(1, account_id);
   if (!s.step()) return std::nullopt;
-  return Approval{s.i64(0), s.i64(1), s.text(2), s.i64(3), s.text(4), s.text(5), std::nullopt};
+  return Approval{s.i64(0), s.i64(1), s.text(2), s.i64(3), s.text(4), s.text(5), std::nullopt, {}};
 }
 
 bool SqliteStore::withdraw_approval(std::int64_t account_id, std::int64_t now) {
