@@ -119,11 +119,7 @@ EXPORT CK_RV C_SetOperationState(CK_SESSION_HANDLE, CK_BYTE_PTR, CK_ULONG, CK_OB
 }
 
 EXPORT CK_RV C_Login(CK_SESSION_HANDLE h, CK_USER_TYPE userType, CK_UTF8CHAR_PTR pPin, CK_ULONG ulPinLen) {
-  return with_session("C_Login", h, [&](Module& m) {
-    if (!pPin) fail(CKR_ARGUMENTS_BAD);  // no protected authentication path on these readers
-    if (ulPinLen > 64) fail(CKR_PIN_INCORRECT);  // longer than any PIN: never sent
-    m.login(h, userType, secret(pPin, ulPinLen));
-  });
+  return login_call("C_Login", h, userType, pPin, ulPinLen);
 }
 
 EXPORT CK_RV C_Logout(CK_SESSION_HANDLE h) {
@@ -159,11 +155,28 @@ EXPORT CK_RV C_GetObjectSize(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, CK_ULONG_P
 }
 
 EXPORT CK_RV C_GetAttributeValue(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_PTR pTemplate, CK_ULONG n) {
-  CK_RV rv = CKR_OK;
   return with_session("C_GetAttributeValue", h, [&](Module& m) {
     if (!pTemplate && n) fail(CKR_ARGUMENTS_BAD);
-    rv = m.get_attribute_value(h, o, std::span<CK_ATTRIBUTE>(pTemplate, pTemplate ? n : 0));
-    if (rv != CKR_OK) fail(rv);  // an attribute's own error: the others are filled in all the same
+    const auto values = m.get_attribute_value(h, o, template_of(pTemplate, n));
+    // Every entry is answered; an entry without a value (or with too small a buffer) gets
+    // CK_UNAVAILABLE_INFORMATION (3.0 5.7). The standard lets any of the applicable codes be returned; this
+    // module ranks them as the standard lists them: sensitive, then invalid type, then buffer too small.
+    bool sensitive = false, invalid = false, small = false;
+    for (CK_ULONG i = 0; i < n; ++i) {
+      CK_ATTRIBUTE& a = pTemplate[i];
+      const Object::Value& v = values[i];
+      sensitive |= v.status == CKR_ATTRIBUTE_SENSITIVE;
+      invalid |= v.status == CKR_ATTRIBUTE_TYPE_INVALID;
+      if (v.status != CKR_OK) {
+        a.ulValueLen = CK_UNAVAILABLE_INFORMATION;
+      } else if (!copy_out(std::span<const CK_BYTE>(v.bytes), static_cast<CK_BYTE*>(a.pValue), &a.ulValueLen)) {
+        a.ulValueLen = CK_UNAVAILABLE_INFORMATION;
+        small = true;
+      }
+    }
+    if (sensitive) fail(CKR_ATTRIBUTE_SENSITIVE);
+    if (invalid) fail(CKR_ATTRIBUTE_TYPE_INVALID);
+    if (small) fail(CKR_BUFFER_TOO_SMALL);
   });
 }
 

@@ -50,15 +50,18 @@ CK_RV with_session(const char* name, CK_SESSION_HANDLE h, F&& fn) {
 }
 
 // The two-call convention (PKCS#11 3.0 5.2), the one place it is written for the C side: no buffer asks the
-// size; a buffer too small gets the size and CKR_BUFFER_TOO_SMALL; otherwise the data is copied.
+// size; a buffer too small gets the size (false: the caller reports CKR_BUFFER_TOO_SMALL); otherwise the data
+// is copied.
+template <class T>
+[[nodiscard]] bool copy_out(std::span<const T> data, T* out, CK_ULONG* count) {
+  const bool fits = !out || *count >= data.size();
+  if (fits && out && !data.empty()) std::memcpy(out, data.data(), data.size() * sizeof(T));
+  *count = data.size();
+  return fits;
+}
 template <class T>
 void hand_over(std::span<const T> data, T* out, CK_ULONG* count) {
-  if (out && *count < data.size()) {
-    *count = data.size();
-    fail(CKR_BUFFER_TOO_SMALL);
-  }
-  if (out && !data.empty()) std::memcpy(out, data.data(), data.size() * sizeof(T));
-  *count = data.size();
+  if (!copy_out(data, out, count)) fail(CKR_BUFFER_TOO_SMALL);
 }
 template <class T>
 void copy_list(const std::vector<T>& list, T* out, CK_ULONG* count) {
@@ -79,6 +82,15 @@ inline Secret secret(const CK_UTF8CHAR* p, CK_ULONG n) {
   if (!p && n) fail(CKR_ARGUMENTS_BAD);
   if (n > 64) fail(CKR_PIN_LEN_RANGE);
   return Secret(ByteView(p, n));
+}
+
+// C_Login and C_LoginUser (whose user name is not used: the card has one user).
+inline CK_RV login_call(const char* name, CK_SESSION_HANDLE h, CK_USER_TYPE user, const CK_UTF8CHAR* pin, CK_ULONG n) {
+  return with_session(name, h, [&](Module& m) {
+    if (!pin) fail(CKR_ARGUMENTS_BAD);  // no protected authentication path on these readers
+    if (n > 64) fail(CKR_PIN_INCORRECT);  // longer than any PIN: never sent
+    m.login(h, user, secret(pin, n));
+  });
 }
 
 // Single-part (data given) or final (no data) step of an operation that produces output.

@@ -14,7 +14,7 @@ EXPORT CK_RV C_GetInterface(CK_UTF8CHAR_PTR pName, CK_VERSION_PTR pVersion, CK_I
 EXPORT CK_RV C_LoginUser(CK_SESSION_HANDLE h, CK_USER_TYPE userType, CK_UTF8CHAR_PTR pPin, CK_ULONG ulPinLen,
                          CK_UTF8CHAR_PTR, CK_ULONG) {
   // The card has one user: the name is not used.
-  return boundary("C_LoginUser", C_Login(h, userType, pPin, ulPinLen));
+  return login_call("C_LoginUser", h, userType, pPin, ulPinLen);  // checked and logged once, as C_LoginUser
 }
 EXPORT CK_RV C_SessionCancel(CK_SESSION_HANDLE h, CK_FLAGS flags) {
   return with_module("C_SessionCancel", [&](Module& m) { m.cancel_operations(h, flags); });

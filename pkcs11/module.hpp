@@ -125,7 +125,8 @@ class Module {
   // Object management
   // Templates come as spans from the C layer (entry.cpp), which checked their pointers.
   using Template = std::span<const CK_ATTRIBUTE>;
-  CK_RV get_attribute_value(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, std::span<CK_ATTRIBUTE> tmpl);
+  // One answer per entry of the template, in its order (only the types are read).
+  std::vector<Object::Value> get_attribute_value(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, Template tmpl);
   CK_ULONG object_size(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o);
   void find_init(CK_SESSION_HANDLE h, Template tmpl);
   std::vector<CK_OBJECT_HANDLE> find(CK_SESSION_HANDLE h, CK_ULONG max);  // the next ones, at most `max`

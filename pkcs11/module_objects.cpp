@@ -50,10 +50,14 @@ std::shared_ptr<const Object> Module::object_of(Session& s, CK_OBJECT_HANDLE h) 
   return o;
 }
 
-CK_RV Module::get_attribute_value(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh, std::span<CK_ATTRIBUTE> tmpl) {
+std::vector<Object::Value> Module::get_attribute_value(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh, Template tmpl) {
   auto s = session(h);
   std::lock_guard sl(s->mutex);
-  return object_of(*s, oh)->read_into(tmpl.data(), tmpl.size());
+  auto o = object_of(*s, oh);
+  std::vector<Object::Value> values;
+  values.reserve(tmpl.size());
+  for (const CK_ATTRIBUTE& a : tmpl) values.push_back(o->value_of(a.type));
+  return values;
 }
 
 CK_ULONG Module::object_size(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE oh) {

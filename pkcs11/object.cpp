@@ -51,34 +51,11 @@ bool Object::matches(const CK_ATTRIBUTE* tmpl, CK_ULONG count) const {
   return true;
 }
 
-CK_RV Object::read_into(CK_ATTRIBUTE* tmpl, CK_ULONG count) const {
-  CK_RV rv = CKR_OK;
-  for (CK_ULONG i = 0; i < count; ++i) {
-    CK_ATTRIBUTE& a = tmpl[i];
-    if (sensitive.count(a.type)) {
-      a.ulValueLen = CK_UNAVAILABLE_INFORMATION;
-      rv = CKR_ATTRIBUTE_SENSITIVE;
-      continue;
-    }
-    auto* v = get(a.type);
-    if (!v) {
-      a.ulValueLen = CK_UNAVAILABLE_INFORMATION;
-      rv = CKR_ATTRIBUTE_TYPE_INVALID;
-      continue;
-    }
-    if (a.pValue == nullptr) {
-      a.ulValueLen = v->size();
-      continue;
-    }
-    if (a.ulValueLen < v->size()) {
-      a.ulValueLen = CK_UNAVAILABLE_INFORMATION;
-      rv = CKR_BUFFER_TOO_SMALL;
-      continue;
-    }
-    if (!v->empty()) std::memcpy(a.pValue, v->data(), v->size());
-    a.ulValueLen = v->size();
-  }
-  return rv;
+Object::Value Object::value_of(CK_ATTRIBUTE_TYPE t) const {
+  if (sensitive.count(t)) return {CKR_ATTRIBUTE_SENSITIVE, {}};
+  auto* v = get(t);
+  if (!v) return {CKR_ATTRIBUTE_TYPE_INVALID, {}};
+  return {CKR_OK, *v};
 }
 
 namespace {

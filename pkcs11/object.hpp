@@ -33,8 +33,13 @@ struct Object {
 
   // Every attribute of the template is present with the same value (sensitive ones never match).
   bool matches(const CK_ATTRIBUTE* tmpl, CK_ULONG count) const;
-  // C_GetAttributeValue for one object: fills every entry it can and returns the error to report.
-  CK_RV read_into(CK_ATTRIBUTE* tmpl, CK_ULONG count) const;
+  // One attribute as C_GetAttributeValue reports it: its value, or why it has none (CKR_ATTRIBUTE_SENSITIVE,
+  // CKR_ATTRIBUTE_TYPE_INVALID). The C layer hands it over (entry.cpp); the core never sees caller buffers.
+  struct Value {
+    CK_RV status = CKR_OK;
+    Bytes bytes;
+  };
+  Value value_of(CK_ATTRIBUTE_TYPE t) const;
 };
 
 // Builds the objects of one card: a certificate, a public key and a private key per key pair,
