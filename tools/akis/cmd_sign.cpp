@@ -78,11 +78,13 @@ std::string local_time_now() {
   throw Failure(kCardError, msg(M::ErrCard, e.what()));
 }
 
-// By the extension; a document without .xml that is XML (an e-Fatura saved as .txt) gets XAdES too, unless
-// --detached asks for CAdES.
+// One rule for scripts: --detached always gives a detached CAdES (FILE.p7s), whatever the file is (PDF and XML
+// included); only an explicit --format pades|xades with it is a usage error. Without --detached: by the
+// extension, and a document without .xml that is XML (an e-Fatura saved as .txt) gets XAdES too.
 std::string default_sign_format(const std::string& file, ByteView input, bool detached) {
+  if (detached) return "cades";
   const std::string ext = lower_ext(file);
-  return ext == ".pdf" ? "pades" : ext == ".xml" || (!detached && sign::is_xml(input)) ? "xades" : "cades";
+  return ext == ".pdf" ? "pades" : ext == ".xml" || sign::is_xml(input) ? "xades" : "cades";
 }
 
 std::string default_sign_output(const std::string& file, const std::string& format, bool detached) {
