@@ -46,6 +46,15 @@ void check_timestamp(Verification& v, CMS_SignerInfo* si, const std::vector<std:
   if (!anchors.empty()) {
     flags |= TS_VFY_SIGNATURE;
     TS_VERIFY_CTX_set_store(ctx.get(), anchor_store(anchors).release());
+  } else if (STACK_OF(X509)* own = PKCS7_type_is_signed(token.get()) ? token->d.sign->cert : nullptr;
+             own && sk_X509_num(own) > 0) {
+    // No anchors: the TSA's signature is still checked, with the certificate the token carries taken as trusted
+    // (a partial chain), so a changed token never shows as valid; whose TSA it is stays unchecked.
+    StorePtr store(X509_STORE_new());
+    for (int i = 0; i < sk_X509_num(own); ++i) X509_STORE_add_cert(store.get(), sk_X509_value(own, i));
+    X509_STORE_set_flags(store.get(), X509_V_FLAG_PARTIAL_CHAIN);
+    flags |= TS_VFY_SIGNATURE;
+    TS_VERIFY_CTX_set_store(ctx.get(), store.release());
   }
   TS_VERIFY_CTX_set_flags(ctx.get(), flags);
   v.timestamp_valid = TS_RESP_verify_token(ctx.get(), token.get()) == 1;

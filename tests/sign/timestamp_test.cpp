@@ -227,6 +227,11 @@ TEST_F(SignTest, BrokenTimestampGivesExit33) {
   std::ofstream(broken, std::ios::binary | std::ios::trunc) << bytes;
   flip(broken, -1);
   EXPECT_EQ(akis(verify + "'" + broken + "'").rc, 33);
+  // Without --ca the TSA's signature is still checked (with the certificate in the token): intact gives 32
+  // (signer not checked), the changed token 33.
+  EXPECT_EQ(akis("verify --data '" + doc + "' '" + p7s + "'").rc, 32);
+  auto no_ca = akis("verify --data '" + doc + "' '" + broken + "'");
+  EXPECT_EQ(no_ca.rc, 33) << no_ca.out;
 
   // A genuine token from the other signature: it verifies by itself, but covers another signature value.
   const std::string moved = dir() + "/tsb-moved.p7s";
