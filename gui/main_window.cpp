@@ -87,6 +87,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   layout->addLayout(form);
   card_message_ = value_label(panel, "cardMessage");
   card_message_->setWordWrap(true);
+  card_message_->setAccessibleName(tr("Card notice"));
   layout->addWidget(card_message_);
 
   certs_ = new QTableWidget(0, 4, panel);
@@ -98,6 +99,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   certs_->setSelectionBehavior(QAbstractItemView::SelectRows);
   certs_->setSelectionMode(QAbstractItemView::SingleSelection);
   certs_->setEditTriggers(QAbstractItemView::NoEditTriggers);
+  certs_->setTabKeyNavigation(false);  // arrows move between rows; Tab leaves the table (no Tab trap)
   certs_->verticalHeader()->hide();
   layout->addWidget(certs_);
 

@@ -140,7 +140,9 @@ SignDialog::SignDialog(const QString& reader, QWidget* parent) : QDialog(parent)
   file_ = new QLineEdit(this);
   file_->setObjectName("file");
   file_->setAccessibleName(tr("Document"));
+  file_->setAcceptDrops(false);  // a dropped file goes to the dialog (its path, not the text of its URL)
   auto* choose = new QPushButton(tr("C&hoose…"), this);
+  choose->setObjectName("choose");
   choose->setAccessibleName(tr("Choose a document"));
   row->addWidget(file_);
   row->addWidget(choose);
@@ -186,6 +188,8 @@ SignDialog::SignDialog(const QString& reader, QWidget* parent) : QDialog(parent)
     QString p = QFileDialog::getOpenFileName(this, tr("Choose a document"));
     if (!p.isEmpty()) set_file(p);
   });
+  connect(file_, &QLineEdit::textChanged, this, [this] { busy(false); });  // Sign and Verify need a file
+  busy(false);
   connect(sign_, &QPushButton::clicked, this, &SignDialog::sign);
   connect(verify_, &QPushButton::clicked, this, &SignDialog::verify);
   resize(560, 360);
@@ -194,18 +198,24 @@ SignDialog::SignDialog(const QString& reader, QWidget* parent) : QDialog(parent)
 void SignDialog::set_file(const QString& path) { file_->setText(path); }
 QString SignDialog::verdict() const { return result_->toPlainText(); }
 
+namespace {
+bool local_file(const QMimeData* m) { return m->hasUrls() && !m->urls().isEmpty() && m->urls()[0].isLocalFile(); }
+}  // namespace
+
 void SignDialog::dragEnterEvent(QDragEnterEvent* e) {
-  if (e->mimeData()->hasUrls()) e->acceptProposedAction();
+  if (local_file(e->mimeData())) e->acceptProposedAction();  // a web link is not a document to sign
 }
 void SignDialog::dropEvent(QDropEvent* e) {
-  const auto urls = e->mimeData()->urls();
-  if (!urls.isEmpty() && urls[0].isLocalFile()) set_file(urls[0].toLocalFile());
+  if (!local_file(e->mimeData())) return;
+  set_file(e->mimeData()->urls()[0].toLocalFile());
+  e->acceptProposedAction();
 }
 
 void SignDialog::busy(bool on) {
   bar_->setVisible(on);
-  sign_->setEnabled(!on);
-  verify_->setEnabled(!on);
+  const bool ready = !on && !file_->text().trimmed().isEmpty();
+  sign_->setEnabled(ready);
+  verify_->setEnabled(ready);
 }
 
 template <class F>

@@ -40,6 +40,10 @@ Yazıldı: %2</translation>
 <context>
     <name>akis::gui::MainWindow</name>
     <message>
+        <source>Card notice</source>
+        <translation>Kart uyarısı</translation>
+    </message>
+    <message>
         <source>&amp;Sign or verify…</source>
         <translation>&amp;İmzala veya doğrula…</translation>
     </message>
