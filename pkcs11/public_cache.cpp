@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "public_cache.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -15,9 +16,22 @@
 namespace akis::p11::public_cache {
 
 namespace {
-constexpr const char* kMagic = "akis-public-cache 1";
+constexpr const char* kMagic = "akis-public-cache 2";  // 2: app, read_le and sfi lines (1 is re-read)
 
 bool private_dir(const std::string& d) { return p11::private_dir(d, "public cache"); }
+
+std::string or_dash(ByteView b) { return b.empty() ? "-" : to_hex(b); }
+Bytes from_dash(std::string_view s) { return s == "-" ? Bytes{} : from_hex(s); }
+// A small decimal number (no sign, no leading zero), nullopt otherwise.
+std::optional<unsigned> small_number(std::string_view s, unsigned max) {
+  if (s.empty() || s.size() > 3 || (s.size() > 1 && s[0] == '0')) return std::nullopt;
+  unsigned v = 0;
+  for (char ch : s) {
+    if (ch < '0' || ch > '9') return std::nullopt;
+    v = v * 10 + static_cast<unsigned>(ch - '0');
+  }
+  return v <= max ? std::optional<unsigned>(v) : std::nullopt;
+}
 
 std::string cache_dir() {
   std::string base;
@@ -39,8 +53,10 @@ std::string cache_dir() {
 std::string encode(const PublicContent& c) {
   std::ostringstream o;
   o << kMagic << "\natr " << to_hex(c.atr) << "\nserial " << to_hex(c.serial) << "\nlife "
-    << static_cast<int>(c.life_cycle) << '\n';
+    << static_cast<int>(c.life_cycle) << "\napp " << static_cast<int>(c.app.how) << ' ' << or_dash(c.app.df_name)
+    << ' ' << or_dash(c.app.path) << "\nread_le " << c.read_le << '\n';
   for (auto& [path, data] : c.directory) o << "dir " << to_hex(path) << ' ' << to_hex(data) << '\n';
+  for (auto& [path, sfi] : c.sfi) o << "sfi " << to_hex(path) << ' ' << static_cast<int>(sfi) << '\n';
   for (auto& [path, data] : c.files) o << "file " << to_hex(path) << ' ' << to_hex(data) << '\n';
   return o.str();
 }
@@ -48,7 +64,7 @@ std::string encode(const PublicContent& c) {
 std::optional<PublicContent> decode(std::string_view text) {
   if (text.size() > kMaxSize) return std::nullopt;
   PublicContent c;
-  bool magic = false, atr = false, serial = false, life = false;
+  bool magic = false, atr = false, serial = false, life = false, app = false, read_le = false;
   try {
     while (!text.empty()) {
       auto nl = text.find('\n');
@@ -70,6 +86,28 @@ std::optional<PublicContent> decode(std::string_view text) {
       } else if (key == "life" && !life) {
         if (rest != "0" && rest != "1" && rest != "2") return std::nullopt;
         c.life_cycle = static_cast<LifeCycle>(rest[0] - '0'), life = true;
+      } else if (key == "app" && !app) {
+        // how (Discovery), DF name, path: "-" for an empty one; one of the two must be given
+        auto a = rest.find(' '), b = rest.rfind(' ');
+        if (a == std::string_view::npos || a == b) return std::nullopt;
+        auto how = small_number(rest.substr(0, a), static_cast<unsigned>(Discovery::MfPath));
+        if (!how) return std::nullopt;
+        c.app.how = static_cast<Discovery>(*how);
+        c.app.df_name = from_dash(rest.substr(a + 1, b - a - 1));
+        c.app.path = from_dash(rest.substr(b + 1));
+        if ((c.app.df_name.empty() && c.app.path.empty()) || c.app.path.size() % 2) return std::nullopt;
+        app = true;
+      } else if (key == "read_le" && !read_le) {
+        auto n = small_number(rest, 256);
+        if (!n) return std::nullopt;
+        c.read_le = *n, read_le = true;
+      } else if (key == "sfi") {
+        auto sp2 = rest.find(' ');
+        if (sp2 == std::string_view::npos) return std::nullopt;
+        Bytes path = from_hex(rest.substr(0, sp2));
+        auto n = small_number(rest.substr(sp2 + 1), 30);
+        if (path.empty() || path.size() % 2 || !n || *n == 0) return std::nullopt;
+        if (!c.sfi.emplace(std::move(path), static_cast<std::uint8_t>(*n)).second) return std::nullopt;
       } else if (key == "dir" || key == "file") {
         auto sp2 = rest.find(' ');
         if (sp2 == std::string_view::npos) return std::nullopt;
@@ -84,7 +122,7 @@ std::optional<PublicContent> decode(std::string_view text) {
   } catch (const std::exception&) {  // not hex
     return std::nullopt;
   }
-  if (!magic || !atr || !serial || !life || c.atr.empty() || c.serial.empty()) return std::nullopt;
+  if (!magic || !atr || !serial || !life || !app || !read_le || c.atr.empty() || c.serial.empty()) return std::nullopt;
   return c;
 }
 
@@ -144,6 +182,23 @@ void store(const PublicContent& c) {
     ::unlink(tmp.c_str());
     log::error("public cache: cannot write %s", p.c_str());
   }
+}
+
+bool any() {
+  std::string d = cache_dir();
+  if (d.empty()) return false;
+  DIR* dir = ::opendir(d.c_str());
+  if (!dir) return false;
+  bool found = false;
+  while (const dirent* e = ::readdir(dir)) {
+    std::string_view name = e->d_name;
+    if (name.starts_with("card-") && name.find(".tmp-") == std::string_view::npos) {
+      found = true;
+      break;
+    }
+  }
+  ::closedir(dir);
+  return found;
 }
 
 void remove(ByteView serial) {

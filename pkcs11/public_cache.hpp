@@ -12,8 +12,9 @@
 
 namespace akis::p11::public_cache {
 
-// Text format, one field per line: the version line, then "atr", "serial", "life", and "dir" / "file" lines
-// with a path and its content, all in hex. nullopt for anything else (at most kMaxSize bytes are read).
+// Text format, one field per line: the version line, then "atr", "serial", "life", "app" (how, DF name, path),
+// "read_le", and "dir" / "file" lines with a path and its content, "sfi" lines with a directory file's path and
+// short EF identifier; bytes in hex. nullopt for anything else (at most kMaxSize bytes are read).
 constexpr std::size_t kMaxSize = 1 << 20;
 std::string encode(const PublicContent& c);
 std::optional<PublicContent> decode(std::string_view text);
@@ -24,5 +25,8 @@ std::optional<PublicContent> load(ByteView serial);
 // Written to a temporary file and renamed: a reader never sees half a file. Failures are logged, not thrown.
 void store(const PublicContent& c);
 void remove(ByteView serial);
+// True when the cache directory holds any card's file: only then is a fresh card asked for its serial before
+// anything else (a first contact costs no command more than without the cache).
+bool any();
 
 }  // namespace akis::p11::public_cache

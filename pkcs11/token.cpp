@@ -25,7 +25,8 @@ Token::Token(std::unique_ptr<Transport> transport, CK_SLOT_ID slot, CK_OBJECT_HA
     : card_(std::move(transport)), profile_(nullptr), slot_(slot) {
   const bool cache = log::settings().public_cache;
   // A known, unchanged card: its public content from the cache (a few commands instead of the whole directory).
-  const bool cached = cache && card_.adopt([](ByteView serial) { return public_cache::load(serial); });
+  const bool cached =
+      cache && public_cache::any() && card_.adopt([](ByteView serial) { return public_cache::load(serial); });
   profile_ = &card_.profile();
   CardContent content;
   content.profile = profile_;

@@ -113,7 +113,8 @@ const CardProfile& Card::profile() {
     Transaction tx(*transport_);
     cmds_.transaction_started();
     directory_.clear();
-    profile_ = read_profile(cmds_, atr_, &directory_);
+    sfis_.clear();
+    profile_ = read_profile(cmds_, atr_, &directory_, &sfis_);
   }
   return *profile_;
 }
@@ -121,56 +122,8 @@ const CardProfile& Card::profile() {
 PublicContent Card::public_content() {
   const CardProfile& p = profile();
   std::lock_guard lock(mutex_);
-  return PublicContent{atr_, p.card_serial, p.life_cycle, directory_, file_cache_};
-}
-
-bool Card::adopt(const std::function<std::optional<PublicContent>(ByteView serial)>& lookup) {
-  std::lock_guard lock(mutex_);
-  if (profile_) return false;
-  Transaction tx(*transport_);
-  cmds_.transaction_started();
-  AkisCommands& c = cmds_;
-  auto fatal = [](const CardError& e) {
-    return e.code() == Err::CardRemoved || e.code() == Err::CardReset || e.code() == Err::Pcsc;
-  };
-  try {
-    if (!c.find_application()) return false;
-    Bytes serial = read_card_serial(c);  // GET DATA, or TokenInfo's serialNumber
-    std::optional<PublicContent> found = lookup(serial);
-    if (!found || found->atr != atr_ || found->serial != serial) return false;
-    const PublicContent& cached = *found;
-    CardProfile p = profile_from_files(atr_, [&](const Bytes& path) {
-      auto it = cached.directory.find(path);
-      if (it == cached.directory.end()) throw CardError(Err::FileNotFound, "not in the cache");
-      return it->second;
-    });
-    for (auto& path : p.cdf_paths) {
-      auto it = cached.directory.find(path);
-      if (it == cached.directory.end() || c.read_file(c.select_object(path)) != it->second) return false;
-    }
-    for (auto& cert : p.certificates) {
-      if (cert.path.empty()) continue;  // a direct value: part of the CDF's bytes
-      auto it = cached.files.find(cert.path);
-      if (it == cached.files.end()) return false;
-      std::size_t n = std::min(kChangeProbe, it->second.size());
-      if (n == 0) return false;
-      c.select_object(cert.path);
-      Bytes head = c.read_binary(0, n);
-      if (head.size() < n || !std::equal(head.begin(), head.begin() + static_cast<std::ptrdiff_t>(n), it->second.begin()))
-        return false;
-    }
-    p.card_serial = cached.serial;
-    p.life_cycle = cached.life_cycle;
-    profile_ = std::move(p);
-    directory_ = cached.directory;
-    file_cache_ = cached.files;
-    trace::note("public content taken from the cache: card unchanged");
-    return true;
-  } catch (const CardError& e) {
-    if (fatal(e)) throw;
-    trace::note(std::string("cache not used: ") + e.what());
-    return false;
-  }
+  return PublicContent{atr_,       p.card_serial,      p.life_cycle, cmds_.application().value_or(Application{}),
+                       cmds_.read_limit(), directory_, sfis_, file_cache_};
 }
 
 namespace {

@@ -62,6 +62,10 @@ FileInfo parse_fci(ByteView fci) {
         fi.records = !fi.is_df && (t.value[0] & 0x07) >= 0x02;  // 01 transparent; 02..07 record structures
         break;
       case 0x84: fi.df_name = t.bytes(); break;
+      case 0x88:  // one byte, SFI in b8-b4 and b3-b1 = 000; empty: no SFI. Any other form: taken as none
+        if (t.value.size() == 1 && (t.value[0] & 0x07) == 0 && (t.value[0] >> 3) >= 1 && (t.value[0] >> 3) <= 30)
+          fi.sfi = static_cast<std::uint8_t>(t.value[0] >> 3);
+        break;
       case 0x90:
         if (t.value.size() != 1) throw CardError(Err::Malformed, "FCI: security byte size");
         fi.security = t.value[0];
@@ -203,6 +207,32 @@ Bytes AkisCommands::read(std::size_t offset, std::size_t len, bool to_end) {
 Bytes AkisCommands::read_file(const FileInfo& fi) {
   if (fi.has_size) return read_binary(0, fi.size);
   return read(0, kMaxFileOffset + 1, true);  // no size: until 62 82 / 6B 00 / no data
+}
+
+Bytes AkisCommands::read_short_ef(std::uint8_t sfi, std::size_t len) {
+  if (sfi < 1 || sfi > 30) throw CardError(Err::InvalidArgument, "READ BINARY: short EF identifier out of range");
+  len = std::min(len, kMaxFileOffset + 1);
+  if (!read_le_) read_le_ = ch_.max_recv();
+  Bytes out;
+  while (out.size() < len) {
+    const std::size_t at = out.size(), chunk = std::min(len - at, read_le_);
+    Command c = at == 0 ? make(0x00, 0xB0, static_cast<std::uint8_t>(0x80 | sfi), 0x00)
+                        : make(0x00, 0xB0, static_cast<std::uint8_t>(at >> 8), static_cast<std::uint8_t>(at));
+    c.le = chunk;
+    Response r = send(c, at == 0 ? "READ BINARY (short EF identifier)" : "READ BINARY");
+    if (r.sw != 0x9000 && r.sw != 0x6282) {
+      if (at && (r.sw == 0x6B00 || r.sw == 0x6A86 || r.sw1() == 0x6C)) break;  // offset past the end
+      if (r.sw == 0x6700 && chunk > 1) {
+        read_le_ = chunk > 0x80 ? 0x80 : chunk / 2;
+        continue;
+      }
+      check_sw(r.sw, "READ BINARY (short EF identifier)");
+    }
+    if (r.data.size() > chunk) throw CardError(Err::Malformed, "READ BINARY: more data than asked");
+    append(out, r.data);
+    if (r.sw == 0x6282 || r.data.size() < chunk) break;
+  }
+  return out;
 }
 
 Bytes AkisCommands::read_records() {

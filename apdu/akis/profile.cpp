@@ -99,7 +99,8 @@ CardProfile profile_from_files(ByteView atr, const FileReader& read) {
   return p;
 }
 
-CardProfile read_profile(AkisCommands& cmds, ByteView atr, std::map<Bytes, Bytes>* files_read) {
+CardProfile read_profile(AkisCommands& cmds, ByteView atr, std::map<Bytes, Bytes>* files_read,
+                         std::map<Bytes, std::uint8_t>* sfis) {
   const Family& fam = cmds.family();
   if (!cmds.find_application())
     throw CardError(Err::FileNotFound, "the card has no e-signature (PKCS#15) application");
@@ -117,8 +118,10 @@ CardProfile read_profile(AkisCommands& cmds, ByteView atr, std::map<Bytes, Bytes
   cmds.select_application();
   std::optional<Bytes> serial;
   CardProfile p = profile_from_files(atr, [&](const Bytes& path) {
-    Bytes data = cmds.read_file(cmds.select_object(path));
+    FileInfo fi = cmds.select_object(path);
+    Bytes data = cmds.read_file(fi);
     if (files_read) (*files_read)[path] = data;
+    if (sfis && fi.sfi) (*sfis)[path] = fi.sfi;
     if (path == kTokenInfoPath && fam.get_data_serial) {
       try {
         serial = cmds.serial_number();

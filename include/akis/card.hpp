@@ -21,7 +21,10 @@ namespace akis {
 struct PublicContent {
   Bytes atr, serial;
   LifeCycle life_cycle = LifeCycle::Other;
+  Application app;                   // where the PKCS#15 application was found
+  std::size_t read_le = 0;           // the largest Le READ BINARY learnt on this card (0: not learnt)
   std::map<Bytes, Bytes> directory;  // PKCS#15 path -> raw ODF, TokenInfo, AODF, PrKDF, PuKDF, CDF content
+  std::map<Bytes, std::uint8_t> sfi; // directory path -> short EF identifier its FCI announced (tag 88)
   std::map<Bytes, Bytes> files;      // certificate / public key content read so far, by path
 };
 
@@ -47,10 +50,10 @@ class Card {
   // After profile() (and the certificates wanted): what a cache may keep.
   PublicContent public_content();
   // Takes a cached content (`lookup` by the card's serial) instead of reading the directory, when it is this
-  // card and what it shows is unchanged: the serial (GET DATA, else TokenInfo's), every CDF's bytes and the first
-  // kChangeProbe bytes of each certificate file (a renewal may rewrite a certificate in place). False (nothing
+  // card and its CDFs are unchanged (apdu/akis/card_cache.cpp): GET DATA serial in whatever DF is current (else
+  // the application is found and the serial read there, GET DATA or TokenInfo's), then every CDF compared byte for
+  // byte, read by its short EF identifier where the card announced one (else SELECT + READ BINARY). False (nothing
   // adopted) on any difference or card error other than reset/removal/PC/SC (those propagate).
-  static constexpr std::size_t kChangeProbe = 128;
   bool adopt(const std::function<std::optional<PublicContent>(ByteView serial)>& lookup);
 
   // Every PIN and key operation selects the application first (another program may have moved the current DF)
@@ -129,6 +132,7 @@ class Card {
   std::optional<CardProfile> profile_;
   std::map<Bytes, Bytes> file_cache_;  // path -> content
   std::map<Bytes, Bytes> directory_;   // raw directory files of the profile (PublicContent::directory)
+  std::map<Bytes, std::uint8_t> sfis_; // their short EF identifiers (PublicContent::sfi)
 };
 
 }  // namespace akis

@@ -29,6 +29,7 @@ struct FileInfo {
   std::uint8_t security = 0;       // tag 90
   Bytes df_name;                   // tag 84
   bool records = false;            // tag 82: a record EF (linear or cyclic), read with READ RECORD
+  std::uint8_t sfi = 0;            // tag 88 (ISO 7816-4): short EF identifier 1..30 (value b8-b4); 0: none announced
 };
 // The highest offset READ BINARY / UPDATE BINARY can name (15-bit offset in P1 P2).
 constexpr std::size_t kMaxFileOffset = 0x7FFF;
@@ -79,6 +80,10 @@ class AkisCommands {
   std::optional<Application> find_application();  // nullopt: no PKCS#15 application on this card
   FileInfo select_application();                   // throws CardError(FileNotFound) when there is none
   const std::optional<Application>& application() const { return app_; }
+  // Where a cache of this card says the application is, instead of discovery (nothing sent; the next
+  // select_application() selects it that way); forget_application() undoes it (discovery runs on the next search).
+  void adopt_application(const Application& app) { app_ = app, app_searched_ = true, in_app_ = false; }
+  void forget_application() { app_.reset(), app_searched_ = false, in_app_ = false; }
   // Called at the start of every transaction: another program may have moved the current DF in between.
   void transaction_started() { in_app_ = false; }
 
@@ -87,6 +92,15 @@ class AkisCommands {
   Bytes read_binary(std::size_t offset, std::size_t len);
   // Reads a whole EF: its FCI size, or until the card says "end" when the FCI gives none.
   Bytes read_file(const FileInfo& fi);
+  // Up to `len` bytes of the EF with short identifier `sfi` in the current DF, without a SELECT: READ BINARY with
+  // P1 = 80|SFI, P2 = 0 (ISO 7816-4; the EF becomes the current EF), then by offset. An answer shorter than asked
+  // (or 62 82, or an end-of-file error after the first answer) is the end of the file. Errors of the first READ
+  // throw (no such SFI in the current DF, SFIs unknown to the card).
+  Bytes read_short_ef(std::uint8_t sfi, std::size_t len);
+  // The largest Le READ BINARY uses (learnt from 67 00 and capped answers; 0: not learnt yet), and the same
+  // value given back by a cache of this card (ignored outside 1..max_recv; 0 forgets).
+  std::size_t read_limit() const { return read_le_; }
+  void set_read_limit(std::size_t le) { read_le_ = le <= ch_.max_recv() ? le : 0; }
   void update_binary(std::size_t offset, ByteView data);
   // Every record of the current record EF, concatenated (READ RECORD 00 B2 n 04 until 6A 83).
   Bytes read_records();

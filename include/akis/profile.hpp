@@ -139,9 +139,11 @@ Bytes trim_to_der(ByteView file);
 // (apdu/akis/discovery.cpp) in the order the family's row says; the application found is remembered.
 bool has_esign_application(AkisCommands& cmds);
 // Reads the whole profile: one pass over the directory files, done once per insertion. `files_read`, when
-// given, receives each directory file's raw content by its PKCS#15 path (the cross-process cache keeps them).
+// given, receives each directory file's raw content by its PKCS#15 path (the cross-process cache keeps them),
+// and `sfis` the short EF identifier each one's FCI announced (tag 88; files without one are left out).
 // Throws CardError(FileNotFound) when the card has no e-signature application.
-CardProfile read_profile(AkisCommands& cmds, ByteView atr, std::map<Bytes, Bytes>* files_read = nullptr);
+CardProfile read_profile(AkisCommands& cmds, ByteView atr, std::map<Bytes, Bytes>* files_read = nullptr,
+                         std::map<Bytes, std::uint8_t>* sfis = nullptr);
 // The same parse over directory files from elsewhere (a cache): `read` answers a path's content or throws
 // CardError(FileNotFound). Life cycle and the GET DATA serial are not in files: the caller sets them.
 using FileReader = std::function<Bytes(const Bytes& path)>;

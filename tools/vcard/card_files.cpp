@@ -30,6 +30,11 @@ Bytes VirtualCard::fci(const File& f, bool fcp) const {
       append(body, encode_tlv(0x80, size));
     }
     body.push_back(0x82), body.push_back(0x01), body.push_back(f.internal ? 0x09 : 0x01);  // internal / working EF
+    if (b_.sfi) {  // 88 with b8-b4 = SFI; empty: this EF has none (absent would mean FID bits 5-1, ISO 7816-4)
+      body.push_back(0x88);
+      if (f.sfi) body.push_back(0x01), body.push_back(static_cast<std::uint8_t>(f.sfi << 3));
+      else body.push_back(0x00);
+    }
     if (f.read == Access::Pin || f.internal) sec |= 0x04;
     if (f.read != Access::Never) sec |= 0x10;
     if (f.write != Access::Never) sec |= 0x20;
@@ -103,13 +108,25 @@ VirtualCard::Reply VirtualCard::select(const Command& c) {
 }
 
 VirtualCard::Reply VirtualCard::read_binary(const Command& c) {
-  if (c.p1 & 0x80) return {{}, SW_FUNC_NOT_SUPPORTED};  // short EF identifiers are not supported
+  std::size_t off = static_cast<std::size_t>((c.p1 << 8) | c.p2);
+  if (c.p1 & 0x80) {
+    // ISO 7816-4: b8 set, b7-b6 00, b5-b1 an SFI of an EF in the current DF, P2 the offset; that EF becomes the
+    // current EF. A card without SFIs reads P1-P2 as an offset beyond every file.
+    if (!b_.sfi) return {{}, SW_OFFSET};
+    const std::uint8_t sfi = c.p1 & 0x1F;
+    if ((c.p1 & 0x60) || sfi == 0 || sfi == 0x1F) return {{}, SW_WRONG_P1P2};
+    auto it = std::find_if(state_.files.begin(), state_.files.end(), [&](const File& e) {
+      return !e.is_df && e.sfi == sfi && e.path.size() == current_df_.size() + 2 && starts_with(e.path, current_df_);
+    });
+    if (it == state_.files.end()) return {{}, SW_NOT_FOUND};
+    current_ef_ = it->path;
+    off = c.p2;
+  }
   File* f = current_ef_.empty() ? nullptr : state_.file(current_ef_);
   if (!f) return {{}, SW_NO_CURRENT_EF};
   if (!access_ok(f->read, f->pin_ref)) return {{}, SW_SECURITY};
   if (!c.le) return {{}, SW_WRONG_LENGTH};
   if (*c.le > b_.read_le_max) return {{}, SW_WRONG_LENGTH};
-  std::size_t off = static_cast<std::size_t>((c.p1 << 8) | c.p2);
   if (off >= f->data.size()) return {{}, SW_OFFSET};
   const std::size_t left = f->data.size() - off;
   std::size_t n = std::min(*c.le, left);

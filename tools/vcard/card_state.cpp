@@ -74,6 +74,7 @@ std::string to_json(const CardState& s) {
     json jf{{"path", to_hex(f.path)}, {"df", f.is_df}, {"read", access_name(f.read)},
             {"write", access_name(f.write)}, {"pin_ref", f.pin_ref}};
     if (f.internal) jf["internal"] = true;
+    if (f.sfi) jf["sfi"] = f.sfi;
     if (f.is_df) jf["name"] = to_hex(f.df_name);
     else jf["data"] = to_hex(f.data);
     j["files"].push_back(jf);
@@ -121,6 +122,8 @@ CardState from_json(const std::string& text) {
       f.write = access_from(jf.at("write").get<std::string>());
       f.pin_ref = integer<std::uint8_t>(jf, "pin_ref");
       f.internal = jf.value("internal", false);
+      if (jf.contains("sfi")) f.sfi = integer<std::uint8_t>(jf, "sfi");
+      if (f.sfi > 30) throw std::runtime_error("card state file: 'sfi' is not a short EF identifier (1..30)");
       if (f.is_df) f.df_name = from_hex(jf.at("name").get<std::string>());
       else f.data = from_hex(jf.at("data").get<std::string>());
       s.files.push_back(std::move(f));

@@ -23,6 +23,7 @@ struct File {
   Access read = Access::Always;
   Access write = Access::Never;
   std::uint8_t pin_ref = 0x81;  // the PIN that opens Access::Pin
+  std::uint8_t sfi = 0;         // EFs: short EF identifier 1..30 in its DF (0: none), given at personalisation
 };
 
 struct PinObject {

@@ -9,6 +9,7 @@
 #include <botan/hex.h>
 #include <botan/pkcs8.h>
 
+#include <algorithm>
 #include <memory>
 
 #include "quirks.hpp"
@@ -108,6 +109,14 @@ class Builder {
       out.push_back(key);
     }
     for (auto& f : out) f.pin_ref = pin_ref;
+    // Where the card has short EF identifiers (quirks.cpp): the application's directory EFs (50xx, 44xx) get their
+    // FID's bits 5-1 (unique among them); certificates, keys and files made later get none.
+    if (o_.family == "2x" && !q("no-sfi"))
+      for (auto& f : out)
+        if (!f.is_df && f.path.size() == kAppPath.size() + 2 &&
+            std::equal(kAppPath.begin(), kAppPath.end(), f.path.begin()) &&
+            (f.path[kAppPath.size()] == 0x50 || f.path[kAppPath.size()] == 0x44))
+          f.sfi = f.path.back() & 0x1F;
     return out;
   }
 

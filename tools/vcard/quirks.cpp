@@ -41,6 +41,8 @@ const std::vector<QuirkInfo>& all_quirks() {
       {"cla80-refused", nullptr, false, "class-80 commands (LIST FILES, LOGOUT, CREATE, DELETE) answer 6E 00"},
       {"ec-explicit-params", nullptr, true, "EC keys described with explicit curve parameters, not a named curve"},
       {"fci-extra-tags", nullptr, false, "FCI also carries 8A (life cycle), 85 and a proprietary A5 template"},
+      {"no-sfi", "2x", false,
+       "no short EF identifiers: no tag 88 in the FCI, READ BINARY with P1 b8 set answers 6B 00 (as on 1.0 and 1x)"},
       {"issuer-cert", nullptr, false, "the CDF also lists the issuer's CA certificate (authority, no key) in 2F20"},
       {"no-pukdf", nullptr, false, "no PuKDF: the ODF names no public key directory (keys from certificates)"},
       {"no-dodf", nullptr, false, "no DODF: the ODF names no data object directory (no CKO_DATA on the card)"},
@@ -88,6 +90,9 @@ Behaviour behaviour_for(const CardState& s) {
     b.key_path_select = true;
   }
   if (s.family == "2x") b.partial_df_name = true;
+  // 2x: the ATR's first software function byte F6 has b3 (short EF identifier supported); 1x's B3 has not, and
+  // the 1.0 ATR carries no card capabilities: SFIs on 2x only (the SFIs themselves: pkcs15_layout.cpp).
+  b.sfi = s.family == "2x" && !q("no-sfi");
   b.paths_need_mf = q("paths-need-mf");
   b.fci_security = !q("fci-no-security");
   b.fci_size = !q("fci-no-size");

@@ -33,6 +33,7 @@ struct Behaviour {
   bool fci_size = true;          // tag 80 in EF FCIs
   bool fcp_template = false;     // SELECT P2=00 answers an FCP template (62) instead of an FCI (6F)
   bool fci_extra_tags = false;   // 8A, 85 and A5 in every FCI
+  bool sfi = false;              // short EF identifiers: tag 88 in EF FCIs, READ BINARY with P1 b8 (else 6B 00)
   // READ BINARY
   std::size_t read_le_max = 256; // a larger Le is refused with 67 00 (read-le-strict: 0x80)
   bool read_6cxx = false;        // Le beyond the end: 6C xx with the bytes left
