@@ -9,7 +9,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto c = akis::p11::public_cache::decode(std::string_view(reinterpret_cast<const char*>(data), size));
   if (!c) return 0;
   auto again = akis::p11::public_cache::decode(akis::p11::public_cache::encode(*c));
-  if (!again || again->directory != c->directory || again->files != c->files || again->serial != c->serial)
+  if (!again || again->directory != c->directory || again->files != c->files || again->serial != c->serial ||
+      again->sfi != c->sfi || again->read_le != c->read_le || again->app.path != c->app.path ||
+      again->app.df_name != c->app.df_name || again->app.how != c->app.how)
     __builtin_trap();
   try {
     akis::profile_from_files(c->atr, [&](const akis::Bytes& path) {
