@@ -9,10 +9,6 @@ using namespace akis::test;
 
 namespace {
 
-std::string openssl_verify(const std::string& sig, const std::string& extra) {
-  return "openssl cms -verify -binary -inform DER -in '" + sig + "' -CAfile '" + ca_cert_path() + "' " + extra;
-}
-
 TEST_F(SignTest, CadesAttachedRsaVerifiesAndAChangedByteFails) {
   std::string doc = write("contract.txt", "Sözleşme metni: 100 TL.\n");
   auto r = akis("sign '" + doc + "'");
@@ -33,12 +29,13 @@ TEST_F(SignTest, CadesAttachedRsaVerifiesAndAChangedByteFails) {
   auto a = akis("verify --ca '" + ca_cert_path() + "' '" + imz + "'");
   EXPECT_EQ(a.rc, 0) << a.out;
   EXPECT_TRUE(has(a.out, "Signer: AYŞE GÜL YILDIRIM")) << a.out;
-  EXPECT_TRUE(has(a.out, "10000000146")) << a.out;
+  EXPECT_TRUE(has(a.out, "T.C. identity no: 10000000146")) << a.out;  // a seal shows "Tax number" (seal_test)
   EXPECT_TRUE(has(a.out, "Chain: trusted")) << a.out;
   EXPECT_EQ(akis("verify '" + imz + "'").rc, 32);
   auto j = nlohmann::json::parse(akis("verify --json --ca '" + ca_cert_path() + "' '" + imz + "'").out);
   EXPECT_EQ(j["verdict"], "valid");
   EXPECT_EQ(j["signer"]["national_id"], "10000000146");
+  EXPECT_EQ(j["signer"]["kind"], "qualified");
 
   // A changed byte of the content inside the .imz: both verifiers refuse it.
   std::string bytes = read(imz);

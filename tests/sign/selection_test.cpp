@@ -43,10 +43,6 @@ void make_pdf(const std::string& path) {
   pdf.Write(path.c_str());
 }
 
-std::string openssl_verify(const std::string& sig, const std::string& extra) {
-  return "openssl cms -verify -binary -inform DER -in '" + sig + "' -CAfile '" + ca_cert_path() + "' " + extra;
-}
-
 TEST_F(SignTest, CertByHexIdPinFdAndExplicitFormats) {
   auto list = sh(pkcs11_tool("-O --type cert"));
   ASSERT_EQ(list.rc, 0) << list.out;

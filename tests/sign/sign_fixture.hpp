@@ -67,6 +67,20 @@ class SignTest : public ::testing::Test {
     std::ofstream(path, std::ios::binary | std::ios::trunc) << s;
   }
   static bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+  // The independent verifiers, with the test CA as the trust anchor unless told otherwise.
+  // `openssl cms -verify` of a DER CMS; `extra` adds -content, -out, -signer ...
+  static std::string openssl_verify(const std::string& sig, const std::string& extra) {
+    return "openssl cms -verify -binary -inform DER -in '" + sig + "' -CAfile '" + ca_cert_path() + "' " + extra;
+  }
+  // `xmlsec1 --verify`: it finds the XAdES SignedProperties only through --id-attr.
+  static int xmlsec_verify(const std::string& file, const std::string& ca, std::string* out = nullptr) {
+    std::string o;
+    int rc = run_command("xmlsec1 --verify --trusted-pem '" + ca +
+                             "' --id-attr:Id 'http://uri.etsi.org/01903/v1.3.2#:SignedProperties' '" + file + "' 2>&1",
+                         o);
+    if (out) *out = o;
+    return rc;
+  }
 
   static inline Pcscd* pcscd_ = nullptr;
   static inline VirtualCardProcess* card_ = nullptr;

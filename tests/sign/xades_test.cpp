@@ -49,16 +49,6 @@ std::string slurp(const std::string& path) {
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
-// The independent verifier: xmlsec1 finds SignedProperties only through --id-attr.
-int xmlsec_verify(const std::string& file, const std::string& ca, std::string* out = nullptr) {
-  std::string o;
-  int rc = run_command("xmlsec1 --verify --trusted-pem '" + ca +
-                           "' --id-attr:Id 'http://uri.etsi.org/01903/v1.3.2#:SignedProperties' '" + file + "' 2>&1",
-                       o);
-  if (out) *out = o;
-  return rc;
-}
-
 std::string xpath(const std::string& file, const std::string& expr) {
   std::string o;
   run_command("xmllint --xpath \"" + expr + "\" '" + file + "' 2>&1", o);

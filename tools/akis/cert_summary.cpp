@@ -94,6 +94,8 @@ CertSummary summarise_certificate(ByteView der) {
   return s;
 }
 
+const char* kind_json(CertKind k) { return k == CertKind::Qualified ? "qualified" : k == CertKind::Seal ? "seal" : "other"; }
+
 long days_until(std::time_t t, std::time_t now) {
   double d = std::difftime(t, now) / 86400.0;
   return d >= 0 ? static_cast<long>(d) : -static_cast<long>(-d + 0.999999);

@@ -11,6 +11,8 @@
 namespace akis::cli {
 
 enum class CertKind { Qualified, Seal, Other };  // NES / Mali Mühür / anything else
+// The --json word of `akis info` and `akis verify`: "qualified", "seal" (national_id is then the tax number) or "other".
+const char* kind_json(CertKind k);
 
 struct CertSummary {
   std::string holder;        // subject CN

@@ -75,7 +75,6 @@ namespace {
 std::string kind_text(CertKind k) {
   return msg(k == CertKind::Qualified ? M::KindQualified : k == CertKind::Seal ? M::KindSeal : M::KindOther);
 }
-const char* kind_json(CertKind k) { return k == CertKind::Qualified ? "qualified" : k == CertKind::Seal ? "seal" : "other"; }
 
 json pin_json(const PinStatus& st, int max) {
   json tries = st.unknown ? json(nullptr) : json(st.tries_left);  // null: the card cannot tell without risk

@@ -133,8 +133,8 @@ int cmd_verify(const Options& o, const VerifyArgs& a) {
       if (!r.timestamp_error.empty()) j["timestamp"]["error"] = r.timestamp_error;
     }
     if (c) j["signer"] = {{"holder", c->holder}, {"organization", c->organization}, {"national_id", c->national_id},
-                          {"issuer", c->issuer}, {"serial", c->serial}, {"not_before", iso_date(c->not_before)},
-                          {"not_after", iso_date(c->not_after)}};
+                          {"kind", kind_json(c->kind)}, {"issuer", c->issuer}, {"serial", c->serial},
+                          {"not_before", iso_date(c->not_before)}, {"not_after", iso_date(c->not_after)}};
     std::cout << json_text(j) << "\n";
     return code;
   }
@@ -143,7 +143,9 @@ int cmd_verify(const Options& o, const VerifyArgs& a) {
   if (!r.error.empty()) std::cout << " (" << r.error << ")";
   std::cout << "\n";
   if (c) {
-    std::cout << msg(M::LblSigner) << ": " << c->holder << (c->organization.empty() ? "" : " / " + c->organization) << "\n";
+    // A seal names the company as holder and as organisation: shown once.
+    const bool org = !c->organization.empty() && c->organization != c->holder;
+    std::cout << msg(M::LblSigner) << ": " << c->holder << (org ? " / " + c->organization : "") << "\n";
     if (!c->national_id.empty())
       std::cout << (c->kind == CertKind::Seal ? msg(M::LblTaxNo) : msg(M::LblTcNo)) << ": " << c->national_id << "\n";
     std::cout << msg(M::LblIssuer) << ": " << c->issuer << "\n"
