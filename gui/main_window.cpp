@@ -333,6 +333,7 @@ void MainWindow::open_details() {
   text->setAccessibleName(tr("Certificate details"));
   l->addWidget(text);
   auto* box = new QDialogButtonBox(QDialogButtonBox::Close, d);
+  box->button(QDialogButtonBox::Close)->setObjectName("close");
   connect(box, &QDialogButtonBox::rejected, d, &QDialog::reject);
   l->addWidget(box);
   d->resize(560, 340);

@@ -56,6 +56,7 @@ PinDialog::PinDialog(Mode mode, CardReport report, QWidget* parent)
   buttons_->button(QDialogButtonBox::Ok)->setObjectName("ok");
   buttons_->button(QDialogButtonBox::Ok)->setText(mode == Change ? tr("&Change PIN") : tr("&Unblock"));
   buttons_->button(QDialogButtonBox::Cancel)->setText(tr("Cancel"));
+  buttons_->button(QDialogButtonBox::Cancel)->setObjectName("cancel");
   connect(buttons_, &QDialogButtonBox::accepted, this, &PinDialog::submit);
   connect(buttons_, &QDialogButtonBox::rejected, this, &QDialog::reject);
   layout->addWidget(buttons_);

@@ -37,23 +37,25 @@ QWidget* keypad(QWidget* dialog, QLineEdit* fallback) {
   auto* w = new QWidget(dialog);
   w->setAccessibleName(QCoreApplication::translate("akis::gui::Keypad", "On-screen keypad"));
   auto* grid = new QGridLayout(w);
-  auto key = [&](const QString& text, const QString& accessible, int row, int col, auto&& action) {
+  auto key = [&](const QString& text, const QString& accessible, const QString& name, int row, int col, auto&& action) {
     auto* b = new QPushButton(text, w);
     b->setFocusPolicy(Qt::NoFocus);  // the PIN field keeps the focus
     b->setAccessibleName(accessible);
-    b->setObjectName("key" + accessible);
+    b->setObjectName("key" + name);  // key0 ... key9, keyDelete in every language
     QObject::connect(b, &QPushButton::clicked, dialog, action);
     grid->addWidget(b, row, col);
   };
   auto target = [dialog, fallback]() -> QLineEdit* {
     auto* f = qobject_cast<QLineEdit*>(dialog->focusWidget());
-    return f ? f : fallback;
+    return f && (f->inputMethodHints() & Qt::ImhDigitsOnly) ? f : fallback;
   };
   for (int d = 1; d <= 10; ++d) {
     const QString digit = QString::number(d % 10);
-    key(digit, digit, d == 10 ? 3 : (d - 1) / 3, d == 10 ? 1 : (d - 1) % 3, [target, digit] { target()->insert(digit); });
+    key(digit, digit, digit, d == 10 ? 3 : (d - 1) / 3, d == 10 ? 1 : (d - 1) % 3,
+        [target, digit] { target()->insert(digit); });
   }
-  key(QString::fromUtf8("⌫"), QCoreApplication::translate("akis::gui::Keypad", "Delete"), 3, 2, [target] { target()->backspace(); });
+  key(QString::fromUtf8("⌫"), QCoreApplication::translate("akis::gui::Keypad", "Delete"), "Delete", 3, 2,
+      [target] { target()->backspace(); });
   return w;
 }
 

@@ -26,6 +26,7 @@
 #include "cert_summary.hpp"
 #include "cli.hpp"
 #include "cmd_sign.hpp"
+#include "secret_field.hpp"
 #include "worker.hpp"
 
 namespace akis::gui {
@@ -149,16 +150,9 @@ SignDialog::SignDialog(const QString& reader, QWidget* parent) : QDialog(parent)
   auto* file_label = new QLabel(tr("&Document"), this);
   file_label->setBuddy(file_);
   form->addRow(file_label, row);
-  pin_ = new QLineEdit(this);
-  pin_->setObjectName("pin");
-  pin_->setEchoMode(QLineEdit::Password);
-  pin_->setInputMethodHints(Qt::ImhHiddenText | Qt::ImhSensitiveData | Qt::ImhNoPredictiveText | Qt::ImhDigitsOnly);
-  pin_->setContextMenuPolicy(Qt::NoContextMenu);
-  pin_->setAccessibleName(tr("PIN"));
-  auto* pin_label = new QLabel(tr("&PIN"), this);
-  pin_label->setBuddy(pin_);
-  form->addRow(pin_label, pin_);
+  pin_ = secret_field(this, "pin", tr("&PIN"), form);
   layout->addLayout(form);
+  layout->addWidget(keypad(this, pin_));  // types into the PIN field even while the document field has the focus
   visible_ = new QCheckBox(tr("V&isible signature"), this);
   visible_->setObjectName("visible");
   visible_->setAccessibleName(tr("Visible signature"));
@@ -192,7 +186,7 @@ SignDialog::SignDialog(const QString& reader, QWidget* parent) : QDialog(parent)
   busy(false);
   connect(sign_, &QPushButton::clicked, this, &SignDialog::sign);
   connect(verify_, &QPushButton::clicked, this, &SignDialog::verify);
-  resize(560, 360);
+  resize(560, 420);  // room for the keypad and a five-line verdict
 }
 
 void SignDialog::set_file(const QString& path) { file_->setText(path); }
@@ -238,9 +232,7 @@ static void run_on_card(SignDialog* d, QPlainTextEdit* result, F&& work, std::fu
 }
 
 void SignDialog::sign() {
-  QByteArray b = pin_->text().toUtf8();
-  Secret pin(std::string_view(b.constData(), static_cast<std::size_t>(b.size())));
-  b.fill('\0');
+  Secret pin = take(pin_);
   pin_->clear();
   const std::string reader = reader_.toStdString();
   const QString path = file_->text();

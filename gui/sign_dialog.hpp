@@ -3,7 +3,8 @@
 // use): drop or choose a file; Sign follows `akis sign`'s rules (cli::default_sign_format: PAdES for a PDF,
 // optionally with a visible box on page 1; XAdES-BES for XML; otherwise CAdES with the document inside, .imz)
 // with the card's qualified certificate through the PKCS#11 module; Verify shows the verdict of a signature file
-// (cli::verify_signature, as `akis verify`). The work runs on the card thread.
+// (cli::verify_signature, as `akis verify`). The PIN field and its keypad are the PIN dialogs' (secret_field.*).
+// The work runs on the card thread.
 #pragma once
 
 #include <QDialog>

@@ -141,6 +141,7 @@ UnlockDialog::UnlockDialog(CardReport report, QWidget* parent) : QDialog(parent)
   buttons_->button(QDialogButtonBox::Ok)->setText(tr("&Unlock"));
   buttons_->button(QDialogButtonBox::Ok)->setAccessibleName(tr("Unlock"));
   buttons_->button(QDialogButtonBox::Cancel)->setText(tr("Cancel"));
+  buttons_->button(QDialogButtonBox::Cancel)->setObjectName("cancel");
   buttons_->button(QDialogButtonBox::Cancel)->setAccessibleName(tr("Cancel"));
   connect(buttons_, &QDialogButtonBox::accepted, this, &UnlockDialog::submit);
   connect(buttons_, &QDialogButtonBox::rejected, this, &UnlockDialog::reject);

@@ -198,10 +198,6 @@ Yazıldı: %2</translation>
         <translation>&amp;Belge</translation>
     </message>
     <message>
-        <source>PIN</source>
-        <translation>PIN</translation>
-    </message>
-    <message>
         <source>&amp;PIN</source>
         <translation>&amp;PIN</translation>
     </message>

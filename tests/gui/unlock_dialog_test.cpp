@@ -171,7 +171,8 @@ TEST_F(GuiUnlock, RefusalsSpendNothingThenTheDialogUnlocksAndTheNewPinSigns) {
   EXPECT_TRUE(d->working());  // the busy bar runs and the buttons wait while the card thread works
   EXPECT_TRUE(d->findChild<QProgressBar*>()->isVisible());
   EXPECT_FALSE(d->findChild<QPushButton*>("ok")->isEnabled());
-  d->reject();  // Escape or Cancel mid-exchange: the dialog stays
+  EXPECT_FALSE(d->findChild<QPushButton*>("cancel")->isEnabled());  // Cancel waits for the answer
+  d->reject();  // and so does Escape: the dialog stays
   EXPECT_TRUE(d && d->isVisible());
   ASSERT_TRUE(QTest::qWaitFor([&] { return d.isNull() || !d->isVisible(); }, 30000)) << d->message().toStdString();
   auto pin = *vcard::load(state).pin(0x81);
