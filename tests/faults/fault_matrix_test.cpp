@@ -66,12 +66,19 @@ class Faults : public LoadedModule {
                                                 "pkcs1");
       if (rv == CKR_SESSION_HANDLE_INVALID || rv == CKR_DEVICE_REMOVED || rv == CKR_TOKEN_NOT_PRESENT) {
         std::this_thread::sleep_for(300ms);
-        open(h);
+        codes += " (C_OpenSession " + std::to_string(open(h)) + ")";
       }
       log_in(h);
       std::this_thread::sleep_for(100ms);
     }
-    ADD_FAILURE() << "no signature within 10 s; C_Sign said:" << codes;
+    std::string seen;  // what pcscd says now, to a fresh context: is the card gone, or only unseen by the module?
+    try {
+      for (auto& st : pcsc::Context().states())
+        seen += " [" + st.name + (st.present ? " card" : " empty") + " events " + std::to_string(st.event_count) + "]";
+    } catch (const CardError& e) {
+      seen = e.what();
+    }
+    ADD_FAILURE() << "no signature within 10 s; C_Sign (and C_OpenSession) said:" << codes << "; pcscd now:" << seen;
     return false;
   }
   bool card_pin_verified() {
