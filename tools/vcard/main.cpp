@@ -27,8 +27,13 @@ void on_signal(int sig) {
 void install_signals() {
   struct sigaction sa {};
   sa.sa_handler = on_signal;
+  // Each handler runs with the others blocked. Otherwise a pull and a put-back that are both pending when the
+  // process next runs (a loaded machine) are delivered together, the put-back's handler stacked on top of the
+  // pull's and run first, so the pull wins and the card stays out for good.
   sigemptyset(&sa.sa_mask);
-  for (int s : {SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2}) sigaction(s, &sa, nullptr);
+  const int handled[] = {SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2};
+  for (int s : handled) sigaddset(&sa.sa_mask, s);
+  for (int s : handled) sigaction(s, &sa, nullptr);
   signal(SIGPIPE, SIG_IGN);
 }
 }  // namespace
