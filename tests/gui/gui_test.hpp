@@ -4,6 +4,7 @@
 // order declared here: the sign cases after the card is inserted and before its PIN is changed and blocked.
 #pragma once
 
+#include <QFile>
 #include <QLineEdit>
 #include <QObject>
 #include <QPushButton>
@@ -36,6 +37,16 @@ inline bool keypad_type(QWidget* dialog, const std::string& digits) {
     QTest::mouseClick(key, Qt::LeftButton);
   }
   return true;
+}
+// Changes the byte at the first `marker` in the file at `path` to `to`: a document changed after signing.
+inline bool change_byte(const QString& path, const QByteArray& marker, char to) {
+  QFile f(path);
+  if (!f.open(QIODevice::ReadWrite)) return false;
+  QByteArray b = f.readAll();
+  const qsizetype at = b.indexOf(marker);
+  if (at < 0) return false;
+  b[at] = to;
+  return f.seek(0) && f.write(b) == b.size();
 }
 }  // namespace gui_test
 

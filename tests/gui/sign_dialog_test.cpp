@@ -60,15 +60,7 @@ void GuiTest::verifyDialog() {
   QVERIFY(d->verdict().startsWith(QObject::tr("The signature is valid: the document is unchanged.")));
   shot(d, "verify");
   // A changed byte in the signature file: the verdict says so.
-  QFile f(q(doc + ".imz"));
-  QVERIFY(f.open(QIODevice::ReadWrite));
-  QByteArray b = f.readAll();
-  const qsizetype at = b.indexOf("imzalanacak");
-  QVERIFY(at > 0);
-  b[at] = 'I';
-  f.seek(0);
-  f.write(b);
-  f.close();
+  QVERIFY(change_byte(q(doc + ".imz"), "imzalanacak", 'I'));
   d->findChild<QPushButton*>("verify")->click();
   QTRY_VERIFY(!d->verdict().startsWith(QObject::tr("The signature is valid: the document is unchanged.")));
   // Sign in the dialog with the card's PIN typed on the on-screen keypad while the document field has the focus:
@@ -126,15 +118,7 @@ void GuiTest::signXmlInvoice() {
   QVERIFY(d->verdict().contains("XAdES"));
   QVERIFY(d->verdict().contains(q(window_->reports().at(reader_).holder)));
   shot(d, "sign-xml");
-  QFile f(out);  // the amount changed by one byte
-  QVERIFY(f.open(QIODevice::ReadWrite));
-  QByteArray b = f.readAll();
-  const qsizetype at = b.indexOf("1180.00");
-  QVERIFY(at > 0);
-  b[at] = '9';
-  f.seek(0);
-  f.write(b);
-  f.close();
+  QVERIFY(change_byte(out, "1180.00", '9'));  // the amount changed by one byte
   QVERIFY(xmlsec() != 0);
   d->findChild<QPushButton*>("verify")->click();
   QTRY_VERIFY(d->verdict().startsWith(QObject::tr("The signature is NOT valid: %1").section('%', 0, 0)));

@@ -82,6 +82,19 @@ class SignTest : public ::testing::Test {
     return rc;
   }
 
+  // A changed byte of the signed content (at its first `marker`) inside an attached CMS: `openssl cms -verify`
+  // and `akis verify` (exit 30, INVALID) both refuse it.
+  static void expect_changed_content_refused(const std::string& imz, const std::string& marker) {
+    const std::string bytes = read(imz);
+    auto at = bytes.find(marker);
+    ASSERT_NE(at, std::string::npos) << marker;
+    flip(imz, static_cast<long>(at));
+    EXPECT_NE(sh(openssl_verify(imz, "-out /dev/null")).rc, 0);
+    auto bad = akis("verify --ca '" + ca_cert_path() + "' '" + imz + "'");
+    EXPECT_EQ(bad.rc, 30) << bad.out;
+    EXPECT_TRUE(has(bad.out, "INVALID")) << bad.out;
+  }
+
   static inline Pcscd* pcscd_ = nullptr;
   static inline VirtualCardProcess* card_ = nullptr;
 };
